@@ -1,0 +1,59 @@
+# A thin wrapper over CMake, in the manner of DuckDB's:
+#   make            release build (build/release)        make debug    debug build, jemalloc
+#   make test       release build, then the test suite                  with its own assertions
+#   make demo       build and run examples/demo          make asan     AddressSanitizer + UBSan
+#   make install PREFIX=/usr/local                       make clean
+# GEN=ninja uses Ninja. Extra CMake arguments go in CMAKE_FLAGS.
+
+.PHONY: all release debug asan test test-debug test-asan demo install bootstrap clean
+
+GEN ?=
+PREFIX ?= /usr/local
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+comma := ,
+
+ifeq ($(GEN),ninja)
+CMAKE_GENERATOR := -G Ninja
+endif
+
+# Configure once per build folder, then always let CMake decide what to rebuild.
+define build
+	@mkdir -p build/$(1)
+	@test -f build/$(1)/CMakeCache.txt || cmake -S . -B build/$(1) $(CMAKE_GENERATOR) \
+	    -DDUCKCORE_WERROR=ON $(2) $(CMAKE_FLAGS)
+	cmake --build build/$(1) -j $(JOBS)
+endef
+
+all: release
+
+bootstrap:
+	@scripts/bootstrap --quiet
+
+release: bootstrap
+	$(call build,release,-DCMAKE_BUILD_TYPE=Release)
+
+debug: bootstrap
+	$(call build,debug,-DCMAKE_BUILD_TYPE=Debug -DDUCKCORE_JEMALLOC_DEBUG=ON)
+
+asan: bootstrap
+	$(call build,asan,-DCMAKE_BUILD_TYPE=Debug -DDUCKCORE_SANITIZE=address$(comma)undefined)
+
+test: release
+	ctest --test-dir build/release --output-on-failure -j $(JOBS)
+
+test-debug: debug
+	ctest --test-dir build/debug --output-on-failure -j $(JOBS)
+
+test-asan: asan
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    ctest --test-dir build/asan --output-on-failure -j $(JOBS)
+
+demo: release
+	build/release/examples/demo
+
+install: release
+	cmake --install build/release --prefix $(PREFIX)
+
+clean:
+	rm -rf build

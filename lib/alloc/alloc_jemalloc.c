@@ -1,0 +1,370 @@
+/*
+ * alloc_jemalloc.c: allocator contexts on a private, prefixed jemalloc.
+ *
+ * Each context owns a manual arena and an explicit tcache. Every allocation and free names both
+ * (MALLOCX_ARENA | MALLOCX_TCACHE), because jemalloc's automatic tcache ignores the arena flag and
+ * would mix arenas. The process context uses its own arena with no tcache, so any thread may use
+ * it without a lock. This is the only file in lib/ that includes jemalloc.h or calls mallctl.
+ *
+ * Arenas are recycled rather than destroyed: arena creation costs tens of microseconds and, with
+ * jemalloc's retain, each destroy/create cycle leaks address space. A closed context's arena is
+ * reset and purged (its pages go back to the OS) and kept on a free list for the next open.
+ */
+#include "alloc.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* je_* names map to our prefixed build (duckcore_je_*); unprefixed names stay the C library's. */
+#define JEMALLOC_NO_DEMANGLE
+#include <jemalloc/jemalloc.h>
+
+#include "../common.h"
+
+struct dc_alloc {
+    int flags;           /* MALLOCX_ARENA | MALLOCX_TCACHE (or TCACHE_NONE): names the memory */
+    unsigned arena;      /* arena index */
+    int tcache;          /* explicit tcache id, or -1 */
+    int own_arena;       /* 0: shares the process arena (overflow past jemalloc's arena limit) */
+    int shared;          /* used from many threads at once: counters need atomic RMW */
+    _Atomic uint64_t allocated;
+    _Atomic uint64_t peak;
+    _Atomic uint64_t limit;
+    _Atomic uint64_t limit_hit_request; /* request size of the last refused allocation, or 0 */
+    dc_alloc *prev, *next;               /* live list, or free list (next only) */
+};
+
+static struct {
+    pthread_once_t once;
+    int init_error;
+    dc_alloc process;
+    pthread_mutex_t lock;  /* guards live and free lists (never taken on the hot path) */
+    dc_alloc *live;        /* contexts in use, for process-wide sums */
+    dc_alloc *free_list;   /* closed contexts with a clean arena and flushed tcache, LIFO */
+    uint64_t process_peak; /* highest process total seen by dc_alloc_stats_get */
+} g = {.once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER};
+
+static _Thread_local dc_alloc *tls_current;
+
+/* ---- counters ------------------------------------------------------------------------------ */
+
+static inline void counter_add(dc_alloc *a, uint64_t n) {
+    uint64_t now;
+    if (a->shared) {
+        now = atomic_fetch_add_explicit(&a->allocated, n, memory_order_relaxed) + n;
+    } else {
+        /* Single writer (the handle lock's holder): a plain load and store is enough, and
+         * keeps locked instructions off the allocation path. */
+        now = atomic_load_explicit(&a->allocated, memory_order_relaxed) + n;
+        atomic_store_explicit(&a->allocated, now, memory_order_relaxed);
+    }
+    uint64_t peak = atomic_load_explicit(&a->peak, memory_order_relaxed);
+    if (now <= peak) return;
+    if (!a->shared) {
+        atomic_store_explicit(&a->peak, now, memory_order_relaxed);
+        return;
+    }
+    while (now > peak &&
+           !atomic_compare_exchange_weak_explicit(&a->peak, &peak, now, memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+    }
+}
+
+static inline void counter_sub(dc_alloc *a, uint64_t n) {
+    if (a->shared) {
+        atomic_fetch_sub_explicit(&a->allocated, n, memory_order_relaxed);
+    } else {
+        uint64_t now = atomic_load_explicit(&a->allocated, memory_order_relaxed) - n;
+        atomic_store_explicit(&a->allocated, now, memory_order_relaxed);
+    }
+}
+
+/* ---- mallctl helpers ----------------------------------------------------------------------- */
+
+static int arena_ctl(unsigned arena, const char *op) {
+    char name[64];
+    snprintf(name, sizeof name, "arena.%u.%s", arena, op);
+    return je_mallctl(name, NULL, NULL, NULL, 0);
+}
+
+static uint64_t read_size(const char *name) {
+    size_t v = 0, len = sizeof v;
+    if (je_mallctl(name, &v, &len, NULL, 0) != 0) return 0;
+    return v;
+}
+
+static uint64_t read_arena_stat(unsigned arena, const char *stat) {
+    char name[96];
+    snprintf(name, sizeof name, "stats.arenas.%u.%s", arena, stat);
+    return read_size(name);
+}
+
+static void refresh_stats(void) {
+    uint64_t epoch = 1;
+    size_t len = sizeof epoch;
+    je_mallctl("epoch", &epoch, &len, &epoch, len);
+}
+
+static size_t page_size(void) {
+    static size_t page;
+    if (page == 0) page = (size_t)read_size("arenas.page");
+    return page;
+}
+
+/* ---- set-up -------------------------------------------------------------------------------- */
+
+static int create_arena(unsigned *arena) {
+    size_t len = sizeof *arena;
+    return je_mallctl("arenas.create", arena, &len, NULL, 0);
+}
+
+static void global_init_once(void) {
+    unsigned arena;
+    int rc = create_arena(&arena);
+    if (rc != 0) {
+        g.init_error = rc;
+        return;
+    }
+    g.process.arena = arena;
+    g.process.tcache = -1;
+    g.process.own_arena = 1;
+    g.process.shared = 1;
+    g.process.flags = MALLOCX_ARENA(arena) | MALLOCX_TCACHE_NONE;
+}
+
+int dc_alloc_global_init(void) {
+    pthread_once(&g.once, global_init_once);
+    return g.init_error;
+}
+
+dc_alloc *dc_alloc_process(void) { return &g.process; }
+
+/* ---- contexts ------------------------------------------------------------------------------ */
+
+static void live_insert(dc_alloc *a) {
+    a->prev = NULL;
+    a->next = g.live;
+    if (g.live) g.live->prev = a;
+    g.live = a;
+}
+
+static void live_remove(dc_alloc *a) {
+    if (a->prev) a->prev->next = a->next;
+    else g.live = a->next;
+    if (a->next) a->next->prev = a->prev;
+    a->prev = a->next = NULL;
+}
+
+dc_alloc *dc_alloc_create(void) {
+    if (dc_alloc_global_init() != 0) return NULL;
+    pthread_mutex_lock(&g.lock);
+    dc_alloc *a = g.free_list;
+    if (a) g.free_list = a->next;
+    pthread_mutex_unlock(&g.lock);
+
+    if (!a) {
+        /* The context record is library bookkeeping: it lives in the process arena. */
+        a = je_mallocx(sizeof *a, MALLOCX_ARENA(g.process.arena) | MALLOCX_TCACHE_NONE |
+                                   MALLOCX_ZERO);
+        if (!a) return NULL;
+        unsigned arena;
+        if (create_arena(&arena) == 0) {
+            a->arena = arena;
+            a->own_arena = 1;
+        } else {
+            /* Past jemalloc's arena limit: share the process arena; counters stay exact. */
+            a->arena = g.process.arena;
+            a->own_arena = 0;
+        }
+        unsigned tc;
+        size_t len = sizeof tc;
+        if (a->own_arena && je_mallctl("tcache.create", &tc, &len, NULL, 0) == 0) {
+            a->tcache = (int)tc;
+            a->flags = MALLOCX_ARENA(a->arena) | MALLOCX_TCACHE(tc);
+        } else {
+            a->tcache = -1;
+            a->flags = MALLOCX_ARENA(a->arena) | MALLOCX_TCACHE_NONE;
+        }
+    }
+    atomic_store(&a->allocated, 0);
+    atomic_store(&a->peak, 0);
+    atomic_store(&a->limit, 0);
+    atomic_store(&a->limit_hit_request, 0);
+    a->shared = 0;
+
+    pthread_mutex_lock(&g.lock);
+    live_insert(a);
+    pthread_mutex_unlock(&g.lock);
+    return a;
+}
+
+uint64_t dc_alloc_destroy(dc_alloc *a) {
+    if (!a || a == &g.process) return 0;
+    uint64_t live = atomic_load(&a->allocated);
+    DC_DEBUG_CHECK(live == 0, "allocator context destroyed with %llu live bytes",
+                   (unsigned long long)live);
+    if (a->tcache >= 0) {
+        unsigned tc = (unsigned)a->tcache;
+        je_mallctl("tcache.flush", NULL, NULL, &tc, sizeof tc);
+    }
+    if (a->own_arena) {
+        /* Reset discards anything a bug left behind; purge hands every page back at once. */
+        arena_ctl(a->arena, "reset");
+        arena_ctl(a->arena, "purge");
+    }
+    pthread_mutex_lock(&g.lock);
+    live_remove(a);
+    if (a->own_arena) {
+        a->next = g.free_list;
+        g.free_list = a;
+        a = NULL;
+    }
+    pthread_mutex_unlock(&g.lock);
+    if (a) je_dallocx(a, MALLOCX_ARENA(g.process.arena) | MALLOCX_TCACHE_NONE);
+    return live;
+}
+
+dc_alloc *dc_alloc_current(void) {
+    dc_alloc *a = tls_current;
+    return a ? a : &g.process;
+}
+
+dc_alloc *dc_alloc_swap_current(dc_alloc *a) {
+    dc_alloc *prev = tls_current;
+    tls_current = (a == &g.process) ? NULL : a;
+    return prev ? prev : &g.process;
+}
+
+/* ---- allocation ---------------------------------------------------------------------------- */
+
+#ifndef NDEBUG
+/* Debug builds check invariant 2: memory is freed through the context that allocated it. */
+static void check_owner(const dc_alloc *a, const void *p) {
+    int arena = dc_alloc_arena_of(p);
+    DC_DEBUG_CHECK(arena == (int)a->arena, "pointer %p from arena %d freed through arena %u",
+                   p, arena, a->arena);
+}
+#else
+#define check_owner(a, p) ((void)0)
+#endif
+
+static inline int over_limit(dc_alloc *a, uint64_t grow, size_t request) {
+    uint64_t limit = atomic_load_explicit(&a->limit, memory_order_relaxed);
+    if (limit == 0) return 0;
+    if (atomic_load_explicit(&a->allocated, memory_order_relaxed) + grow <= limit) return 0;
+    atomic_store_explicit(&a->limit_hit_request, request ? request : 1, memory_order_relaxed);
+    return 1;
+}
+
+void *dc_alloc_malloc(dc_alloc *a, size_t size) {
+    if (size == 0) size = 1;
+    size_t usize = je_nallocx(size, 0);
+    if (usize == 0) return NULL; /* size overflows every size class */
+    if (over_limit(a, usize, size)) return NULL;
+    void *p = je_mallocx(size, a->flags);
+    if (p) counter_add(a, usize);
+    return p;
+}
+
+void dc_alloc_free(dc_alloc *a, void *p) {
+    if (!p) return;
+    check_owner(a, p);
+    size_t usize = je_sallocx(p, 0);
+    je_sdallocx(p, usize, a->flags);
+    counter_sub(a, usize);
+}
+
+void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
+    if (!p) return dc_alloc_malloc(a, size);
+    if (size == 0) size = 1;
+    check_owner(a, p);
+    size_t old = je_sallocx(p, 0);
+    size_t usize = je_nallocx(size, 0);
+    if (usize == 0) return NULL;
+    if (usize > old && over_limit(a, usize - old, size)) return NULL;
+    void *q = je_rallocx(p, size, a->flags);
+    if (!q) return NULL;
+    if (usize >= old) counter_add(a, usize - old);
+    else counter_sub(a, old - usize);
+    return q;
+}
+
+size_t dc_alloc_usable_size(const void *p) { return p ? je_sallocx(p, 0) : 0; }
+
+size_t dc_alloc_good_size(size_t size) {
+    size_t usize = je_nallocx(size ? size : 1, 0);
+    return usize ? usize : size;
+}
+
+/* ---- limits and stats ---------------------------------------------------------------------- */
+
+void dc_alloc_set_limit(dc_alloc *a, uint64_t limit) { atomic_store(&a->limit, limit); }
+uint64_t dc_alloc_limit(const dc_alloc *a) { return atomic_load(&a->limit); }
+uint64_t dc_alloc_allocated(const dc_alloc *a) { return atomic_load(&a->allocated); }
+
+int dc_alloc_limit_hit(dc_alloc *a, uint64_t *request) {
+    uint64_t r = atomic_exchange(&a->limit_hit_request, 0);
+    if (request) *request = r;
+    return r != 0;
+}
+
+static void arena_stats(unsigned arena, dc_alloc_stats *st) {
+    size_t page = page_size();
+    st->arena_allocated = read_arena_stat(arena, "small.allocated") +
+                          read_arena_stat(arena, "large.allocated");
+    st->active = read_arena_stat(arena, "pactive") * page;
+    st->dirty = read_arena_stat(arena, "pdirty") * page;
+    st->muzzy = read_arena_stat(arena, "pmuzzy") * page;
+    st->resident = read_arena_stat(arena, "resident");
+    st->mapped = read_arena_stat(arena, "mapped");
+    st->retained = read_arena_stat(arena, "retained");
+}
+
+void dc_alloc_stats_get(dc_alloc *a, dc_alloc_stats *st) {
+    memset(st, 0, sizeof *st);
+    if (dc_alloc_global_init() != 0) return;
+    refresh_stats();
+    if (a) {
+        st->allocated = atomic_load(&a->allocated);
+        st->peak = atomic_load(&a->peak);
+        st->limit = atomic_load(&a->limit);
+        if (a->own_arena) {
+            arena_stats(a->arena, st);
+            st->arenas = 1;
+        }
+        return;
+    }
+    pthread_mutex_lock(&g.lock);
+    uint64_t total = atomic_load(&g.process.allocated);
+    for (dc_alloc *c = g.live; c; c = c->next) total += atomic_load(&c->allocated);
+    if (total > g.process_peak) g.process_peak = total;
+    st->peak = g.process_peak;
+    pthread_mutex_unlock(&g.lock);
+    st->allocated = total;
+    st->arena_allocated = read_size("stats.allocated");
+    st->active = read_size("stats.active");
+    st->resident = read_size("stats.resident");
+    st->mapped = read_size("stats.mapped");
+    st->retained = read_size("stats.retained");
+    char name[64];
+    snprintf(name, sizeof name, "stats.arenas.%u.pdirty", (unsigned)MALLCTL_ARENAS_ALL);
+    st->dirty = read_size(name) * page_size();
+    snprintf(name, sizeof name, "stats.arenas.%u.pmuzzy", (unsigned)MALLCTL_ARENAS_ALL);
+    st->muzzy = read_size(name) * page_size();
+    unsigned narenas = 0;
+    size_t len = sizeof narenas;
+    if (je_mallctl("arenas.narenas", &narenas, &len, NULL, 0) == 0) st->arenas = narenas;
+}
+
+int dc_alloc_arena_of(const void *p) {
+    unsigned arena;
+    size_t len = sizeof arena;
+    if (je_mallctl("arenas.lookup", &arena, &len, &p, sizeof p) != 0) return -1;
+    return (int)arena;
+}
+
+int dc_alloc_arena_index(const dc_alloc *a) { return a->own_arena ? (int)a->arena : -1; }

@@ -1,0 +1,36 @@
+/*
+ * sql_init.c: one-time set-up of the private SQLite copy.
+ */
+#include <pthread.h>
+#include <stdio.h>
+
+#include <sqlite3.h>
+
+#include "../alloc/alloc.h"
+#include "sql.h"
+#include "sql_int.h"
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static char init_error[128];
+
+static void sql_init_once(void) {
+    int rc = dc_alloc_global_init();
+    if (rc != 0) {
+        snprintf(init_error, sizeof init_error, "allocator initialisation failed (error %d)", rc);
+        return;
+    }
+    /* Runs before any handle exists: whatever the engine sets up here is the process's. */
+    rc = dc_sql_install_memory_methods();
+    if (rc == SQLITE_OK) rc = sqlite3_initialize();
+    if (rc == SQLITE_OK) rc = dc_sql_install_vfs_shims();
+    if (rc != SQLITE_OK)
+        snprintf(init_error, sizeof init_error, "SQLite initialisation failed: %s",
+                 sqlite3_errstr(rc));
+}
+
+int dc_sql_global_init(char *err, size_t errlen) {
+    pthread_once(&init_once, sql_init_once);
+    if (init_error[0] == '\0') return 0;
+    if (err && errlen) snprintf(err, errlen, "%s", init_error);
+    return 1;
+}

@@ -1,0 +1,44 @@
+/*
+ * sql_memory.c: SQLite's memory methods on allocator contexts.
+ *
+ * SQLite's allocator hooks are process-global and carry no context pointer, so each call finds
+ * its context through the thread-local current context that every public call sets while it holds
+ * the handle lock (DESIGN.md, invariant 1). Outside any handle that is the process context.
+ */
+#include <limits.h>
+
+#include <sqlite3.h>
+
+#include "../alloc/alloc.h"
+#include "sql_int.h"
+
+static void *mem_malloc(int n) {
+    return n > 0 ? dc_alloc_malloc(dc_alloc_current(), (size_t)n) : NULL;
+}
+
+static void mem_free(void *p) { dc_alloc_free(dc_alloc_current(), p); }
+
+static void *mem_realloc(void *p, int n) {
+    return n > 0 ? dc_alloc_realloc(dc_alloc_current(), p, (size_t)n) : NULL;
+}
+
+static int mem_size(void *p) { return (int)dc_alloc_usable_size(p); }
+
+static int mem_roundup(int n) {
+    size_t r = dc_alloc_good_size(n > 0 ? (size_t)n : 1);
+    return r > INT_MAX ? n : (int)r;
+}
+
+static int mem_init(void *unused) {
+    (void)unused;
+    return SQLITE_OK;
+}
+
+static void mem_shutdown(void *unused) { (void)unused; }
+
+int dc_sql_install_memory_methods(void) {
+    static const sqlite3_mem_methods methods = {
+        mem_malloc, mem_free, mem_realloc, mem_size, mem_roundup, mem_init, mem_shutdown, NULL,
+    };
+    return sqlite3_config(SQLITE_CONFIG_MALLOC, &methods);
+}

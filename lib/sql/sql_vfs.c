@@ -1,0 +1,265 @@
+/*
+ * sql_vfs.c: a shim around every VFS SQLite registers, run in the process context.
+ *
+ * The unix VFS keeps per-inode lock records, pending file descriptors and WAL shared-memory nodes
+ * in process-wide lists; the memdb VFS keeps named in-memory stores. They are created by one
+ * connection and may be freed by another, so they must not come from the arena of whichever handle
+ * happened to create them (DESIGN.md, invariant 3). Each shim method makes the process context
+ * current, calls the real method and restores the caller's context.
+ *
+ * Exception: xFileControl runs in the caller's context, because some file controls
+ * (SQLITE_FCNTL_TEMPFILENAME, SQLITE_FCNTL_VFSNAME, SQLITE_FCNTL_PRAGMA) return memory that the
+ * connection itself frees; none of them allocates a shared object.
+ *
+ * Shims take the real VFS's name and replace it, so "?vfs=unix-excl" in a URI is covered too.
+ */
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "../alloc/alloc.h"
+#include "sql_int.h"
+
+typedef struct shim_vfs {
+    sqlite3_vfs base;
+    sqlite3_vfs *real;
+} shim_vfs;
+
+/* The real file follows this header in the same allocation (szOsFile covers both). */
+typedef struct shim_file {
+    sqlite3_file base;
+    sqlite3_file *real;
+} shim_file;
+
+#define SHIM_FILE_HEADER ((sizeof(shim_file) + 7) & ~(size_t)7)
+#define REAL_VFS(v) (((shim_vfs *)(v))->real)
+#define REAL_FILE(f) (((shim_file *)(f))->real)
+
+/* Runs expr with the process context current; the caller's context is restored after. */
+#define IN_PROCESS(rc, expr)                                     \
+    do {                                                         \
+        dc_alloc *caller_ = dc_alloc_swap_current(NULL);         \
+        rc = (expr);                                             \
+        dc_alloc_swap_current(caller_);                          \
+    } while (0)
+#define IN_PROCESS_VOID(expr)                                    \
+    do {                                                         \
+        dc_alloc *caller_ = dc_alloc_swap_current(NULL);         \
+        expr;                                                    \
+        dc_alloc_swap_current(caller_);                          \
+    } while (0)
+
+/* ---- sqlite3_io_methods -------------------------------------------------------------------- */
+
+static int file_close(sqlite3_file *f) {
+    int rc;
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xClose(REAL_FILE(f)));
+    return rc;
+}
+static int file_read(sqlite3_file *f, void *buf, int n, sqlite3_int64 off) {
+    int rc;
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xRead(REAL_FILE(f), buf, n, off));
+    return rc;
+}
+static int file_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off) {
+    int rc;
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xWrite(REAL_FILE(f), buf, n, off));
+    return rc;
+}
+static int file_truncate(sqlite3_file *f, sqlite3_int64 size) {
+    int rc;
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xTruncate(REAL_FILE(f), size));
+    return rc;
+}
+static int file_sync(sqlite3_file *f, int flags) {
+    int rc;
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xSync(REAL_FILE(f), flags));
+    return rc;
+}
+static int file_size(sqlite3_file *f, sqlite3_int64 *size) {
+    int rc;
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xFileSize(REAL_FILE(f), size));
+    return rc;
+}
+static int file_lock(sqlite3_file *f, int level) {
+    int rc;
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xLock(REAL_FILE(f), level));
+    return rc;
+}
+static int file_unlock(sqlite3_file *f, int level) {
+    int rc;
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xUnlock(REAL_FILE(f), level));
+    return rc;
+}
+static int file_check_reserved(sqlite3_file *f, int *out) {
+    int rc;
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xCheckReservedLock(REAL_FILE(f), out));
+    return rc;
+}
+static int file_control(sqlite3_file *f, int op, void *arg) {
+    /* Caller's context on purpose: see the comment at the top. */
+    return REAL_FILE(f)->pMethods->xFileControl(REAL_FILE(f), op, arg);
+}
+static int file_sector_size(sqlite3_file *f) {
+    return REAL_FILE(f)->pMethods->xSectorSize(REAL_FILE(f));
+}
+static int file_device_characteristics(sqlite3_file *f) {
+    return REAL_FILE(f)->pMethods->xDeviceCharacteristics(REAL_FILE(f));
+}
+static int file_shm_map(sqlite3_file *f, int region, int size, int extend, void volatile **out) {
+    int rc;
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xShmMap(REAL_FILE(f), region, size, extend, out));
+    return rc;
+}
+static int file_shm_lock(sqlite3_file *f, int offset, int n, int flags) {
+    int rc;
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xShmLock(REAL_FILE(f), offset, n, flags));
+    return rc;
+}
+static void file_shm_barrier(sqlite3_file *f) {
+    REAL_FILE(f)->pMethods->xShmBarrier(REAL_FILE(f));
+}
+static int file_shm_unmap(sqlite3_file *f, int delete_flag) {
+    int rc;
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xShmUnmap(REAL_FILE(f), delete_flag));
+    return rc;
+}
+static int file_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **out) {
+    int rc;
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xFetch(REAL_FILE(f), off, n, out));
+    return rc;
+}
+static int file_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p) {
+    int rc;
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xUnfetch(REAL_FILE(f), off, p));
+    return rc;
+}
+
+/* One method table per io_methods version, so SQLite sees the real file's capabilities. */
+#define SHIM_IO_METHODS(version)                                                              \
+    {                                                                                         \
+        version, file_close, file_read, file_write, file_truncate, file_sync, file_size,      \
+            file_lock, file_unlock, file_check_reserved, file_control, file_sector_size,      \
+            file_device_characteristics, file_shm_map, file_shm_lock, file_shm_barrier,       \
+            file_shm_unmap, file_fetch, file_unfetch                                          \
+    }
+static const sqlite3_io_methods shim_io_methods[3] = {
+    SHIM_IO_METHODS(1), SHIM_IO_METHODS(2), SHIM_IO_METHODS(3)};
+
+/* ---- sqlite3_vfs --------------------------------------------------------------------------- */
+
+static int vfs_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags,
+                    int *out_flags) {
+    shim_file *f = (shim_file *)file;
+    f->real = (sqlite3_file *)((char *)file + SHIM_FILE_HEADER);
+    int rc;
+    IN_PROCESS(rc, REAL_VFS(vfs)->xOpen(REAL_VFS(vfs), name, f->real, flags, out_flags));
+    const sqlite3_io_methods *m = f->real->pMethods;
+    if (m) {
+        int version = m->iVersion < 1 ? 1 : m->iVersion > 3 ? 3 : m->iVersion;
+        f->base.pMethods = &shim_io_methods[version - 1];
+    } else {
+        f->base.pMethods = NULL;
+    }
+    return rc;
+}
+static int vfs_delete(sqlite3_vfs *vfs, const char *name, int sync_dir) {
+    int rc;
+    IN_PROCESS(rc, REAL_VFS(vfs)->xDelete(REAL_VFS(vfs), name, sync_dir));
+    return rc;
+}
+static int vfs_access(sqlite3_vfs *vfs, const char *name, int flags, int *out) {
+    int rc;
+    IN_PROCESS(rc, REAL_VFS(vfs)->xAccess(REAL_VFS(vfs), name, flags, out));
+    return rc;
+}
+static int vfs_full_pathname(sqlite3_vfs *vfs, const char *name, int n, char *out) {
+    int rc;
+    IN_PROCESS(rc, REAL_VFS(vfs)->xFullPathname(REAL_VFS(vfs), name, n, out));
+    return rc;
+}
+static void *vfs_dlopen(sqlite3_vfs *vfs, const char *name) {
+    void *rc;
+    IN_PROCESS(rc, REAL_VFS(vfs)->xDlOpen(REAL_VFS(vfs), name));
+    return rc;
+}
+static void vfs_dlerror(sqlite3_vfs *vfs, int n, char *out) {
+    REAL_VFS(vfs)->xDlError(REAL_VFS(vfs), n, out);
+}
+static void (*vfs_dlsym(sqlite3_vfs *vfs, void *lib, const char *sym))(void) {
+    return REAL_VFS(vfs)->xDlSym(REAL_VFS(vfs), lib, sym);
+}
+static void vfs_dlclose(sqlite3_vfs *vfs, void *lib) {
+    IN_PROCESS_VOID(REAL_VFS(vfs)->xDlClose(REAL_VFS(vfs), lib));
+}
+static int vfs_randomness(sqlite3_vfs *vfs, int n, char *out) {
+    return REAL_VFS(vfs)->xRandomness(REAL_VFS(vfs), n, out);
+}
+static int vfs_sleep(sqlite3_vfs *vfs, int us) { return REAL_VFS(vfs)->xSleep(REAL_VFS(vfs), us); }
+static int vfs_current_time(sqlite3_vfs *vfs, double *out) {
+    return REAL_VFS(vfs)->xCurrentTime(REAL_VFS(vfs), out);
+}
+static int vfs_get_last_error(sqlite3_vfs *vfs, int n, char *out) {
+    return REAL_VFS(vfs)->xGetLastError ? REAL_VFS(vfs)->xGetLastError(REAL_VFS(vfs), n, out) : 0;
+}
+static int vfs_current_time_int64(sqlite3_vfs *vfs, sqlite3_int64 *out) {
+    return REAL_VFS(vfs)->xCurrentTimeInt64(REAL_VFS(vfs), out);
+}
+static int vfs_set_system_call(sqlite3_vfs *vfs, const char *name, sqlite3_syscall_ptr p) {
+    return REAL_VFS(vfs)->xSetSystemCall(REAL_VFS(vfs), name, p);
+}
+static sqlite3_syscall_ptr vfs_get_system_call(sqlite3_vfs *vfs, const char *name) {
+    return REAL_VFS(vfs)->xGetSystemCall(REAL_VFS(vfs), name);
+}
+static const char *vfs_next_system_call(sqlite3_vfs *vfs, const char *name) {
+    return REAL_VFS(vfs)->xNextSystemCall(REAL_VFS(vfs), name);
+}
+
+/* Room for every VFS SQLite registers on its own (unix, unix-dotfile, unix-excl, unix-none,
+ * memdb, ...); more are simply left unwrapped. */
+#define MAX_SHIMS 16
+static shim_vfs shims[MAX_SHIMS];
+
+static void shim_init(shim_vfs *s, sqlite3_vfs *real) {
+    memset(s, 0, sizeof *s);
+    s->real = real;
+    sqlite3_vfs *b = &s->base;
+    b->iVersion = real->iVersion < 3 ? real->iVersion : 3;
+    b->szOsFile = (int)SHIM_FILE_HEADER + real->szOsFile;
+    b->mxPathname = real->mxPathname;
+    b->zName = real->zName;
+    b->pAppData = real->pAppData;
+    b->xOpen = vfs_open;
+    b->xDelete = vfs_delete;
+    b->xAccess = vfs_access;
+    b->xFullPathname = vfs_full_pathname;
+    b->xDlOpen = real->xDlOpen ? vfs_dlopen : NULL;
+    b->xDlError = real->xDlError ? vfs_dlerror : NULL;
+    b->xDlSym = real->xDlSym ? vfs_dlsym : NULL;
+    b->xDlClose = real->xDlClose ? vfs_dlclose : NULL;
+    b->xRandomness = vfs_randomness;
+    b->xSleep = vfs_sleep;
+    b->xCurrentTime = vfs_current_time;
+    b->xGetLastError = vfs_get_last_error;
+    if (b->iVersion >= 2) b->xCurrentTimeInt64 = vfs_current_time_int64;
+    if (b->iVersion >= 3) {
+        b->xSetSystemCall = real->xSetSystemCall ? vfs_set_system_call : NULL;
+        b->xGetSystemCall = real->xGetSystemCall ? vfs_get_system_call : NULL;
+        b->xNextSystemCall = real->xNextSystemCall ? vfs_next_system_call : NULL;
+    }
+}
+
+int dc_sql_install_vfs_shims(void) {
+    sqlite3_vfs *reals[MAX_SHIMS];
+    int n = 0;
+    sqlite3_vfs *default_vfs = sqlite3_vfs_find(NULL);
+    for (sqlite3_vfs *v = default_vfs; v && n < MAX_SHIMS; v = v->pNext) reals[n++] = v;
+    /* Unregister all first: pNext links change as we go. */
+    for (int i = 0; i < n; i++) sqlite3_vfs_unregister(reals[i]);
+    for (int i = n - 1; i >= 0; i--) {
+        shim_init(&shims[i], reals[i]);
+        int rc = sqlite3_vfs_register(&shims[i].base, reals[i] == default_vfs);
+        if (rc != SQLITE_OK) return rc;
+    }
+    return SQLITE_OK;
+}

@@ -1,0 +1,222 @@
+/*
+ * stmt.c: prepared statements. A db_stmt lives in its handle's allocator context and every call
+ * on it enters that handle, so statements share the handle's lock and accounting.
+ */
+#include <string.h>
+
+#include "handle.h"
+
+int db_prepare(db_handle *h, const char *sql, db_stmt **out, const char **tail) {
+    if (out) *out = NULL;
+    int rc = dc_check_handle(h, "db_prepare");
+    if (rc != DB_OK) return rc;
+    dc_entry e = dc_enter(h);
+    if (!sql || !out) {
+        rc = dc_set_error(h, DB_MISUSE, "db_prepare: %s is NULL", sql ? "out" : "sql");
+        dc_leave(e);
+        return rc;
+    }
+    dc_alloc_limit_hit(h->alloc, NULL);
+    sqlite3_stmt *st = NULL;
+    rc = sqlite3_prepare_v2(h->db, sql, -1, &st, tail);
+    if (rc != SQLITE_OK) {
+        rc = dc_set_sqlite_error(h, rc);
+        dc_leave(e);
+        return rc;
+    }
+    if (st) {
+        db_stmt *s = sqlite3_malloc(sizeof *s);
+        if (!s) {
+            sqlite3_finalize(st);
+            rc = dc_set_sqlite_error(h, SQLITE_NOMEM);
+            dc_leave(e);
+            return rc;
+        }
+        s->magic = DC_STMT_MAGIC;
+        s->h = h;
+        s->st = st;
+        h->live_statements++;
+        *out = s;
+    }
+    rc = dc_ok(h, DB_OK);
+    dc_leave(e);
+    return rc;
+}
+
+int db_finalize(db_stmt *s) {
+    if (!s) return DB_OK;
+    int rc = dc_check_stmt(s, "db_finalize");
+    if (rc != DB_OK) return rc;
+    db_handle *h = s->h;
+    dc_entry e = dc_enter(h);
+    sqlite3_finalize(s->st); /* its result repeats the last step's error, already reported */
+    s->magic = DC_DEAD_MAGIC;
+    sqlite3_free(s);
+    h->live_statements--;
+    rc = dc_ok(h, DB_OK);
+    dc_leave(e);
+    return rc;
+}
+
+int db_step(db_stmt *s) {
+    int rc = dc_check_stmt(s, "db_step");
+    if (rc != DB_OK) return rc;
+    dc_entry e = dc_enter(s->h);
+    dc_alloc_limit_hit(s->h->alloc, NULL);
+    rc = sqlite3_step(s->st);
+    rc = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? dc_ok(s->h, rc == SQLITE_ROW ? DB_ROW : DB_DONE)
+                                                 : dc_set_sqlite_error(s->h, rc);
+    dc_leave(e);
+    return rc;
+}
+
+int db_reset(db_stmt *s) {
+    int rc = dc_check_stmt(s, "db_reset");
+    if (rc != DB_OK) return rc;
+    dc_entry e = dc_enter(s->h);
+    sqlite3_reset(s->st); /* returns the last step's error, already reported by db_step */
+    rc = dc_ok(s->h, DB_OK);
+    dc_leave(e);
+    return rc;
+}
+
+/* ---- binding ------------------------------------------------------------------------------- */
+
+/* All bind calls share one shape: check, enter, call SQLite, report. */
+#define BIND_BODY(name, call)                                   \
+    int rc = dc_check_stmt(s, name);                            \
+    if (rc != DB_OK) return rc;                                 \
+    dc_entry e = dc_enter(s->h);                                \
+    rc = dc_set_sqlite_error(s->h, (call));                     \
+    dc_leave(e);                                                \
+    return rc
+
+int db_bind_null(db_stmt *s, int index) {
+    BIND_BODY("db_bind_null", sqlite3_bind_null(s->st, index));
+}
+int db_bind_int64(db_stmt *s, int index, int64_t value) {
+    BIND_BODY("db_bind_int64", sqlite3_bind_int64(s->st, index, value));
+}
+int db_bind_double(db_stmt *s, int index, double value) {
+    BIND_BODY("db_bind_double", sqlite3_bind_double(s->st, index, value));
+}
+int db_bind_text(db_stmt *s, int index, const char *text, int len) {
+    BIND_BODY("db_bind_text", text ? sqlite3_bind_text(s->st, index, text, len, SQLITE_TRANSIENT)
+                                   : sqlite3_bind_null(s->st, index));
+}
+int db_bind_blob(db_stmt *s, int index, const void *data, int len) {
+    BIND_BODY("db_bind_blob",
+              len < 0   ? SQLITE_MISUSE
+              : data    ? sqlite3_bind_blob(s->st, index, data, len, SQLITE_TRANSIENT)
+              : len > 0 ? SQLITE_MISUSE
+                        : sqlite3_bind_zeroblob(s->st, index, 0));
+}
+int db_clear_bindings(db_stmt *s) { BIND_BODY("db_clear_bindings", sqlite3_clear_bindings(s->st)); }
+
+int db_bind_parameter_count(db_stmt *s) {
+    if (dc_check_stmt(s, "db_bind_parameter_count") != DB_OK) return 0;
+    dc_entry e = dc_enter(s->h);
+    int n = sqlite3_bind_parameter_count(s->st);
+    dc_leave(e);
+    return n;
+}
+
+int db_bind_parameter_index(db_stmt *s, const char *name) {
+    if (dc_check_stmt(s, "db_bind_parameter_index") != DB_OK || !name) return 0;
+    dc_entry e = dc_enter(s->h);
+    int n = sqlite3_bind_parameter_index(s->st, name);
+    dc_leave(e);
+    return n;
+}
+
+/* ---- columns ------------------------------------------------------------------------------- */
+
+/* Column getters enter the handle too: converting a value to text allocates. A failed conversion
+ * (out of memory) is recorded on the handle and returns NULL/0. */
+static int column_enter(db_stmt *s, int index, const char *name, dc_entry *e) {
+    if (dc_check_stmt(s, name) != DB_OK) return 0;
+    *e = dc_enter(s->h);
+    if (index < 0 || index >= sqlite3_column_count(s->st)) {
+        dc_set_error(s->h, DB_RANGE, "%s: column %d out of range", name, index);
+        dc_leave(*e);
+        return 0;
+    }
+    return 1;
+}
+
+static void column_check_nomem(db_stmt *s, const void *value, int index) {
+    if (!value && sqlite3_column_type(s->st, index) != SQLITE_NULL &&
+        sqlite3_errcode(s->h->db) == SQLITE_NOMEM)
+        dc_set_sqlite_error(s->h, SQLITE_NOMEM);
+}
+
+int db_column_count(db_stmt *s) {
+    if (dc_check_stmt(s, "db_column_count") != DB_OK) return 0;
+    dc_entry e = dc_enter(s->h);
+    int n = sqlite3_column_count(s->st);
+    dc_leave(e);
+    return n;
+}
+
+const char *db_column_name(db_stmt *s, int index) {
+    dc_entry e;
+    if (!column_enter(s, index, "db_column_name", &e)) return NULL;
+    const char *v = sqlite3_column_name(s->st, index);
+    if (!v) dc_set_sqlite_error(s->h, SQLITE_NOMEM);
+    dc_leave(e);
+    return v;
+}
+
+int db_column_type(db_stmt *s, int index) {
+    dc_entry e;
+    if (!column_enter(s, index, "db_column_type", &e)) return DB_NULL;
+    int t = sqlite3_column_type(s->st, index); /* SQLite's codes are ours */
+    dc_leave(e);
+    return t;
+}
+
+int64_t db_column_int64(db_stmt *s, int index) {
+    dc_entry e;
+    if (!column_enter(s, index, "db_column_int64", &e)) return 0;
+    int64_t v = sqlite3_column_int64(s->st, index);
+    dc_leave(e);
+    return v;
+}
+
+double db_column_double(db_stmt *s, int index) {
+    dc_entry e;
+    if (!column_enter(s, index, "db_column_double", &e)) return 0;
+    double v = sqlite3_column_double(s->st, index);
+    dc_leave(e);
+    return v;
+}
+
+const char *db_column_text(db_stmt *s, int index) {
+    dc_entry e;
+    if (!column_enter(s, index, "db_column_text", &e)) return NULL;
+    const char *v = (const char *)sqlite3_column_text(s->st, index);
+    column_check_nomem(s, v, index);
+    dc_leave(e);
+    return v;
+}
+
+const void *db_column_blob(db_stmt *s, int index) {
+    dc_entry e;
+    if (!column_enter(s, index, "db_column_blob", &e)) return NULL;
+    const void *v = sqlite3_column_blob(s->st, index);
+    column_check_nomem(s, v, index);
+    dc_leave(e);
+    return v;
+}
+
+int db_column_bytes(db_stmt *s, int index) {
+    dc_entry e;
+    if (!column_enter(s, index, "db_column_bytes", &e)) return 0;
+    int n = sqlite3_column_bytes(s->st, index);
+    dc_leave(e);
+    return n;
+}
+
+db_handle *db_stmt_handle(db_stmt *s) {
+    return dc_check_stmt(s, "db_stmt_handle") == DB_OK ? s->h : NULL;
+}

@@ -1,0 +1,285 @@
+/* test-api.c: the public API's behaviour, including every kind of bad input. */
+#include "test.h"
+
+TEST_IMPL(api_version) {
+    ASSERT_STR_EQ(db_libversion(), DUCKCORE_VERSION);
+    ASSERT_EQ(db_libversion_number(), DUCKCORE_VERSION_NUMBER);
+    ASSERT_STR_EQ(db_engine_version(), "3.46.1");
+    ASSERT_STR_EQ(db_errstr(DB_OK), "not an error");
+    ASSERT_CONTAINS(db_errstr(DB_NOMEM), "out of memory");
+    ASSERT_STR_EQ(db_errstr(12345), "unknown result code");
+    return 0;
+}
+
+TEST_IMPL(api_open_close) {
+    db_handle *h = NULL;
+    ASSERT_OK(NULL, db_open(NULL, &h));
+    ASSERT(h != NULL);
+    ASSERT_EQ(db_errcode(h), DB_OK);
+    ASSERT_STR_EQ(db_errmsg(h), "not an error");
+    ASSERT_OK(h, db_close(h));
+    ASSERT_OK(NULL, db_open(":memory:", &h));
+    ASSERT_EQ(test_query_int(h, "SELECT 6*7"), 42);
+    ASSERT_OK(h, db_close(h));
+    ASSERT_EQ(db_close(NULL), DB_OK); /* NULL is a no-op */
+    return 0;
+}
+
+struct rows {
+    int count;
+    char text[256];
+};
+
+static int collect(void *ctx, int ncols, char **values, char **names) {
+    struct rows *r = ctx;
+    size_t len = strlen(r->text);
+    for (int i = 0; i < ncols; i++)
+        len += (size_t)snprintf(r->text + len, sizeof r->text - len, "%s%s=%s", i ? "," : "",
+                                names[i], values[i] ? values[i] : "NULL");
+    snprintf(r->text + len, sizeof r->text - len, ";");
+    r->count++;
+    return 0;
+}
+
+static int stop_at_first(void *ctx, int ncols, char **values, char **names) {
+    (void)ncols, (void)values, (void)names;
+    ++*(int *)ctx;
+    return 1;
+}
+
+TEST_IMPL(api_exec_callback) {
+    db_handle *h;
+    ASSERT_OK(NULL, db_open(NULL, &h));
+    struct rows r = {0, ""};
+    ASSERT_OK(h, db_exec(h,
+                         "CREATE TABLE t(a INTEGER, b TEXT);"
+                         "-- a comment between statements\n"
+                         "INSERT INTO t VALUES (1, 'one'), (2, NULL);"
+                         "SELECT a, b FROM t ORDER BY a; /* trailing comment */ ",
+                         collect, &r));
+    ASSERT_EQ(r.count, 2);
+    ASSERT_STR_EQ(r.text, "a=1,b=one;a=2,b=NULL;");
+    ASSERT_EQ(db_changes(h), 2);
+    ASSERT_EQ(db_last_insert_rowid(h), 2);
+    /* A callback that returns non-zero aborts the script with DB_ABORT. */
+    int calls = 0;
+    ASSERT_EQ(db_exec(h, "SELECT a FROM t; INSERT INTO t VALUES (3, 'x');", stop_at_first, &calls),
+              DB_ABORT);
+    ASSERT_EQ(calls, 1);
+    ASSERT_CONTAINS(db_errmsg(h), "aborted");
+    ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM t"), 2); /* the insert never ran */
+    /* Empty scripts and comments only are fine. */
+    ASSERT_OK(h, db_exec(h, "", NULL, NULL));
+    ASSERT_OK(h, db_exec(h, "  -- nothing\n", NULL, NULL));
+    ASSERT_OK(h, db_close(h));
+    return 0;
+}
+
+TEST_IMPL(api_prepared) {
+    db_handle *h;
+    ASSERT_OK(NULL, db_open(NULL, &h));
+    ASSERT_OK(h, db_exec(h, "CREATE TABLE t(i INTEGER, d REAL, s TEXT, b BLOB, n)", NULL, NULL));
+    db_stmt *ins;
+    const char *tail = NULL;
+    ASSERT_OK(h, db_prepare(h, "INSERT INTO t VALUES (?, ?, :s, @b, $n); SELECT 1", &ins, &tail));
+    ASSERT_STR_EQ(tail, " SELECT 1");
+    ASSERT_EQ(db_stmt_handle(ins) == h, 1);
+    ASSERT_EQ(db_bind_parameter_count(ins), 5);
+    ASSERT_EQ(db_bind_parameter_index(ins, ":s"), 3);
+    ASSERT_EQ(db_bind_parameter_index(ins, "@nope"), 0);
+    char text[8] = "hello";
+    for (int k = 0; k < 3; k++) {
+        ASSERT_OK(h, db_bind_int64(ins, 1, INT64_C(1) << (40 + k)));
+        ASSERT_OK(h, db_bind_double(ins, 2, 0.5 * k));
+        ASSERT_OK(h, db_bind_text(ins, 3, text, -1));
+        text[0] = 'j'; /* copied at bind time: changing the buffer must not matter */
+        ASSERT_OK(h, db_bind_blob(ins, 4, "\0\1\2", 3));
+        ASSERT_OK(h, db_bind_null(ins, 5));
+        ASSERT_EQ(db_step(ins), DB_DONE);
+        ASSERT_OK(h, db_reset(ins));
+        text[0] = 'h';
+    }
+    ASSERT_EQ(db_bind_int64(ins, 6, 1), DB_RANGE);
+    ASSERT_CONTAINS(db_errmsg(h), "range");
+    ASSERT_OK(h, db_finalize(ins));
+
+    db_stmt *sel;
+    ASSERT_OK(h, db_prepare(h, "SELECT i, d, s, b, n FROM t ORDER BY i", &sel, NULL));
+    ASSERT_EQ(db_column_count(sel), 5);
+    ASSERT_STR_EQ(db_column_name(sel, 2), "s");
+    int rows = 0;
+    while (db_step(sel) == DB_ROW) {
+        ASSERT_EQ(db_column_type(sel, 0), DB_INTEGER);
+        ASSERT_EQ(db_column_int64(sel, 0), INT64_C(1) << (40 + rows));
+        ASSERT_EQ(db_column_type(sel, 1), DB_FLOAT);
+        ASSERT(db_column_double(sel, 1) == 0.5 * rows);
+        ASSERT_STR_EQ(db_column_text(sel, 2), "hello");
+        ASSERT_EQ(db_column_type(sel, 3), DB_BLOB);
+        ASSERT_EQ(db_column_bytes(sel, 3), 3);
+        ASSERT_EQ(memcmp(db_column_blob(sel, 3), "\0\1\2", 3), 0);
+        ASSERT_EQ(db_column_type(sel, 4), DB_NULL);
+        ASSERT(db_column_text(sel, 4) == NULL);
+        /* Out of range: harmless zero values and DB_RANGE on the handle. */
+        ASSERT(db_column_text(sel, 5) == NULL);
+        ASSERT_EQ(db_column_int64(sel, -1), 0);
+        ASSERT_EQ(db_errcode(h), DB_RANGE);
+        rows++;
+    }
+    ASSERT_EQ(rows, 3);
+    ASSERT_OK(h, db_finalize(sel));
+
+    /* Only whitespace: no statement and no error. */
+    db_stmt *none = (db_stmt *)1;
+    ASSERT_OK(h, db_prepare(h, "   ", &none, NULL));
+    ASSERT(none == NULL);
+    ASSERT_OK(h, db_finalize(NULL));
+    /* Constraint violations map to their own code. */
+    ASSERT_OK(h, db_exec(h, "CREATE TABLE u(x UNIQUE); INSERT INTO u VALUES (1)", NULL, NULL));
+    ASSERT_EQ(db_exec(h, "INSERT INTO u VALUES (1)", NULL, NULL), DB_CONSTRAINT);
+    ASSERT_CONTAINS(db_errmsg(h), "UNIQUE");
+    ASSERT_OK(h, db_close(h));
+    return 0;
+}
+
+TEST_IMPL(api_bad_input) {
+    db_handle *h = (db_handle *)1;
+    /* NULL arguments: an error code and a message, never a crash. */
+    ASSERT_EQ(db_open(NULL, NULL), DB_MISUSE);
+    ASSERT_CONTAINS(db_errmsg(NULL), "out is NULL");
+    ASSERT_EQ(db_errcode(NULL), DB_MISUSE);
+    ASSERT_EQ(db_exec(NULL, "SELECT 1", NULL, NULL), DB_MISUSE);
+    ASSERT_CONTAINS(db_errmsg(NULL), "db_exec: handle is NULL");
+    ASSERT_EQ(db_prepare(NULL, "SELECT 1", NULL, NULL), DB_MISUSE);
+    ASSERT_EQ(db_set_option(NULL, "memory_limit", "1MB"), DB_MISUSE);
+    ASSERT_EQ(db_step(NULL), DB_MISUSE);
+    ASSERT_CONTAINS(db_errmsg(NULL), "statement is NULL");
+    ASSERT_EQ(db_reset(NULL), DB_MISUSE);
+    ASSERT_EQ(db_bind_int64(NULL, 1, 1), DB_MISUSE);
+    ASSERT_EQ(db_column_count(NULL), 0);
+    ASSERT(db_column_text(NULL, 0) == NULL);
+    ASSERT_EQ(db_changes(NULL), 0);
+    db_interrupt(NULL);
+    db_free(NULL);
+    ASSERT_EQ(db_memory_stats(NULL, NULL), DB_MISUSE);
+    ASSERT_EQ(db_open_ext(NULL, NULL, NULL, 2, &h), DB_MISUSE);
+    ASSERT(h == NULL);
+
+    /* A file that cannot be opened: clean failure, message on the thread. */
+    ASSERT_EQ(db_open("/nonexistent-dir/x/y.db", &h), DB_CANTOPEN);
+    ASSERT(h == NULL);
+    ASSERT_CONTAINS(db_errmsg(NULL), "/nonexistent-dir/x/y.db");
+
+    ASSERT_OK(NULL, db_open(NULL, &h));
+    /* SQL errors. */
+    ASSERT_EQ(db_exec(h, "SELEC 1", NULL, NULL), DB_ERROR);
+    ASSERT_CONTAINS(db_errmsg(h), "syntax error");
+    ASSERT_EQ(db_exec(h, "SELECT * FROM missing", NULL, NULL), DB_ERROR);
+    ASSERT_CONTAINS(db_errmsg(h), "no such table: missing");
+    ASSERT_EQ(db_exec(h, NULL, NULL, NULL), DB_MISUSE);
+    db_stmt *s = (db_stmt *)1;
+    ASSERT_EQ(db_prepare(h, "SELECT FROM", &s, NULL), DB_ERROR);
+    ASSERT(s == NULL);
+    ASSERT_EQ(db_prepare(h, NULL, &s, NULL), DB_MISUSE);
+    /* The handle still works after every error. */
+    ASSERT_EQ(test_query_int(h, "SELECT 1"), 1);
+    ASSERT_EQ(db_errcode(h), DB_OK);
+
+    /* Wrong state: binding a running statement. */
+    ASSERT_OK(h, db_prepare(h, "SELECT ?1 UNION ALL SELECT 2", &s, NULL));
+    ASSERT_OK(h, db_bind_int64(s, 1, 7));
+    ASSERT_EQ(db_step(s), DB_ROW);
+    ASSERT_EQ(db_bind_int64(s, 1, 8), DB_MISUSE);
+    ASSERT_OK(h, db_reset(s));
+    ASSERT_OK(h, db_bind_int64(s, 1, 8));
+    ASSERT_EQ(db_bind_blob(s, 1, NULL, 5), DB_MISUSE);
+    ASSERT_OK(h, db_finalize(s));
+
+    /* Stats with a struct whose size is not set. */
+    struct db_memory_stats st;
+    memset(&st, 0, sizeof st);
+    ASSERT_EQ(db_memory_stats(h, &st), DB_MISUSE);
+    ASSERT_CONTAINS(db_errmsg(h), "struct_size");
+    /* An older, shorter struct gets only the fields it knows. */
+    struct {
+        uint64_t struct_size, allocated, guard;
+    } old = {2 * sizeof(uint64_t), 0, 0xabcdef};
+    ASSERT_OK(h, db_memory_stats(h, (struct db_memory_stats *)(void *)&old));
+    ASSERT_GT(old.allocated, 0);
+    ASSERT_EQ(old.guard, 0xabcdef);
+    ASSERT_OK(h, db_close(h));
+    return 0;
+}
+
+TEST_IMPL(api_close_with_statements) {
+    db_handle *h;
+    ASSERT_OK(NULL, db_open(NULL, &h));
+    db_stmt *a, *b;
+    ASSERT_OK(h, db_prepare(h, "SELECT 1", &a, NULL));
+    ASSERT_OK(h, db_prepare(h, "SELECT 2", &b, NULL));
+    ASSERT_EQ(db_step(a), DB_ROW);
+    ASSERT_EQ(db_close(h), DB_BUSY);
+    ASSERT_CONTAINS(db_errmsg(h), "2 statements not finalized");
+    /* The handle is untouched and keeps working. */
+    ASSERT_EQ(db_column_int64(a, 0), 1);
+    ASSERT_EQ(test_query_int(h, "SELECT 3"), 3);
+    ASSERT_OK(h, db_finalize(a));
+    ASSERT_EQ(db_close(h), DB_BUSY);
+    ASSERT_CONTAINS(db_errmsg(h), "1 statement not finalized");
+    ASSERT_OK(h, db_finalize(b));
+    ASSERT_OK(h, db_close(h));
+    return 0;
+}
+
+TEST_IMPL(api_options) {
+    db_handle *h;
+    ASSERT_OK(NULL, db_open(NULL, &h));
+    char buf[64];
+    ASSERT_OK(h, db_get_option(h, "memory_limit", buf, sizeof buf));
+    ASSERT_STR_EQ(buf, "unlimited");
+    ASSERT_OK(h, db_set_option(h, "memory_limit", "1.5GiB"));
+    ASSERT_OK(h, db_get_option(h, "memory_limit", buf, sizeof buf));
+    ASSERT_STR_EQ(buf, "1536MiB");
+    ASSERT_OK(h, db_set_option(h, "MEMORY_LIMIT", "64MB"));
+    ASSERT_OK(h, db_get_option(h, "memory_limit", buf, sizeof buf));
+    ASSERT_STR_EQ(buf, "64MB");
+    ASSERT_EQ(db_get_option(h, "memory_limit", buf, 4), DB_RANGE);
+
+    /* Unknown options name themselves and suggest the closest; nothing changes. */
+    ASSERT_EQ(db_set_option(h, "memroy_limit", "1MB"), DB_UNKNOWN_OPTION);
+    ASSERT_STR_EQ(db_errmsg(h), "unknown option 'memroy_limit' (did you mean 'memory_limit'?)");
+    ASSERT_EQ(db_set_option(h, "zzz", "1"), DB_UNKNOWN_OPTION);
+    ASSERT_STR_EQ(db_errmsg(h), "unknown option 'zzz'");
+    /* Bad values: a clear message, and the old value stays. */
+    const char *bad[] = {"abc", "-1", "", "12XB", "99999999999999999999", "20000000TB", "1.5.2GB"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ASSERT_EQ(db_set_option(h, "memory_limit", bad[i]), DB_INVALID_VALUE);
+        ASSERT_CONTAINS(db_errmsg(h), "expected a size such as '512MB' or '1.5GiB'");
+    }
+    ASSERT_OK(h, db_exec(h, "SELECT 1", NULL, NULL));
+    ASSERT_EQ(db_set_option(h, "memory_limit", "abc"), DB_INVALID_VALUE);
+    ASSERT_STR_EQ(db_errmsg(h),
+                  "invalid value 'abc' for memory_limit: expected a size such as '512MB' or '1.5GiB'");
+    ASSERT_OK(h, db_get_option(h, "memory_limit", buf, sizeof buf));
+    ASSERT_STR_EQ(buf, "64MB");
+    ASSERT_EQ(db_set_option(h, "memory_limit", NULL), DB_MISUSE);
+    ASSERT_OK(h, db_close(h));
+
+    /* Options at open: applied before the engine allocates; a bad one fails the open. */
+    const char *names[] = {"memory_limit"};
+    const char *values[] = {"8MiB"};
+    ASSERT_OK(NULL, db_open_ext(NULL, names, values, 1, &h));
+    ASSERT_OK(h, db_get_option(h, "memory_limit", buf, sizeof buf));
+    ASSERT_STR_EQ(buf, "8MiB");
+    ASSERT_OK(h, db_close(h));
+    const char *bad_values[] = {"lots"};
+    h = (db_handle *)1;
+    ASSERT_EQ(db_open_ext(NULL, names, bad_values, 1, &h), DB_INVALID_VALUE);
+    ASSERT(h == NULL);
+    ASSERT_CONTAINS(db_errmsg(NULL), "invalid value 'lots' for memory_limit");
+    /* A limit too small for the connection itself fails the open cleanly. */
+    const char *tiny[] = {"1KiB"};
+    ASSERT_EQ(db_open_ext(NULL, names, tiny, 1, &h), DB_NOMEM);
+    ASSERT(h == NULL);
+    ASSERT_CONTAINS(db_errmsg(NULL), "memory_limit");
+    return 0;
+}

@@ -1,0 +1,17 @@
+/* Every test, once. CMake reads the TEST_ENTRY lines to register each with ctest. */
+#define TEST_LIST(TEST_ENTRY)                \
+    TEST_ENTRY(api_version)                  \
+    TEST_ENTRY(api_open_close)               \
+    TEST_ENTRY(api_exec_callback)            \
+    TEST_ENTRY(api_prepared)                 \
+    TEST_ENTRY(api_bad_input)                \
+    TEST_ENTRY(api_close_with_statements)    \
+    TEST_ENTRY(api_options)                  \
+    TEST_ENTRY(memory_routing)               \
+    TEST_ENTRY(memory_close_returns_memory)  \
+    TEST_ENTRY(memory_open_close_cycles)     \
+    TEST_ENTRY(memory_limit)                 \
+    TEST_ENTRY(files_shared_file)            \
+    TEST_ENTRY(files_shared_file_wal)        \
+    TEST_ENTRY(threads_own_handles)          \
+    TEST_ENTRY(threads_shared_handle)

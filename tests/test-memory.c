@@ -1,0 +1,152 @@
+/* test-memory.c: routing to per-handle arenas, memory given back on close, limits. */
+#include "test.h"
+
+/* Inserts about `bytes` of row data into table t (created if needed) in one transaction. */
+static void fill(db_handle *h, uint64_t bytes) {
+    ASSERT_OK(h, db_exec(h, "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, v BLOB)", NULL,
+                         NULL));
+    db_stmt *s;
+    ASSERT_OK(h, db_prepare(h, "INSERT INTO t(v) VALUES (?)", &s, NULL));
+    char row[1000];
+    ASSERT_OK(h, db_exec(h, "BEGIN", NULL, NULL));
+    for (uint64_t done = 0; done < bytes; done += sizeof row) {
+        for (size_t i = 0; i < sizeof row; i++) row[i] = (char)(done / sizeof row * 31 + i);
+        ASSERT_OK(h, db_bind_blob(s, 1, row, (int)sizeof row));
+        ASSERT_EQ(db_step(s), DB_DONE);
+        ASSERT_OK(h, db_reset(s));
+    }
+    ASSERT_OK(h, db_exec(h, "COMMIT", NULL, NULL));
+    ASSERT_OK(h, db_finalize(s));
+}
+
+TEST_IMPL(memory_routing) {
+    db_handle *a, *b;
+    ASSERT_OK(NULL, db_open(NULL, &a));
+    ASSERT_OK(NULL, db_open(NULL, &b));
+    ASSERT_OK(b, db_exec(b, "CREATE TABLE u(x); INSERT INTO u VALUES (1)", NULL, NULL));
+    struct db_memory_stats a0 = test_stats(a), b0 = test_stats(b), p0 = test_stats(NULL);
+    ASSERT_EQ(a0.arenas, 1);
+    ASSERT_EQ(b0.arenas, 1);
+
+    const uint64_t workload = 8u << 20;
+    fill(a, workload);
+
+    struct db_memory_stats a1 = test_stats(a), b1 = test_stats(b), p1 = test_stats(NULL);
+    uint64_t a_grew = a1.allocated - a0.allocated;
+    uint64_t a_arena_grew = a1.arena_allocated - a0.arena_allocated;
+    printf("workload %llu bytes: handle A +%llu bytes (arena +%llu), handle B +%lld, "
+           "process total +%llu, jemalloc total +%llu\n",
+           (unsigned long long)workload, (unsigned long long)a_grew,
+           (unsigned long long)a_arena_grew, (long long)(b1.allocated - b0.allocated),
+           (unsigned long long)(p1.allocated - p0.allocated),
+           (unsigned long long)(p1.arena_allocated - p0.arena_allocated));
+    /* A's counter and A's arena grew by at least the data written (pages carry overhead). */
+    ASSERT_GE(a_grew, workload);
+    ASSERT_LE(a_grew, workload * 2);
+    ASSERT_GE(a_arena_grew, workload);
+    /* The arena's view and the counter agree, up to what A's thread cache holds. */
+    ASSERT_LE(a1.arena_allocated - a1.allocated, 4u << 20);
+    ASSERT_GE(a1.arena_allocated, a1.allocated);
+    /* Nothing else moved: B's counter and arena, and every other context in the process. */
+    ASSERT_EQ(b1.allocated, b0.allocated);
+    ASSERT_EQ(b1.arena_allocated, b0.arena_allocated);
+    ASSERT_EQ(p1.allocated - p0.allocated, a_grew);
+    ASSERT_EQ(p1.arena_allocated - p0.arena_allocated, a_arena_grew);
+    ASSERT_GE(a1.peak, a1.allocated);
+
+    /* Work on B now moves only B. */
+    fill(b, 1u << 20);
+    struct db_memory_stats a2 = test_stats(a), b2 = test_stats(b);
+    ASSERT_EQ(a2.allocated, a1.allocated);
+    ASSERT_EQ(a2.arena_allocated, a1.arena_allocated);
+    ASSERT_GE(b2.allocated - b1.allocated, 1u << 20);
+
+    ASSERT_OK(a, db_close(a));
+    ASSERT_OK(b, db_close(b));
+    struct db_memory_stats p3 = test_stats(NULL);
+    ASSERT_LE(p3.allocated, p0.allocated - a0.allocated - b0.allocated + 4096);
+    return 0;
+}
+
+TEST_IMPL(memory_close_returns_memory) {
+    enum { HANDLES = 8, CLOSED = 6, ROUNDS = 20 };
+    const uint64_t per_handle = 20u << 20;
+    db_handle *h[HANDLES];
+    for (int i = 0; i < HANDLES; i++) ASSERT_OK(NULL, db_open(NULL, &h[i]));
+    /* Interleaved: every handle grows a little in turn, as tenants of a server do. */
+    for (int round = 0; round < ROUNDS; round++)
+        for (int i = 0; i < HANDLES; i++) fill(h[i], per_handle / ROUNDS);
+    uint64_t held = 0;
+    for (int i = 0; i < CLOSED; i++) held += test_stats(h[i]).allocated;
+    uint64_t before = test_rss_bytes();
+    for (int i = 0; i < CLOSED; i++) ASSERT_OK(h[i], db_close(h[i]));
+    uint64_t after = test_rss_bytes();
+    uint64_t dropped = before > after ? before - after : 0;
+    printf("%d handles of ~%llu MiB each; the %d closed held %.1f MiB; resident %.1f -> %.1f MiB: "
+           "dropped %.1f MiB = %.0f%% of what they held\n",
+           HANDLES, (unsigned long long)(per_handle >> 20), CLOSED, held / 1048576.0,
+           before / 1048576.0, after / 1048576.0, dropped / 1048576.0, 100.0 * dropped / held);
+    ASSERT_GE(dropped * 10, held * 6); /* at least 60% */
+    /* The two left open are intact. */
+    for (int i = CLOSED; i < HANDLES; i++) {
+        ASSERT_EQ(test_query_int(h[i], "SELECT count(*) FROM t"),
+                  ROUNDS * ((per_handle / ROUNDS + 999) / 1000));
+        ASSERT_OK(h[i], db_close(h[i]));
+    }
+    return 0;
+}
+
+TEST_IMPL(memory_open_close_cycles) {
+    enum { WARMUP = 200, CYCLES = 10000 };
+    uint64_t rss0 = 0, arenas0 = 0;
+    for (int i = 0; i < WARMUP + CYCLES; i++) {
+        if (i == WARMUP) {
+            rss0 = test_rss_bytes();
+            arenas0 = test_stats(NULL).arenas;
+        }
+        db_handle *h;
+        ASSERT_OK(NULL, db_open(NULL, &h));
+        ASSERT_OK(h, db_exec(h,
+                             "CREATE TABLE t(x); INSERT INTO t VALUES (randomblob(5000));"
+                             "SELECT count(*) FROM t",
+                             NULL, NULL));
+        ASSERT_OK(h, db_close(h));
+    }
+    uint64_t rss1 = test_rss_bytes(), arenas1 = test_stats(NULL).arenas;
+    printf("%d open/close cycles: resident %.2f -> %.2f MiB (%+lld KiB), arenas %llu -> %llu\n",
+           CYCLES, rss0 / 1048576.0, rss1 / 1048576.0, ((long long)rss1 - (long long)rss0) / 1024,
+           (unsigned long long)arenas0, (unsigned long long)arenas1);
+    ASSERT_EQ(arenas1, arenas0);
+    ASSERT_LE(rss1, rss0 + (512u << 10));
+    return 0;
+}
+
+TEST_IMPL(memory_limit) {
+    db_handle *h;
+    ASSERT_OK(NULL, db_open(NULL, &h));
+    ASSERT_OK(h, db_exec(h, "CREATE TABLE t(v); INSERT INTO t VALUES ('committed')", NULL, NULL));
+    ASSERT_OK(h, db_set_option(h, "memory_limit", "4MiB"));
+    /* A query that needs more than the limit fails cleanly, naming the limit and the usage. */
+    int rc = db_exec(h,
+                     "BEGIN; WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c "
+                     "WHERE n < 20000) INSERT INTO t SELECT randomblob(1000) FROM c; COMMIT;",
+                     NULL, NULL);
+    ASSERT_EQ(rc, DB_NOMEM);
+    ASSERT_CONTAINS(db_errmsg(h), "memory_limit of 4MiB reached");
+    ASSERT_CONTAINS(db_errmsg(h), "in use");
+    struct db_memory_stats st = test_stats(h);
+    ASSERT_LE(st.peak, 4u << 20);
+    ASSERT_EQ(st.limit, 4u << 20);
+    /* The handle stays usable and committed data is intact. */
+    db_exec(h, "ROLLBACK", NULL, NULL);
+    ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM t WHERE v = 'committed'"), 1);
+    /* Raising the limit lets the same work through. */
+    ASSERT_OK(h, db_set_option(h, "memory_limit", "unlimited"));
+    ASSERT_OK(h, db_exec(h,
+                         "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c "
+                         "WHERE n < 20000) INSERT INTO t SELECT randomblob(1000) FROM c",
+                         NULL, NULL));
+    ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM t"), 20001);
+    ASSERT_OK(h, db_close(h));
+    return 0;
+}

@@ -1,0 +1,41 @@
+/* test-util.c: helpers shared by the tests. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "test.h"
+
+uint64_t test_rss_bytes(void) {
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f) FAIL("cannot read /proc/self/statm");
+    unsigned long size = 0, resident = 0;
+    if (fscanf(f, "%lu %lu", &size, &resident) != 2) FAIL("cannot parse /proc/self/statm");
+    fclose(f);
+    return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+struct db_memory_stats test_stats(db_handle *h) {
+    struct db_memory_stats st;
+    memset(&st, 0, sizeof st);
+    st.struct_size = sizeof st;
+    if (db_memory_stats(h, &st) != DB_OK) FAIL("db_memory_stats: %s", db_errmsg(h));
+    return st;
+}
+
+static int first_int(void *ctx, int ncols, char **values, char **names) {
+    (void)names;
+    if (ncols > 0 && values[0]) *(int64_t *)ctx = strtoll(values[0], NULL, 10);
+    return 0;
+}
+
+int64_t test_query_int(db_handle *h, const char *sql) {
+    int64_t v = -1;
+    ASSERT_OK(h, db_exec(h, sql, first_int, &v));
+    return v;
+}
+
+void test_temp_path(char *buf, size_t size, const char *name) {
+    const char *dir = getenv("TMPDIR");
+    snprintf(buf, size, "%s/duckcore-test-%ld-%s", dir && *dir ? dir : "/tmp", (long)getpid(),
+             name);
+}

@@ -1,0 +1,73 @@
+# jemalloc.cmake: builds the pinned jemalloc release as a private static PIC library.
+#
+# Configuration, and why:
+#   --with-jemalloc-prefix=duckcore_je_   every public symbol renamed; jemalloc then reads its
+#                                         options from DUCKCORE_JE_MALLOC_CONF, never MALLOC_CONF
+#   --with-private-namespace=...          internal symbols renamed too
+#   --without-export                      no symbol marked for export (libduckcore hides them all)
+#   --disable-initial-exec-tls            libduckcore.so can be dlopen()ed (Python ctypes): the
+#                                         initial-exec TLS model fails there with "cannot allocate
+#                                         memory in static TLS block"
+#   --disable-cxx                         no C++ runtime dependency
+#   --disable-libdl                       no dlsym() interposition of pthread_create
+# Defines the imported target duckcore::jemalloc.
+
+set(DUCKCORE_JEMALLOC_VERSION "5.3.0")
+set(DUCKCORE_JEMALLOC_SHA256 "2db82d1e7119df3e71b7640219b6dfe84789bc0537983c3b7ac4f7189aecfeaa")
+set(DUCKCORE_JEMALLOC_ARCHIVE "" CACHE STRING
+    "jemalloc ${DUCKCORE_JEMALLOC_VERSION} release archive (path or URL); default: the source cache")
+option(DUCKCORE_JEMALLOC_DEBUG "Build jemalloc with its own debug assertions (--enable-debug)" OFF)
+
+duckcore_resolve_archive(DUCKCORE_JEMALLOC_ARCHIVE
+  NAME "jemalloc ${DUCKCORE_JEMALLOC_VERSION}"
+  ARCHIVE "${DUCKCORE_JEMALLOC_ARCHIVE}"
+  CANDIDATES jemalloc_5.3.0.orig.tar.bz2 jemalloc-5.3.0.tar.bz2
+  SHA256 "${DUCKCORE_JEMALLOC_SHA256}")
+
+include(ExternalProject)
+include(ProcessorCount)
+ProcessorCount(_je_jobs)
+if(_je_jobs EQUAL 0)
+  set(_je_jobs 2)
+endif()
+find_program(DUCKCORE_MAKE_PROGRAM NAMES gmake make REQUIRED)
+
+set(_je_args
+  --with-jemalloc-prefix=duckcore_je_
+  --with-private-namespace=duckcore_je_internal_
+  --without-export
+  --disable-cxx
+  --disable-initial-exec-tls
+  --disable-libdl
+  --disable-doc
+  --disable-zone-allocator)
+if(DUCKCORE_JEMALLOC_DEBUG)
+  list(APPEND _je_args --enable-debug)
+endif()
+
+set(_je_prefix "${CMAKE_BINARY_DIR}/_deps/jemalloc")
+set(_je_build "${_je_prefix}/build")
+set(_je_lib "${_je_build}/lib/libjemalloc_pic.a")
+ExternalProject_Add(duckcore_jemalloc_build
+  URL "${DUCKCORE_JEMALLOC_ARCHIVE_RESOLVED}"
+  URL_HASH SHA256=${DUCKCORE_JEMALLOC_SHA256}
+  DOWNLOAD_EXTRACT_TIMESTAMP TRUE
+  PREFIX "${_je_prefix}"
+  SOURCE_DIR "${_je_prefix}/source"
+  BINARY_DIR "${_je_build}"
+  CONFIGURE_COMMAND <SOURCE_DIR>/configure ${_je_args} CC=${CMAKE_C_COMPILER}
+  BUILD_COMMAND ${DUCKCORE_MAKE_PROGRAM} -j${_je_jobs} build_lib_static
+  INSTALL_COMMAND ""
+  BUILD_BYPRODUCTS "${_je_lib}"
+  LOG_CONFIGURE ON
+  LOG_BUILD ON
+  LOG_OUTPUT_ON_FAILURE ON)
+
+file(MAKE_DIRECTORY "${_je_build}/include")
+add_library(duckcore_jemalloc STATIC IMPORTED GLOBAL)
+set_target_properties(duckcore_jemalloc PROPERTIES
+  IMPORTED_LOCATION "${_je_lib}"
+  INTERFACE_INCLUDE_DIRECTORIES "${_je_build}/include")
+add_dependencies(duckcore_jemalloc duckcore_jemalloc_build)
+add_library(duckcore::jemalloc ALIAS duckcore_jemalloc)
+set(DUCKCORE_JEMALLOC_LIBRARY "${_je_lib}")
