@@ -228,6 +228,11 @@ DUCKCORE_API const char *db_column_text(db_stmt *s, int index);
 DUCKCORE_API const void *db_column_blob(db_stmt *s, int index);
 DUCKCORE_API int db_column_bytes(db_stmt *s, int index);
 
+/* The statement's SQL with the current bindings substituted, as a new string that the caller
+ * frees with db_free() (it belongs to no handle, so it may outlive the statement and the handle).
+ * NULL if s is invalid or memory runs out (then db_errmsg says so). Since 0.1. */
+DUCKCORE_API char *db_expanded_sql(db_stmt *s);
+
 /* The handle a statement belongs to (NULL for NULL). Since 0.1. */
 DUCKCORE_API db_handle *db_stmt_handle(db_stmt *s);
 

@@ -217,6 +217,24 @@ int db_column_bytes(db_stmt *s, int index) {
     return n;
 }
 
+char *db_expanded_sql(db_stmt *s) {
+    if (dc_check_stmt(s, "db_expanded_sql") != DB_OK) return NULL;
+    dc_entry e = dc_enter(s->h);
+    char *engine_copy = sqlite3_expanded_sql(s->st);
+    char *copy = NULL;
+    if (engine_copy) {
+        /* Handed to the caller: copied out of the handle's context into the process's. */
+        size_t len = strlen(engine_copy) + 1;
+        copy = dc_alloc_malloc(dc_alloc_process(), len);
+        if (copy) memcpy(copy, engine_copy, len);
+        sqlite3_free(engine_copy);
+    }
+    if (copy) dc_ok(s->h, DB_OK);
+    else dc_set_error(s->h, DB_NOMEM, "out of memory expanding the statement's SQL");
+    dc_leave(e);
+    return copy;
+}
+
 db_handle *db_stmt_handle(db_stmt *s) {
     return dc_check_stmt(s, "db_stmt_handle") == DB_OK ? s->h : NULL;
 }

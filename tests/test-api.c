@@ -99,6 +99,9 @@ TEST_IMPL(api_prepared) {
         ASSERT_OK(h, db_reset(ins));
         text[0] = 'h';
     }
+    /* Memory handed out (db_free) belongs to no handle: it outlives the handle. */
+    char *expanded = db_expanded_sql(ins);
+    ASSERT_STR_EQ(expanded, "INSERT INTO t VALUES (4398046511104, 1.0, 'hello', x'000102', NULL);");
     ASSERT_EQ(db_bind_int64(ins, 6, 1), DB_RANGE);
     ASSERT_CONTAINS(db_errmsg(h), "range");
     ASSERT_OK(h, db_finalize(ins));
@@ -138,6 +141,8 @@ TEST_IMPL(api_prepared) {
     ASSERT_EQ(db_exec(h, "INSERT INTO u VALUES (1)", NULL, NULL), DB_CONSTRAINT);
     ASSERT_CONTAINS(db_errmsg(h), "UNIQUE");
     ASSERT_OK(h, db_close(h));
+    ASSERT_CONTAINS(expanded, "'hello'");
+    db_free(expanded);
     return 0;
 }
 

@@ -11,6 +11,7 @@
     TEST_ENTRY(memory_close_returns_memory)  \
     TEST_ENTRY(memory_open_close_cycles)     \
     TEST_ENTRY(memory_limit)                 \
+    TEST_ENTRY(memory_many_handles)          \
     TEST_ENTRY(files_shared_file)            \
     TEST_ENTRY(files_shared_file_wal)        \
     TEST_ENTRY(threads_own_handles)          \

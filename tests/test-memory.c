@@ -150,3 +150,38 @@ TEST_IMPL(memory_limit) {
     ASSERT_OK(h, db_close(h));
     return 0;
 }
+
+/* jemalloc has at most 4095 arenas and 4093 explicit tcaches. Handles past that share the
+ * process arena, keeping exact per-handle counters and limits, instead of failing to open. */
+TEST_IMPL(memory_many_handles) {
+    enum { HANDLES = 4300 };
+    db_handle **h = calloc(HANDLES, sizeof *h);
+    ASSERT(h != NULL);
+    uint64_t before = test_stats(NULL).allocated;
+    for (int i = 0; i < HANDLES; i++) {
+        ASSERT_OK(NULL, db_open(NULL, &h[i]));
+        ASSERT_OK(h[i], db_exec(h[i], "CREATE TABLE t(x); INSERT INTO t VALUES (zeroblob(20000))",
+                                NULL, NULL));
+    }
+    /* Sampled: each call refreshes jemalloc's statistics, which walks every arena. */
+    for (int i = 0; i < HANDLES; i += HANDLES / 10) {
+        struct db_memory_stats st = test_stats(h[i]);
+        ASSERT_GT(st.allocated, 20000);
+        ASSERT_EQ(st.arenas, i < 4000 ? 1 : 0);
+    }
+    struct db_memory_stats all = test_stats(NULL);
+    printf("%d handles open over %llu jemalloc arenas (the limit): the latest share the process "
+           "arena\n", HANDLES, (unsigned long long)all.arenas);
+    ASSERT_GE(all.arenas, 4000);
+    /* Limits hold on a handle without an arena of its own. */
+    db_handle *last = h[HANDLES - 1];
+    ASSERT_EQ(test_stats(last).arenas, 0);
+    ASSERT_OK(last, db_set_option(last, "memory_limit", "1MiB"));
+    ASSERT_EQ(db_exec(last, "INSERT INTO t VALUES (zeroblob(2000000))", NULL, NULL), DB_NOMEM);
+    ASSERT_CONTAINS(db_errmsg(last), "memory_limit of 1MiB");
+    ASSERT_EQ(test_query_int(last, "SELECT count(*) FROM t"), 1);
+    for (int i = 0; i < HANDLES; i++) ASSERT_OK(h[i], db_close(h[i]));
+    ASSERT_EQ(test_stats(NULL).allocated, before);
+    free(h);
+    return 0;
+}

@@ -122,6 +122,21 @@ static int create_arena(unsigned *arena) {
     return je_mallctl("arenas.create", arena, &len, NULL, 0);
 }
 
+/* jemalloc's internal MALLOCX_ARENA_LIMIT: arena indices have 12 bits, 4095 is reserved. */
+#define JE_ARENA_INDEX_LIMIT 4095u
+
+/* Creates an arena unless jemalloc's index space is full. Asking jemalloc 5.3.0 for arena
+ * JE_ARENA_INDEX_LIMIT itself writes past its ctl_arenas table before failing (memory corruption;
+ * an assertion in debug builds), so the limit is checked here first. Called under g.lock, which
+ * makes the check and the creation one step (only duckcore creates arenas in its jemalloc). */
+static int create_arena_below_limit(unsigned *arena) {
+    unsigned narenas;
+    size_t len = sizeof narenas;
+    if (je_mallctl("arenas.narenas", &narenas, &len, NULL, 0) != 0) return EINVAL;
+    if (narenas >= JE_ARENA_INDEX_LIMIT) return EAGAIN;
+    return create_arena(arena);
+}
+
 static void global_init_once(void) {
     unsigned arena;
     int rc = create_arena(&arena);
@@ -172,7 +187,10 @@ dc_alloc *dc_alloc_create(void) {
                                    MALLOCX_ZERO);
         if (!a) return NULL;
         unsigned arena;
-        if (create_arena(&arena) == 0) {
+        pthread_mutex_lock(&g.lock);
+        int rc = create_arena_below_limit(&arena);
+        pthread_mutex_unlock(&g.lock);
+        if (rc == 0) {
             a->arena = arena;
             a->own_arena = 1;
         } else {
