@@ -50,6 +50,10 @@ static struct {
 
 static _Thread_local dc_alloc *tls_current;
 
+/* MALLOCX_ARENA(a) shifts a signed int: undefined behaviour for arena indices of 2047 and up.
+ * The same bits, computed without it. */
+static int arena_flag(unsigned arena) { return (int)((arena + 1u) << 20); }
+
 /* ---- counters ------------------------------------------------------------------------------ */
 
 static inline void counter_add(dc_alloc *a, uint64_t n) {
@@ -148,7 +152,7 @@ static void global_init_once(void) {
     g.process.tcache = -1;
     g.process.own_arena = 1;
     g.process.shared = 1;
-    g.process.flags = MALLOCX_ARENA(arena) | MALLOCX_TCACHE_NONE;
+    g.process.flags = arena_flag(arena) | MALLOCX_TCACHE_NONE;
 }
 
 int dc_alloc_global_init(void) {
@@ -183,7 +187,7 @@ dc_alloc *dc_alloc_create(void) {
 
     if (!a) {
         /* The context record is library bookkeeping: it lives in the process arena. */
-        a = je_mallocx(sizeof *a, MALLOCX_ARENA(g.process.arena) | MALLOCX_TCACHE_NONE |
+        a = je_mallocx(sizeof *a, arena_flag(g.process.arena) | MALLOCX_TCACHE_NONE |
                                    MALLOCX_ZERO);
         if (!a) return NULL;
         unsigned arena;
@@ -202,10 +206,10 @@ dc_alloc *dc_alloc_create(void) {
         size_t len = sizeof tc;
         if (a->own_arena && je_mallctl("tcache.create", &tc, &len, NULL, 0) == 0) {
             a->tcache = (int)tc;
-            a->flags = MALLOCX_ARENA(a->arena) | MALLOCX_TCACHE(tc);
+            a->flags = arena_flag(a->arena) | MALLOCX_TCACHE(tc);
         } else {
             a->tcache = -1;
-            a->flags = MALLOCX_ARENA(a->arena) | MALLOCX_TCACHE_NONE;
+            a->flags = arena_flag(a->arena) | MALLOCX_TCACHE_NONE;
         }
     }
     atomic_store(&a->allocated, 0);
@@ -242,7 +246,7 @@ uint64_t dc_alloc_destroy(dc_alloc *a) {
         a = NULL;
     }
     pthread_mutex_unlock(&g.lock);
-    if (a) je_dallocx(a, MALLOCX_ARENA(g.process.arena) | MALLOCX_TCACHE_NONE);
+    if (a) je_dallocx(a, arena_flag(g.process.arena) | MALLOCX_TCACHE_NONE);
     return live;
 }
 
