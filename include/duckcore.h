@@ -117,7 +117,8 @@ typedef struct db_stmt db_stmt;
 DUCKCORE_API int db_open(const char *path, db_handle **out);
 
 /* Opens a database with options applied before the engine's first allocation for it (for example
- * memory_limit, which then caps even the connection's own set-up). names and values are parallel
+ * memory_limit, which then caps even the connection's own set-up, or allocator_nodump, which
+ * can only be given here). names and values are parallel
  * arrays of count NUL-terminated strings, applied in order as db_set_option() would, except that
  * options which may only be set at open time are accepted too. count may be 0 (then names and
  * values may be NULL). A bad option fails the open: *out is NULL, db_errmsg(NULL) names the option.
@@ -133,16 +134,61 @@ DUCKCORE_API int db_open_ext(const char *path, const char *const *names,
  * Since 0.1. */
 DUCKCORE_API int db_close(db_handle *h);
 
-/* Sets an option on an open handle. Options are described in the README's "Configuration" section
- * (0.1 knows memory_limit: a size such as "64MB", "1.5GiB", or "0"/"unlimited").
- * Unknown names give DB_UNKNOWN_OPTION, unparsable values DB_INVALID_VALUE, both with a message;
- * a failed call changes nothing. Thread-safe (takes the handle lock). Since 0.1. */
+/* ---------------------------------------------------------------------------------------------
+ * Options. One registry serves the C calls below, SQL (SET name = value; SET name TO value;
+ * RESET name; SELECT current_setting('name'); SELECT * FROM duckcore_settings()) and the docs.
+ *
+ * option                                     type      default    scope    settable
+ * memory_limit                               SIZE      unlimited  handle   any time
+ *     Hard cap on the handle's live engine bytes, checked on every allocation. A query that needs
+ *     more fails with DB_NOMEM and a message naming the limit and the usage; an open transaction
+ *     is rolled back; the handle stays usable and committed data is intact.
+ * allocator_flush_threshold                  SIZE      128MiB     handle   any time
+ *     After a statement, if the handle's freed-but-cached memory (its peak since the last flush
+ *     minus its live bytes) exceeds this, its thread cache is flushed and its arena decayed.
+ * allocator_bulk_deallocation_flush_threshold SIZE     512MiB     handle   any time
+ *     After a statement that freed more than this, the handle's arena is purged (its unused
+ *     pages go back to the OS at once).
+ * dirty_decay_ms, muzzy_decay_ms             DURATION  1000, 0    handle   any time
+ *     jemalloc's decay times for the handle's arena, in ms (-1: never; "500ms", "10s" accepted).
+ *     Defaults are the process's (DUCKCORE_JE_MALLOC_CONF can change them).
+ * allocator_nodump                           BOOLEAN   false      handle   at open only
+ *     MADV_DONTDUMP on all of the handle's memory: it is left out of core dumps.
+ * allocator_background_threads               BOOLEAN   false      process  any time
+ *     jemalloc's background threads: unused pages of every arena (idle handles too) go back to
+ *     the OS on their decay schedule without any call.
+ * max_background_threads                     INTEGER   (CPUs)     process  any time
+ *     The most background threads jemalloc may run.
+ *
+ * SIZE values: a number with an optional unit, 1000-based (KB, MB, GB, TB) or 1024-based (KiB,
+ * MiB, GiB, TiB), e.g. "512MB" or "1.5GiB"; a bare number is bytes; "unlimited" is 0. BOOLEAN:
+ * true/false, on/off, 1/0. Names are case-insensitive.
+ * Errors: an unknown name gives DB_UNKNOWN_OPTION and suggests the closest names; a bad value
+ * DB_INVALID_VALUE with the expected form; an at-open option after open DB_MISUSE. A failed
+ * call changes nothing.
+ * ------------------------------------------------------------------------------------------- */
+
+/* Sets option name to value. h may be NULL for process-wide options (errors then go to
+ * db_errmsg(NULL)). Thread-safe (takes the handle lock). Since 0.1. */
 DUCKCORE_API int db_set_option(db_handle *h, const char *name, const char *value);
 
 /* Reads an option back, formatted as db_set_option() accepts it, into buf (size bytes, always
- * NUL-terminated when size > 0). Returns DB_OK, DB_UNKNOWN_OPTION, or DB_RANGE if buf was too small
- * (buf then holds a truncated value). Since 0.1. */
+ * NUL-terminated when size > 0). h may be NULL for process-wide options. Returns DB_OK,
+ * DB_UNKNOWN_OPTION, or DB_RANGE if buf was too small (buf then holds a truncated value).
+ * Since 0.1. */
 DUCKCORE_API int db_get_option(db_handle *h, const char *name, char *buf, size_t size);
+
+/* Enumerating the options, index from 0 to db_option_count() - 1. Strings are static; an index
+ * out of range gives NULL (or -1). db_option_type: "BOOLEAN", "INTEGER", "SIZE" or "DURATION".
+ * db_option_scope: "process" or "handle". db_option_default: the default as db_get_option would
+ * print it. Thread-safe. Since 0.1. */
+DUCKCORE_API int db_option_count(void);
+DUCKCORE_API const char *db_option_name(int index);
+DUCKCORE_API const char *db_option_description(int index);
+DUCKCORE_API const char *db_option_type(int index);
+DUCKCORE_API const char *db_option_default(int index);
+DUCKCORE_API const char *db_option_scope(int index);
+DUCKCORE_API int db_option_settable_after_open(int index);
 
 /* ---------------------------------------------------------------------------------------------
  * Running SQL.
@@ -259,7 +305,12 @@ struct db_memory_stats {
     uint64_t muzzy;        /* bytes in unused pages lazily returned (MADV_FREE) */
     uint64_t arenas;       /* handle: 1 if it has an arena of its own, else 0; process: number of
                               jemalloc arenas that exist */
+    uint64_t cached;       /* bytes in the handle's thread cache (process: all thread caches) */
 };
+
+/* Returns the handle's unused memory (its thread cache and its arena's dirty and muzzy pages) to
+ * the OS now; with NULL, every arena's. Live data is untouched. Since 0.1. */
+DUCKCORE_API int db_purge(db_handle *h);
 
 /* Fills *stats for handle h, or for the whole process when h is NULL (allocated/peak then count
  * every live engine byte of every handle plus process-wide engine objects; jemalloc measures are

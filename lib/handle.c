@@ -128,7 +128,9 @@ int dc_set_sqlite_error(db_handle *h, int rc) {
                             limit, used, (unsigned long long)request);
     }
     if (code == DB_OK || code == DB_ROW || code == DB_DONE) return dc_ok(h, code);
-    const char *msg = h->db ? sqlite3_errmsg(h->db) : sqlite3_errstr(rc);
+    const char *msg = code == DB_NOMEM ? "out of memory"
+                      : h->db          ? sqlite3_errmsg(h->db)
+                                       : sqlite3_errstr(rc);
     return dc_set_error(h, code, "%s", msg);
 }
 
@@ -184,12 +186,31 @@ int db_open_ext(const char *path, const char *const *names, const char *const *v
         return DB_NOMEM;
     }
     memset(h, 0, sizeof *h);
-    h->alloc = dc_alloc_create();
+    dc_handle_settings_init(&h->settings);
+
+    /* Options, first pass: every one is checked, and those fixed at open (allocator_nodump)
+     * shape the context about to be made. */
+    dc_option_target early = {NULL, &h->settings};
+    for (int i = 0; i < count; i++) {
+        int rc = dc_option_set(&early, names[i], values[i], DC_SET_OPEN_EARLY, err, sizeof err);
+        if (rc != DB_OK) {
+            set_thread_error(rc, "%s", err);
+            dc_alloc_free(dc_alloc_process(), h);
+            return rc;
+        }
+    }
+    const char *why = NULL;
+    dc_alloc_config cfg = {h->settings.nodump};
+    h->alloc = dc_alloc_create(&cfg, &why);
     if (!h->alloc) {
         dc_alloc_free(dc_alloc_process(), h);
-        set_thread_error(DB_NOMEM, "out of memory creating the handle's allocator context");
-        return DB_NOMEM;
+        int code = why && strcmp(why, "out of memory") != 0 ? DB_ERROR : DB_NOMEM;
+        set_thread_error(code, "cannot create the handle's allocator context: %s",
+                         why ? why : "out of memory");
+        return code;
     }
+    h->target.alloc = h->alloc;
+    h->target.settings = &h->settings;
     pthread_mutexattr_t attr;
     pthread_mutexattr_init(&attr);
     pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
@@ -197,10 +218,10 @@ int db_open_ext(const char *path, const char *const *names, const char *const *v
     pthread_mutexattr_destroy(&attr);
     h->magic = DC_HANDLE_MAGIC;
 
-    /* Options first: they must hold before the engine's first allocation. */
-    dc_option_target target = {h->alloc};
+    /* Second pass: the rest, before the engine's first allocation for this handle. */
     for (int i = 0; i < count; i++) {
-        int rc = dc_option_set(&target, names[i], values[i], 1, err, sizeof err);
+        int rc = dc_option_set(&h->target, names[i], values[i], DC_SET_OPEN_LATE, err,
+                               sizeof err);
         if (rc != DB_OK) {
             set_thread_error(rc, "%s", err);
             dc_alloc_destroy(h->alloc);
@@ -213,7 +234,7 @@ int db_open_ext(const char *path, const char *const *names, const char *const *v
     dc_entry e = dc_enter(h);
     int rc = sqlite3_open_v2(path, &h->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL);
-    if (rc == SQLITE_OK) sqlite3_extended_result_codes(h->db, 0);
+    if (rc == SQLITE_OK) rc = dc_sql_register(h->db, &h->target);
     if (rc != SQLITE_OK) {
         dc_set_sqlite_error(h, rc);
         set_thread_error(h->errcode, "cannot open '%s': %s", path, h->errmsg);
@@ -308,23 +329,79 @@ int db_exec(db_handle *h, const char *sql, int (*row)(void *, int, char **, char
         return rc;
     }
     dc_alloc_limit_hit(h->alloc, NULL); /* forget refusals from earlier calls */
-    rc = SQLITE_OK;
+    rc = DB_OK;
     const char *next = sql;
-    while (rc == SQLITE_OK && *next) {
-        sqlite3_stmt *st = NULL;
+    while (rc == DB_OK && *next) {
+        /* SET and RESET are duckcore's: run them here, in order with the rest. */
+        dc_set_statement set;
         const char *tail = NULL;
-        rc = sqlite3_prepare_v2(h->db, next, -1, &st, &tail);
-        if (rc != SQLITE_OK) break;
+        int kind = dc_sql_parse_set(next, &set, &tail, h->errmsg, sizeof h->errmsg);
+        if (kind < 0) {
+            rc = h->errcode = DB_ERROR;
+            break;
+        }
+        if (kind > 0) {
+            rc = dc_run_set(h, &set);
+            next = tail;
+            continue;
+        }
+        sqlite3_stmt *st = NULL;
+        int in_transaction = !sqlite3_get_autocommit(h->db);
+        int src = sqlite3_prepare_v2(h->db, next, -1, &st, &tail);
+        if (src != SQLITE_OK) {
+            rc = dc_set_sqlite_error(h, src);
+            dc_after_statement(h, src, in_transaction);
+            break;
+        }
         next = tail;
         if (!st) continue; /* whitespace or a comment */
-        rc = exec_statement(st, row, ctx);
+        src = exec_statement(st, row, ctx);
         int frc = sqlite3_finalize(st);
-        if (rc == SQLITE_OK) rc = frc;
+        if (src == SQLITE_OK) src = frc;
+        if (src == SQLITE_ABORT) rc = dc_set_error(h, DB_ABORT, "query aborted by the row callback");
+        else rc = dc_set_sqlite_error(h, src);
+        dc_after_statement(h, src, in_transaction);
     }
-    if (rc == SQLITE_ABORT) rc = dc_set_error(h, DB_ABORT, "query aborted by the row callback");
-    else rc = dc_set_sqlite_error(h, rc);
     dc_leave(e);
     return rc;
+}
+
+int dc_run_set(db_handle *h, const dc_set_statement *set) {
+    char err[DC_ERRMSG_MAX];
+    int rc = set->is_reset ? dc_option_reset(&h->target, set->name, err, sizeof err)
+                           : dc_option_set(&h->target, set->name, set->value, DC_SET_RUNTIME,
+                                           err, sizeof err);
+    return rc == DB_OK ? dc_ok(h, DB_OK) : dc_set_error(h, rc, "%s", err);
+}
+
+void dc_after_statement(db_handle *h, int rc, int in_transaction) {
+    dc_alloc *a = h->alloc;
+    if ((rc & 0xff) == SQLITE_NOMEM && h->db) {
+        /* A transaction that ran out of memory (or into memory_limit) is rolled back whole, so
+         * the handle is left in a known state (SQLite sometimes does it itself). The limit is
+         * lifted while it runs, since rolling back may itself allocate a little. */
+        if (!sqlite3_get_autocommit(h->db)) {
+            uint64_t limit = dc_alloc_limit(a);
+            dc_alloc_set_limit(a, 0);
+            sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+            dc_alloc_set_limit(a, limit);
+            in_transaction = 1;
+        }
+        if (in_transaction) {
+            size_t len = strlen(h->errmsg);
+            snprintf(h->errmsg + len, sizeof h->errmsg - len, "; the transaction was rolled back");
+        }
+    }
+    uint64_t freed = dc_alloc_freed_total(a);
+    uint64_t live = dc_alloc_allocated(a);
+    if (freed - h->freed_mark > h->settings.bulk_flush_threshold) {
+        dc_alloc_purge(a);
+        dc_alloc_window_reset(a);
+    } else if (dc_alloc_window_peak(a) - live > h->settings.flush_threshold) {
+        dc_alloc_flush(a);
+        dc_alloc_window_reset(a);
+    }
+    h->freed_mark = freed;
 }
 
 /* ---- small accessors ----------------------------------------------------------------------- */
@@ -354,15 +431,35 @@ void db_free(void *p) { dc_alloc_free(dc_alloc_process(), p); }
 
 /* ---- options and statistics ---------------------------------------------------------------- */
 
+/* Process-wide options may be set and read without a handle. */
+static int process_option_call(const char *call, const char *name, const char *value, char *buf,
+                               size_t size) {
+    char err[DC_ERRMSG_MAX];
+    if (!name || (!buf && !value)) {
+        set_thread_error(DB_MISUSE, "%s: %s is NULL", call, name ? "value" : "name");
+        return DB_MISUSE;
+    }
+    if (dc_sql_global_init(err, sizeof err) != 0) {
+        set_thread_error(DB_ERROR, "%s", err);
+        return DB_ERROR;
+    }
+    dc_option_target none = {NULL, NULL};
+    int rc = buf ? dc_option_get(&none, name, buf, size, err, sizeof err)
+                 : dc_option_set(&none, name, value, DC_SET_RUNTIME, err, sizeof err);
+    if (rc != DB_OK) set_thread_error(rc, "%s", err);
+    else thread_error.code = DB_OK;
+    return rc;
+}
+
 int db_set_option(db_handle *h, const char *name, const char *value) {
+    if (!h) return process_option_call("db_set_option", name, value, NULL, 0);
     int rc = dc_check_handle(h, "db_set_option");
     if (rc != DB_OK) return rc;
     dc_entry e = dc_enter(h);
     if (!name || !value) {
         rc = dc_set_error(h, DB_MISUSE, "db_set_option: %s is NULL", name ? "value" : "name");
     } else {
-        dc_option_target target = {h->alloc};
-        rc = dc_option_set(&target, name, value, 0, h->errmsg, sizeof h->errmsg);
+        rc = dc_option_set(&h->target, name, value, DC_SET_RUNTIME, h->errmsg, sizeof h->errmsg);
         if (rc != DB_OK) h->errcode = rc;
         else dc_ok(h, DB_OK);
     }
@@ -371,17 +468,50 @@ int db_set_option(db_handle *h, const char *name, const char *value) {
 }
 
 int db_get_option(db_handle *h, const char *name, char *buf, size_t size) {
+    if (!h) {
+        if (!buf) {
+            set_thread_error(DB_MISUSE, "db_get_option: buf is NULL");
+            return DB_MISUSE;
+        }
+        return process_option_call("db_get_option", name, NULL, buf, size);
+    }
     int rc = dc_check_handle(h, "db_get_option");
     if (rc != DB_OK) return rc;
     dc_entry e = dc_enter(h);
     if (!name || !buf) {
         rc = dc_set_error(h, DB_MISUSE, "db_get_option: %s is NULL", name ? "buf" : "name");
     } else {
-        dc_option_target target = {h->alloc};
-        rc = dc_option_get(&target, name, buf, size, h->errmsg, sizeof h->errmsg);
+        rc = dc_option_get(&h->target, name, buf, size, h->errmsg, sizeof h->errmsg);
         if (rc != DB_OK) h->errcode = rc;
         else dc_ok(h, DB_OK);
     }
+    dc_leave(e);
+    return rc;
+}
+
+int db_option_count(void) { return dc_option_count(); }
+const char *db_option_name(int index) { return dc_option_name(index); }
+const char *db_option_description(int index) { return dc_option_description(index); }
+const char *db_option_type(int index) { return dc_option_type_name(index); }
+const char *db_option_default(int index) { return dc_option_default(index); }
+const char *db_option_scope(int index) { return dc_option_scope_name(index); }
+int db_option_settable_after_open(int index) { return dc_option_settable_after_open(index); }
+
+int db_purge(db_handle *h) {
+    char err[DC_ERRMSG_MAX];
+    if (!h) {
+        if (dc_sql_global_init(err, sizeof err) != 0) {
+            set_thread_error(DB_ERROR, "%s", err);
+            return DB_ERROR;
+        }
+        dc_alloc_purge(NULL);
+        return DB_OK;
+    }
+    int rc = dc_check_handle(h, "db_purge");
+    if (rc != DB_OK) return rc;
+    dc_entry e = dc_enter(h);
+    dc_alloc_purge(h->alloc);
+    rc = dc_ok(h, DB_OK);
     dc_leave(e);
     return rc;
 }
@@ -424,6 +554,7 @@ int db_memory_stats(db_handle *h, struct db_memory_stats *stats) {
         .dirty = st.dirty,
         .muzzy = st.muzzy,
         .arenas = st.arenas,
+        .cached = st.cached,
     };
     size_t n = stats->struct_size < sizeof full ? (size_t)stats->struct_size : sizeof full;
     uint64_t caller_size = stats->struct_size;

@@ -12,6 +12,7 @@
 
 #include "alloc/alloc.h"
 #include "duckcore.h"
+#include "options.h"
 
 #define DC_HANDLE_MAGIC 0x44434831u /* "DCH1" while open */
 #define DC_STMT_MAGIC 0x44435331u   /* "DCS1" while alive */
@@ -22,6 +23,9 @@ struct db_handle {
     uint32_t magic;
     pthread_mutex_t lock; /* recursive: a db_exec callback may use its own handle */
     dc_alloc *alloc;      /* owned; every engine allocation for this handle comes from it */
+    dc_handle_settings settings;
+    dc_option_target target; /* {alloc, &settings}: what options and duckcore's SQL act on */
+    uint64_t freed_mark;  /* dc_alloc_freed_total() when the last statement ended */
     sqlite3 *db;
     int live_statements;  /* db_stmt objects not yet finalized */
     int errcode;
@@ -31,7 +35,9 @@ struct db_handle {
 struct db_stmt {
     uint32_t magic;
     db_handle *h;
-    sqlite3_stmt *st;
+    sqlite3_stmt *st;   /* NULL for a SET/RESET statement, run by duckcore itself */
+    char *set_sql;      /* SET/RESET: the statement's text */
+    int set_done;       /* SET/RESET: applied since the last reset */
 };
 
 /* Entering a handle (DESIGN.md, invariant 1): take its lock and make its allocator context the
@@ -59,5 +65,14 @@ int dc_set_error(db_handle *h, int code, const char *fmt, ...)
 int dc_set_sqlite_error(db_handle *h, int rc);
 /* Marks the last call on h as successful and returns code. */
 int dc_ok(db_handle *h, int code);
+
+/* Runs a parsed SET/RESET on an entered handle; returns DB_OK or the error (recorded on h). */
+struct dc_set_statement;
+int dc_run_set(db_handle *h, const struct dc_set_statement *set);
+
+/* Bookkeeping after each statement ends: rolls back a transaction broken by running out of
+ * memory (memory_limit), and applies the allocator flush thresholds. rc is the statement's SQLite
+ * result; in_transaction whether a transaction was open when it started. */
+void dc_after_statement(db_handle *h, int rc, int in_transaction);
 
 #endif

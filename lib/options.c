@@ -4,7 +4,9 @@
 #include "options.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -14,19 +16,175 @@
 
 /* ---- the registry -------------------------------------------------------------------------- */
 
-static void apply_memory_limit(dc_option_target *t, const dc_option_value *v) {
+typedef union dc_option_value {
+    uint64_t size;
+    int64_t integer; /* INTEGER, and DURATION in milliseconds */
+    int boolean;
+} dc_option_value;
+
+typedef struct dc_option {
+    const char *name;
+    const char *description;
+    dc_option_type type;
+    dc_option_scope scope;
+    int open_only;  /* may only be given to db_open_ext */
+    int64_t min, max; /* INTEGER and DURATION bounds */
+    /* Applies a parsed value; returns DB_OK or an error with a message. */
+    int (*apply)(dc_option_target *t, const dc_option_value *v, char *err, size_t errlen);
+    void (*read)(const dc_option_target *t, dc_option_value *v);
+    /* The default: a fixed value, or (for defaults jemalloc decides) a function. */
+    const char *default_value;
+    void (*read_default)(dc_option_value *v);
+} dc_option;
+
+static int not_own_arena(const char *name, char *err, size_t errlen) {
+    snprintf(err, errlen,
+             "%s is not available for this handle: it shares the process arena (jemalloc's limit "
+             "of 4095 arenas is reached)",
+             name);
+    return DB_ERROR;
+}
+
+static int apply_memory_limit(dc_option_target *t, const dc_option_value *v, char *e, size_t n) {
+    (void)e, (void)n;
     dc_alloc_set_limit(t->alloc, v->size);
+    return DB_OK;
 }
 static void read_memory_limit(const dc_option_target *t, dc_option_value *v) {
     v->size = dc_alloc_limit(t->alloc);
 }
 
+static int apply_flush_threshold(dc_option_target *t, const dc_option_value *v, char *e,
+                                 size_t n) {
+    (void)e, (void)n;
+    t->settings->flush_threshold = v->size;
+    return DB_OK;
+}
+static void read_flush_threshold(const dc_option_target *t, dc_option_value *v) {
+    v->size = t->settings->flush_threshold;
+}
+
+static int apply_bulk_threshold(dc_option_target *t, const dc_option_value *v, char *e, size_t n) {
+    (void)e, (void)n;
+    t->settings->bulk_flush_threshold = v->size;
+    return DB_OK;
+}
+static void read_bulk_threshold(const dc_option_target *t, dc_option_value *v) {
+    v->size = t->settings->bulk_flush_threshold;
+}
+
+static int apply_decay(dc_option_target *t, int which, int64_t ms, char *err, size_t errlen) {
+    if (dc_alloc_set_decay_ms(t->alloc, which, ms) != 0)
+        return not_own_arena(which ? "muzzy_decay_ms" : "dirty_decay_ms", err, errlen);
+    return DB_OK;
+}
+static int apply_dirty_decay(dc_option_target *t, const dc_option_value *v, char *e, size_t n) {
+    return apply_decay(t, 0, v->integer, e, n);
+}
+static int apply_muzzy_decay(dc_option_target *t, const dc_option_value *v, char *e, size_t n) {
+    return apply_decay(t, 1, v->integer, e, n);
+}
+static void read_dirty_decay(const dc_option_target *t, dc_option_value *v) {
+    v->integer = dc_alloc_decay_ms(t->alloc, 0);
+}
+static void read_muzzy_decay(const dc_option_target *t, dc_option_value *v) {
+    v->integer = dc_alloc_decay_ms(t->alloc, 1);
+}
+static void default_dirty_decay(dc_option_value *v) { v->integer = dc_alloc_decay_ms(NULL, 0); }
+static void default_muzzy_decay(dc_option_value *v) { v->integer = dc_alloc_decay_ms(NULL, 1); }
+
+static int apply_nodump(dc_option_target *t, const dc_option_value *v, char *e, size_t n) {
+    (void)e, (void)n;
+    t->settings->nodump = v->boolean;
+    return DB_OK;
+}
+static void read_nodump(const dc_option_target *t, dc_option_value *v) {
+    v->boolean = t->settings->nodump;
+}
+
+static int apply_background_threads(dc_option_target *t, const dc_option_value *v, char *err,
+                                    size_t errlen) {
+    (void)t;
+    int rc = dc_alloc_set_background_threads(v->boolean);
+    if (rc != 0) {
+        snprintf(err, errlen, "could not %s jemalloc's background threads (error %d)",
+                 v->boolean ? "start" : "stop", rc);
+        return DB_ERROR;
+    }
+    return DB_OK;
+}
+static void read_background_threads(const dc_option_target *t, dc_option_value *v) {
+    (void)t;
+    v->boolean = dc_alloc_background_threads();
+}
+
+static int apply_max_background_threads(dc_option_target *t, const dc_option_value *v,
+                                        char *err, size_t errlen) {
+    (void)t;
+    int rc = dc_alloc_set_max_background_threads((uint64_t)v->integer);
+    if (rc != 0) {
+        snprintf(err, errlen, "could not set max_background_threads to %lld (error %d)",
+                 (long long)v->integer, rc);
+        return DB_ERROR;
+    }
+    return DB_OK;
+}
+static void read_max_background_threads(const dc_option_target *t, dc_option_value *v) {
+    (void)t;
+    v->integer = (int64_t)dc_alloc_max_background_threads();
+}
+
+static void default_max_background_threads(dc_option_value *v) {
+    v->integer = (int64_t)dc_alloc_max_background_threads_default();
+}
+
 static const dc_option registry[] = {
     {"memory_limit",
-     "Hard cap on the bytes this handle's engine may hold; a query needing more fails with "
-     "DB_NOMEM and the handle stays usable (0 or 'unlimited': no cap)",
-     "unlimited", DC_TYPE_SIZE, DC_SCOPE_HANDLE, 0, apply_memory_limit, read_memory_limit},
+     "Hard cap on the bytes this handle's engine may hold, checked on every allocation; a query "
+     "needing more fails with DB_NOMEM, its transaction is rolled back and the handle stays "
+     "usable (0 or 'unlimited': no cap)",
+     DC_TYPE_SIZE, DC_SCOPE_HANDLE, 0, 0, 0, apply_memory_limit, read_memory_limit, "unlimited",
+     NULL},
+    {"allocator_flush_threshold",
+     "After a statement, if the handle's freed-but-cached memory (its peak since the last flush "
+     "minus what is live) exceeds this, flush its thread cache and decay its arena",
+     DC_TYPE_SIZE, DC_SCOPE_HANDLE, 0, 0, 0, apply_flush_threshold, read_flush_threshold,
+     "128MiB", NULL},
+    {"allocator_bulk_deallocation_flush_threshold",
+     "After a statement that freed more than this many bytes, purge the handle's arena: its unused "
+     "pages go back to the OS at once",
+     DC_TYPE_SIZE, DC_SCOPE_HANDLE, 0, 0, 0, apply_bulk_threshold, read_bulk_threshold, "512MiB",
+     NULL},
+    {"dirty_decay_ms",
+     "Time in milliseconds before the handle's unused dirty pages are returned to the OS "
+     "(0: at once, -1: never); jemalloc's dirty_decay_ms for the handle's arena",
+     DC_TYPE_DURATION, DC_SCOPE_HANDLE, 0, -1, INT32_MAX, apply_dirty_decay, read_dirty_decay,
+     NULL, default_dirty_decay},
+    {"muzzy_decay_ms",
+     "Time in milliseconds before the handle's lazily freed (MADV_FREE) pages are purged for good "
+     "(0: skip the muzzy state, -1: never); jemalloc's muzzy_decay_ms for the handle's arena",
+     DC_TYPE_DURATION, DC_SCOPE_HANDLE, 0, -1, INT32_MAX, apply_muzzy_decay, read_muzzy_decay,
+     NULL, default_muzzy_decay},
+    {"allocator_nodump",
+     "Exclude the handle's memory from core dumps (MADV_DONTDUMP on every extent of its arena); "
+     "only when opening (db_open_ext)",
+     DC_TYPE_BOOL, DC_SCOPE_HANDLE, 1, 0, 0, apply_nodump, read_nodump, "false", NULL},
+    {"allocator_background_threads",
+     "Run jemalloc's background threads, which return unused pages of every arena to the OS on "
+     "their decay schedule, even for idle handles",
+     DC_TYPE_BOOL, DC_SCOPE_PROCESS, 0, 0, 0, apply_background_threads, read_background_threads,
+     "false", NULL},
+    {"max_background_threads",
+     "Most background threads jemalloc may run when allocator_background_threads is on",
+     DC_TYPE_INTEGER, DC_SCOPE_PROCESS, 0, 1, 4096, apply_max_background_threads,
+     read_max_background_threads, NULL, default_max_background_threads},
 };
+
+void dc_handle_settings_init(dc_handle_settings *s) {
+    s->flush_threshold = 128ull << 20;
+    s->bulk_flush_threshold = 512ull << 20;
+    s->nodump = 0;
+}
 
 /* ---- parsing ------------------------------------------------------------------------------- */
 
@@ -102,6 +260,34 @@ void dc_format_size(uint64_t bytes, int zero_is_unlimited, char *buf, size_t siz
     snprintf(buf, size, "%" PRIu64 "B", bytes);
 }
 
+int dc_parse_duration_ms(const char *text, int64_t *out) {
+    static const struct {
+        const char *suffix;
+        int64_t ms;
+    } units[] = {{"", 1}, {"ms", 1}, {"s", 1000}, {"sec", 1000}, {"min", 60000}, {"h", 3600000}};
+    if (!text) return -1;
+    while (isspace((unsigned char)*text)) text++;
+    if (strcmp(text, "-1") == 0 || strcasecmp(text, "never") == 0) {
+        *out = -1;
+        return 0;
+    }
+    if (!isdigit((unsigned char)*text)) return -1;
+    char *end;
+    errno = 0;
+    long long n = strtoll(text, &end, 10);
+    if (errno) return -1;
+    while (isspace((unsigned char)*end)) end++;
+    size_t ulen = strlen(end);
+    while (ulen > 0 && isspace((unsigned char)end[ulen - 1])) ulen--;
+    for (size_t i = 0; i < DC_ARRAY_SIZE(units); i++) {
+        if (strlen(units[i].suffix) != ulen || strncasecmp(end, units[i].suffix, ulen)) continue;
+        if (n > INT64_MAX / units[i].ms) return -1;
+        *out = n * units[i].ms;
+        return 0;
+    }
+    return -1;
+}
+
 static int parse_value(const dc_option *o, const char *text, dc_option_value *v) {
     switch (o->type) {
     case DC_TYPE_SIZE:
@@ -118,23 +304,42 @@ static int parse_value(const dc_option *o, const char *text, dc_option_value *v)
         return -1;
     case DC_TYPE_INTEGER: {
         char *end;
+        while (isspace((unsigned char)*text)) text++;
         if (!*text) return -1;
+        errno = 0;
         long long n = strtoll(text, &end, 10);
-        if (*end) return -1;
+        while (isspace((unsigned char)*end)) end++;
+        if (*end || errno || n < o->min || n > o->max) return -1;
         v->integer = n;
         return 0;
     }
+    case DC_TYPE_DURATION:
+        if (dc_parse_duration_ms(text, &v->integer) != 0) return -1;
+        return v->integer < o->min || v->integer > o->max ? -1 : 0;
     }
     return -1;
 }
 
-static const char *expected_form(dc_option_type type) {
-    switch (type) {
-    case DC_TYPE_SIZE: return "a size such as '512MB' or '1.5GiB'";
-    case DC_TYPE_BOOL: return "true or false";
-    case DC_TYPE_INTEGER: return "an integer";
+static void expected_form(const dc_option *o, char *buf, size_t size) {
+    switch (o->type) {
+    case DC_TYPE_SIZE: snprintf(buf, size, "a size such as '512MB' or '1.5GiB'"); return;
+    case DC_TYPE_BOOL: snprintf(buf, size, "true or false"); return;
+    case DC_TYPE_INTEGER:
+        snprintf(buf, size, "an integer from %lld to %lld", (long long)o->min, (long long)o->max);
+        return;
+    case DC_TYPE_DURATION:
+        snprintf(buf, size, "milliseconds, or a duration such as '500ms' or '10s' (-1: never)");
+        return;
     }
-    return "a value";
+}
+
+static void format_value(const dc_option *o, const dc_option_value *v, char *buf, size_t size) {
+    switch (o->type) {
+    case DC_TYPE_SIZE: dc_format_size(v->size, 1, buf, size); return;
+    case DC_TYPE_BOOL: snprintf(buf, size, "%s", v->boolean ? "true" : "false"); return;
+    case DC_TYPE_INTEGER:
+    case DC_TYPE_DURATION: snprintf(buf, size, "%lld", (long long)v->integer); return;
+    }
 }
 
 /* ---- lookup and "did you mean" ------------------------------------------------------------- */
@@ -166,7 +371,7 @@ static const dc_option *find_option(const char *name) {
     return NULL;
 }
 
-static void unknown_option(const char *name, char *err, size_t errlen) {
+static int unknown_option(const char *name, char *err, size_t errlen) {
     /* Suggest every option within a third of the name's length in edits (at least 2). */
     size_t limit = strlen(name) / 3 < 2 ? 2 : strlen(name) / 3;
     int n = snprintf(err, errlen, "unknown option '%s'", name);
@@ -178,50 +383,125 @@ static void unknown_option(const char *name, char *err, size_t errlen) {
         found = 1;
     }
     if (found && n >= 0 && (size_t)n < errlen) snprintf(err + n, errlen - (size_t)n, "?)");
+    return DB_UNKNOWN_OPTION;
 }
 
-int dc_option_set(dc_option_target *t, const char *name, const char *value, int at_open,
-                  char *err, size_t errlen) {
-    const dc_option *o = find_option(name);
-    if (!o) {
-        unknown_option(name, err, errlen);
-        return DB_UNKNOWN_OPTION;
-    }
-    if (o->open_only && !at_open) {
-        snprintf(err, errlen, "option '%s' can only be set when the database is opened (db_open_ext)",
-                 o->name);
+/* Whether t can reach o: handle options need a handle. */
+static int check_target(const dc_option *o, const dc_option_target *t, char *err, size_t errlen) {
+    if (o->scope == DC_SCOPE_HANDLE && !t->settings) {
+        snprintf(err, errlen, "option '%s' belongs to a handle: pass one", o->name);
         return DB_MISUSE;
     }
+    return DB_OK;
+}
+
+static int apply_parsed(const dc_option *o, dc_option_target *t, const dc_option_value *v,
+                        dc_set_phase phase, char *err, size_t errlen) {
+    if (o->open_only && phase == DC_SET_RUNTIME) {
+        snprintf(err, errlen,
+                 "option '%s' can only be set when the database is opened (db_open_ext)", o->name);
+        return DB_MISUSE;
+    }
+    /* At open, open-time options are applied before the context exists, the others after. */
+    if (phase == DC_SET_OPEN_EARLY && !o->open_only) return DB_OK;
+    if (phase == DC_SET_OPEN_LATE && o->open_only) return DB_OK;
+    return o->apply(t, v, err, errlen);
+}
+
+int dc_option_set(dc_option_target *t, const char *name, const char *value, dc_set_phase phase,
+                  char *err, size_t errlen) {
+    const dc_option *o = find_option(name);
+    if (!o) return unknown_option(name, err, errlen);
+    int rc = check_target(o, t, err, errlen);
+    if (rc != DB_OK) return rc;
     dc_option_value v;
     if (parse_value(o, value, &v) != 0) {
-        snprintf(err, errlen, "invalid value '%s' for %s: expected %s", value, o->name,
-                 expected_form(o->type));
+        char form[96];
+        expected_form(o, form, sizeof form);
+        snprintf(err, errlen, "invalid value '%s' for %s: expected %s", value, o->name, form);
         return DB_INVALID_VALUE;
     }
-    o->apply(t, &v);
-    return DB_OK;
+    return apply_parsed(o, t, &v, phase, err, errlen);
+}
+
+static void default_of(const dc_option *o, dc_option_value *v) {
+    if (o->read_default) o->read_default(v);
+    else parse_value(o, o->default_value, v);
+}
+
+int dc_option_reset(dc_option_target *t, const char *name, char *err, size_t errlen) {
+    const dc_option *o = find_option(name);
+    if (!o) return unknown_option(name, err, errlen);
+    int rc = check_target(o, t, err, errlen);
+    if (rc != DB_OK) return rc;
+    dc_option_value v;
+    default_of(o, &v);
+    return apply_parsed(o, t, &v, DC_SET_RUNTIME, err, errlen);
 }
 
 int dc_option_get(const dc_option_target *t, const char *name, char *buf, size_t size,
                   char *err, size_t errlen) {
     const dc_option *o = find_option(name);
-    if (!o) {
-        unknown_option(name, err, errlen);
-        return DB_UNKNOWN_OPTION;
-    }
+    if (!o) return unknown_option(name, err, errlen);
+    int rc = check_target(o, t, err, errlen);
+    if (rc != DB_OK) return rc;
     dc_option_value v;
     o->read(t, &v);
     char text[64];
-    switch (o->type) {
-    case DC_TYPE_SIZE: dc_format_size(v.size, 1, text, sizeof text); break;
-    case DC_TYPE_BOOL: snprintf(text, sizeof text, "%s", v.boolean ? "true" : "false"); break;
-    case DC_TYPE_INTEGER: snprintf(text, sizeof text, "%lld", (long long)v.integer); break;
-    }
-    if (size == 0) return DB_RANGE;
-    int n = snprintf(buf, size, "%s", text);
-    if ((size_t)n >= size) {
+    format_value(o, &v, text, sizeof text);
+    if (size == 0 || (size_t)snprintf(buf, size, "%s", text) >= size) {
         snprintf(err, errlen, "buffer of %zu bytes too small for the value of %s", size, o->name);
         return DB_RANGE;
     }
     return DB_OK;
+}
+
+/* ---- enumeration --------------------------------------------------------------------------- */
+
+static const dc_option *option_at(int index) {
+    return index >= 0 && (size_t)index < DC_ARRAY_SIZE(registry) ? &registry[index] : NULL;
+}
+
+int dc_option_count(void) { return (int)DC_ARRAY_SIZE(registry); }
+const char *dc_option_name(int index) {
+    const dc_option *o = option_at(index);
+    return o ? o->name : NULL;
+}
+const char *dc_option_description(int index) {
+    const dc_option *o = option_at(index);
+    return o ? o->description : NULL;
+}
+const char *dc_option_type_name(int index) {
+    static const char *names[] = {"BOOLEAN", "INTEGER", "SIZE", "DURATION"};
+    const dc_option *o = option_at(index);
+    return o ? names[o->type] : NULL;
+}
+const char *dc_option_scope_name(int index) {
+    const dc_option *o = option_at(index);
+    return o ? (o->scope == DC_SCOPE_PROCESS ? "process" : "handle") : NULL;
+}
+int dc_option_is_process(int index) {
+    const dc_option *o = option_at(index);
+    return o ? o->scope == DC_SCOPE_PROCESS : -1;
+}
+int dc_option_settable_after_open(int index) {
+    const dc_option *o = option_at(index);
+    return o ? !o->open_only : -1;
+}
+
+/* Defaults that jemalloc decides (decay times, thread counts) are fixed once it has read its
+ * configuration, so they are formatted once. */
+static char default_text[DC_ARRAY_SIZE(registry)][32];
+static pthread_once_t defaults_once = PTHREAD_ONCE_INIT;
+static void format_defaults(void) {
+    for (size_t i = 0; i < DC_ARRAY_SIZE(registry); i++) {
+        dc_option_value v;
+        default_of(&registry[i], &v);
+        format_value(&registry[i], &v, default_text[i], sizeof default_text[i]);
+    }
+}
+const char *dc_option_default(int index) {
+    if (!option_at(index)) return NULL;
+    pthread_once(&defaults_once, format_defaults);
+    return default_text[index];
 }

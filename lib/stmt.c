@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "handle.h"
+#include "sql/sql.h"
 
 int db_prepare(db_handle *h, const char *sql, db_stmt **out, const char **tail) {
     if (out) *out = NULL;
@@ -18,16 +19,40 @@ int db_prepare(db_handle *h, const char *sql, db_stmt **out, const char **tail) 
     }
     dc_alloc_limit_hit(h->alloc, NULL);
     sqlite3_stmt *st = NULL;
-    rc = sqlite3_prepare_v2(h->db, sql, -1, &st, tail);
-    if (rc != SQLITE_OK) {
-        rc = dc_set_sqlite_error(h, rc);
+    char *set_sql = NULL;
+    /* SET/RESET become statements that duckcore runs itself when stepped. */
+    dc_set_statement set;
+    const char *set_tail = NULL;
+    int kind = dc_sql_parse_set(sql, &set, &set_tail, h->errmsg, sizeof h->errmsg);
+    if (kind < 0) {
+        rc = h->errcode = DB_ERROR;
         dc_leave(e);
         return rc;
     }
-    if (st) {
+    if (kind > 0) {
+        size_t len = (size_t)(set_tail - sql);
+        set_sql = sqlite3_malloc64(len + 1);
+        if (!set_sql) {
+            rc = dc_set_sqlite_error(h, SQLITE_NOMEM);
+            dc_leave(e);
+            return rc;
+        }
+        memcpy(set_sql, sql, len);
+        set_sql[len] = '\0';
+        if (tail) *tail = set_tail;
+    } else {
+        rc = sqlite3_prepare_v2(h->db, sql, -1, &st, tail);
+        if (rc != SQLITE_OK) {
+            rc = dc_set_sqlite_error(h, rc);
+            dc_leave(e);
+            return rc;
+        }
+    }
+    if (st || set_sql) {
         db_stmt *s = sqlite3_malloc(sizeof *s);
         if (!s) {
             sqlite3_finalize(st);
+            sqlite3_free(set_sql);
             rc = dc_set_sqlite_error(h, SQLITE_NOMEM);
             dc_leave(e);
             return rc;
@@ -35,6 +60,8 @@ int db_prepare(db_handle *h, const char *sql, db_stmt **out, const char **tail) 
         s->magic = DC_STMT_MAGIC;
         s->h = h;
         s->st = st;
+        s->set_sql = set_sql;
+        s->set_done = 0;
         h->live_statements++;
         *out = s;
     }
@@ -43,14 +70,30 @@ int db_prepare(db_handle *h, const char *sql, db_stmt **out, const char **tail) 
     return rc;
 }
 
+/* Steps a SET/RESET statement: applied once, then DB_DONE until reset. */
+static int step_set(db_stmt *s) {
+    if (s->set_done) return dc_ok(s->h, DB_DONE);
+    dc_set_statement set;
+    const char *tail;
+    char err[256];
+    dc_sql_parse_set(s->set_sql, &set, &tail, err, sizeof err); /* parsed before: cannot fail */
+    int rc = dc_run_set(s->h, &set);
+    if (rc != DB_OK) return rc;
+    s->set_done = 1;
+    return DB_DONE;
+}
+
 int db_finalize(db_stmt *s) {
     if (!s) return DB_OK;
     int rc = dc_check_stmt(s, "db_finalize");
     if (rc != DB_OK) return rc;
     db_handle *h = s->h;
     dc_entry e = dc_enter(h);
-    sqlite3_finalize(s->st); /* its result repeats the last step's error, already reported */
+    int busy = s->st && sqlite3_stmt_busy(s->st);
+    int last = s->st ? sqlite3_finalize(s->st) : SQLITE_OK; /* repeats the last step's error */
+    if (busy) dc_after_statement(h, last, 0);
     s->magic = DC_DEAD_MAGIC;
+    sqlite3_free(s->set_sql);
     sqlite3_free(s);
     h->live_statements--;
     rc = dc_ok(h, DB_OK);
@@ -63,9 +106,17 @@ int db_step(db_stmt *s) {
     if (rc != DB_OK) return rc;
     dc_entry e = dc_enter(s->h);
     dc_alloc_limit_hit(s->h->alloc, NULL);
-    rc = sqlite3_step(s->st);
-    rc = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? dc_ok(s->h, rc == SQLITE_ROW ? DB_ROW : DB_DONE)
-                                                 : dc_set_sqlite_error(s->h, rc);
+    if (!s->st) {
+        rc = step_set(s);
+        dc_leave(e);
+        return rc;
+    }
+    int in_transaction = !sqlite3_get_autocommit(s->h->db);
+    int src = sqlite3_step(s->st);
+    rc = (src == SQLITE_ROW || src == SQLITE_DONE)
+             ? dc_ok(s->h, src == SQLITE_ROW ? DB_ROW : DB_DONE)
+             : dc_set_sqlite_error(s->h, src);
+    if (src != SQLITE_ROW) dc_after_statement(s->h, src, in_transaction);
     dc_leave(e);
     return rc;
 }
@@ -74,7 +125,12 @@ int db_reset(db_stmt *s) {
     int rc = dc_check_stmt(s, "db_reset");
     if (rc != DB_OK) return rc;
     dc_entry e = dc_enter(s->h);
-    sqlite3_reset(s->st); /* returns the last step's error, already reported by db_step */
+    if (s->st) {
+        int busy = sqlite3_stmt_busy(s->st);
+        int last = sqlite3_reset(s->st); /* the last step's error, already reported by db_step */
+        if (busy) dc_after_statement(s->h, last, 0);
+    }
+    s->set_done = 0;
     rc = dc_ok(s->h, DB_OK);
     dc_leave(e);
     return rc;
@@ -87,7 +143,8 @@ int db_reset(db_stmt *s) {
     int rc = dc_check_stmt(s, name);                            \
     if (rc != DB_OK) return rc;                                 \
     dc_entry e = dc_enter(s->h);                                \
-    rc = dc_set_sqlite_error(s->h, (call));                     \
+    rc = s->st ? dc_set_sqlite_error(s->h, (call))              \
+               : dc_set_error(s->h, DB_RANGE, "%s: SET and RESET take no parameters", name); \
     dc_leave(e);                                                \
     return rc
 
@@ -220,7 +277,7 @@ int db_column_bytes(db_stmt *s, int index) {
 char *db_expanded_sql(db_stmt *s) {
     if (dc_check_stmt(s, "db_expanded_sql") != DB_OK) return NULL;
     dc_entry e = dc_enter(s->h);
-    char *engine_copy = sqlite3_expanded_sql(s->st);
+    char *engine_copy = s->st ? sqlite3_expanded_sql(s->st) : sqlite3_mprintf("%s", s->set_sql);
     char *copy = NULL;
     if (engine_copy) {
         /* Handed to the caller: copied out of the handle's context into the process's. */

@@ -15,4 +15,16 @@
     TEST_ENTRY(files_shared_file)            \
     TEST_ENTRY(files_shared_file_wal)        \
     TEST_ENTRY(threads_own_handles)          \
-    TEST_ENTRY(threads_shared_handle)
+    TEST_ENTRY(threads_shared_handle)        \
+    TEST_ENTRY(options_enumeration)          \
+    TEST_ENTRY(options_sql_set)              \
+    TEST_ENTRY(options_values)               \
+    TEST_ENTRY(options_memory_limit_rollback) \
+    TEST_ENTRY(options_decay)                \
+    TEST_ENTRY(options_flush_threshold)      \
+    TEST_ENTRY(options_bulk_flush_threshold) \
+    TEST_ENTRY(options_nodump)               \
+    TEST_ENTRY(options_background_threads)   \
+    TEST_ENTRY(options_max_background_threads) \
+    TEST_ENTRY(options_environment)          \
+    TEST_ENTRY(options_memory_table)

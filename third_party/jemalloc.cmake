@@ -10,6 +10,13 @@
 #                                         memory in static TLS block"
 #   --disable-cxx                         no C++ runtime dependency
 #   --disable-libdl                       no dlsym() interposition of pthread_create
+#   --with-malloc-conf=...                defaults compiled in (DUCKCORE_JE_MALLOC_CONF overrides):
+#       dirty_decay_ms:1000   a process has one arena per open handle, and an arena keeps its
+#                             unused pages for the decay time: 1 s (as DuckDB uses) instead of
+#                             jemalloc's 10 s bounds that idle overhead per handle
+#       muzzy_decay_ms:0      no MADV_FREE stage: lazily freed pages stay in the process's
+#                             resident size until the kernel is short of memory, which would make
+#                             resident-memory monitoring (and memory given back) a guess
 # Defines the imported target duckcore::jemalloc.
 
 set(DUCKCORE_JEMALLOC_VERSION "5.3.0")
@@ -40,7 +47,8 @@ set(_je_args
   --disable-initial-exec-tls
   --disable-libdl
   --disable-doc
-  --disable-zone-allocator)
+  --disable-zone-allocator
+  --with-malloc-conf=dirty_decay_ms:1000,muzzy_decay_ms:0)
 if(DUCKCORE_JEMALLOC_DEBUG)
   list(APPEND _je_args --enable-debug)
 endif()

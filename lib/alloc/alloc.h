@@ -20,11 +20,17 @@
 
 typedef struct dc_alloc dc_alloc;
 
-/* Measures of one context, or of the process. Fields mirror db_memory_stats. */
+/* Measures of one context, or of the process. Fields mirror struct db_memory_stats. */
 typedef struct dc_alloc_stats {
     uint64_t allocated, peak, limit;
     uint64_t arena_allocated, active, resident, mapped, retained, dirty, muzzy, arenas;
+    uint64_t cached; /* bytes held in the context's thread cache */
 } dc_alloc_stats;
+
+/* How a context is made; fixed for its lifetime. */
+typedef struct dc_alloc_config {
+    int nodump; /* exclude the context's memory from core dumps */
+} dc_alloc_config;
 
 /* One-time process set-up; idempotent and thread-safe. Returns 0 or an errno-style code. */
 int dc_alloc_global_init(void);
@@ -33,8 +39,9 @@ int dc_alloc_global_init(void);
 dc_alloc *dc_alloc_process(void);
 
 /* Creates a context with its own arena (or, past the allocator's arena limit, one sharing the
- * overflow arena with exact per-context counters). NULL when out of memory. */
-dc_alloc *dc_alloc_create(void);
+ * overflow arena with exact per-context counters). cfg may be NULL for defaults. NULL when out of
+ * memory, or when cfg asks for what the backend or platform cannot do (then *why says what). */
+dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why);
 
 /* Destroys a context that must hold no live allocation (debug builds abort otherwise), returning
  * its pages to the OS. Returns the bytes still counted as live (0 when correct). */
@@ -66,6 +73,39 @@ int dc_alloc_limit_hit(dc_alloc *a, uint64_t *request);
 
 /* Fills *st for a, or for the process when a is NULL. Backend measures it lacks read 0. */
 void dc_alloc_stats_get(dc_alloc *a, dc_alloc_stats *st);
+
+/* Whether this build's backend has arenas (and so purge, decay, nodump, background threads). */
+int dc_alloc_has_arenas(void);
+/* Backend name and version, e.g. "jemalloc 5.3.0-0-g54eaed1d"; and the configuration string the
+ * backend read from its environment variable ("" when unset). Static strings. */
+const char *dc_alloc_backend(void);
+const char *dc_alloc_backend_conf(void);
+
+/* Returns a context's unused pages to the OS now (a NULL context: every arena). 0, or an errno. */
+int dc_alloc_purge(dc_alloc *a);
+/* Flushes the context's thread cache into its arena and runs the arena's decay (pages whose decay
+ * time has passed go back to the OS). */
+int dc_alloc_flush(dc_alloc *a);
+
+/* Decay times of the context's arena in milliseconds (-1: never). Setting fails (errno) when the
+ * context has no arena of its own; reading a NULL context gives the process default.
+ * which: 0 dirty, 1 muzzy. */
+int dc_alloc_set_decay_ms(dc_alloc *a, int which, int64_t ms);
+int64_t dc_alloc_decay_ms(const dc_alloc *a, int which);
+int dc_alloc_is_nodump(const dc_alloc *a);
+
+/* Process-wide: the backend's background purging threads, and their maximum number. */
+int dc_alloc_set_background_threads(int enabled);
+int dc_alloc_background_threads(void);
+int dc_alloc_set_max_background_threads(uint64_t n);
+uint64_t dc_alloc_max_background_threads(void);
+uint64_t dc_alloc_max_background_threads_default(void);
+
+/* Statement windows, for the flush thresholds: bytes freed by the context since it was created
+ * (monotonic), and the highest live byte count since the last dc_alloc_window_reset(). */
+uint64_t dc_alloc_freed_total(const dc_alloc *a);
+uint64_t dc_alloc_window_peak(const dc_alloc *a);
+void dc_alloc_window_reset(dc_alloc *a);
 
 /* The arena that served p, or -1 when the backend has none; for checks in tests/debug builds. */
 int dc_alloc_arena_of(const void *p);

@@ -14,7 +14,10 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sys/mman.h>
+#include <sys/types.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +34,11 @@ struct dc_alloc {
     int tcache;          /* explicit tcache id, or -1 */
     int own_arena;       /* 0: shares the process arena (overflow past jemalloc's arena limit) */
     int shared;          /* used from many threads at once: counters need atomic RMW */
+    int nodump;          /* arena has the MADV_DONTDUMP extent hooks */
     _Atomic uint64_t allocated;
     _Atomic uint64_t peak;
+    _Atomic uint64_t window_peak; /* highest allocated since dc_alloc_window_reset */
+    _Atomic uint64_t freed;       /* bytes freed since creation (single-writer contexts only) */
     _Atomic uint64_t limit;
     _Atomic uint64_t limit_hit_request; /* request size of the last refused allocation, or 0 */
     dc_alloc *prev, *next;               /* live list, or free list (next only) */
@@ -44,8 +50,13 @@ static struct {
     dc_alloc process;
     pthread_mutex_t lock;  /* guards live and free lists (never taken on the hot path) */
     dc_alloc *live;        /* contexts in use, for process-wide sums */
-    dc_alloc *free_list;   /* closed contexts with a clean arena and flushed tcache, LIFO */
+    dc_alloc *free_list[2]; /* closed contexts with a clean arena and flushed tcache, LIFO;
+                               [1] holds nodump arenas, which keep their hooks */
     uint64_t process_peak; /* highest process total seen by dc_alloc_stats_get */
+    ssize_t default_decay_ms[2]; /* opt.dirty_decay_ms, opt.muzzy_decay_ms */
+    extent_hooks_t *default_hooks; /* what nodump hooks delegate to */
+    char version[96];
+    char conf[256];
 } g = {.once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER};
 
 static _Thread_local dc_alloc *tls_current;
@@ -66,12 +77,15 @@ static inline void counter_add(dc_alloc *a, uint64_t n) {
         now = atomic_load_explicit(&a->allocated, memory_order_relaxed) + n;
         atomic_store_explicit(&a->allocated, now, memory_order_relaxed);
     }
-    uint64_t peak = atomic_load_explicit(&a->peak, memory_order_relaxed);
+    uint64_t peak = atomic_load_explicit(&a->window_peak, memory_order_relaxed);
     if (now <= peak) return;
     if (!a->shared) {
-        atomic_store_explicit(&a->peak, now, memory_order_relaxed);
+        atomic_store_explicit(&a->window_peak, now, memory_order_relaxed);
+        if (now > atomic_load_explicit(&a->peak, memory_order_relaxed))
+            atomic_store_explicit(&a->peak, now, memory_order_relaxed);
         return;
     }
+    peak = atomic_load_explicit(&a->peak, memory_order_relaxed);
     while (now > peak &&
            !atomic_compare_exchange_weak_explicit(&a->peak, &peak, now, memory_order_relaxed,
                                                   memory_order_relaxed)) {
@@ -84,6 +98,8 @@ static inline void counter_sub(dc_alloc *a, uint64_t n) {
     } else {
         uint64_t now = atomic_load_explicit(&a->allocated, memory_order_relaxed) - n;
         atomic_store_explicit(&a->allocated, now, memory_order_relaxed);
+        atomic_store_explicit(&a->freed, atomic_load_explicit(&a->freed, memory_order_relaxed) + n,
+                              memory_order_relaxed);
     }
 }
 
@@ -142,6 +158,17 @@ static int create_arena_below_limit(unsigned *arena) {
 }
 
 static void global_init_once(void) {
+    const char *version = NULL;
+    size_t len = sizeof version;
+    if (je_mallctl("version", &version, &len, NULL, 0) != 0) version = "unknown";
+    snprintf(g.version, sizeof g.version, "jemalloc %s", version);
+    const char *conf = getenv("DUCKCORE_JE_MALLOC_CONF");
+    snprintf(g.conf, sizeof g.conf, "%s", conf ? conf : "");
+    len = sizeof g.default_decay_ms[0];
+    je_mallctl("opt.dirty_decay_ms", &g.default_decay_ms[0], &len, NULL, 0);
+    len = sizeof g.default_decay_ms[1];
+    je_mallctl("opt.muzzy_decay_ms", &g.default_decay_ms[1], &len, NULL, 0);
+
     unsigned arena;
     int rc = create_arena(&arena);
     if (rc != 0) {
@@ -162,6 +189,98 @@ int dc_alloc_global_init(void) {
 
 dc_alloc *dc_alloc_process(void) { return &g.process; }
 
+int dc_alloc_has_arenas(void) { return 1; }
+
+const char *dc_alloc_backend(void) {
+    dc_alloc_global_init();
+    return g.version;
+}
+
+const char *dc_alloc_backend_conf(void) {
+    dc_alloc_global_init();
+    return g.conf;
+}
+
+/* ---- nodump arenas ------------------------------------------------------------------------- */
+
+/* Extent hooks that mark every extent the arena maps MADV_DONTDUMP and otherwise delegate to
+ * jemalloc's defaults (the approach of RocksDB's nodump allocator). Retained extents keep the
+ * mark when reused, so marking at allocation covers all of the arena's memory. */
+#ifdef MADV_DONTDUMP
+static void *nodump_alloc(extent_hooks_t *hooks, void *addr, size_t size, size_t alignment,
+                          bool *zero, bool *commit, unsigned arena) {
+    (void)hooks;
+    void *p = g.default_hooks->alloc(g.default_hooks, addr, size, alignment, zero, commit, arena);
+    if (p) madvise(p, size, MADV_DONTDUMP);
+    return p;
+}
+static bool nodump_dalloc(extent_hooks_t *h, void *addr, size_t size, bool committed,
+                          unsigned arena) {
+    (void)h;
+    return g.default_hooks->dalloc(g.default_hooks, addr, size, committed, arena);
+}
+static void nodump_destroy(extent_hooks_t *h, void *addr, size_t size, bool committed,
+                           unsigned arena) {
+    (void)h;
+    g.default_hooks->destroy(g.default_hooks, addr, size, committed, arena);
+}
+static bool nodump_commit(extent_hooks_t *h, void *addr, size_t size, size_t off, size_t len,
+                          unsigned arena) {
+    (void)h;
+    return g.default_hooks->commit(g.default_hooks, addr, size, off, len, arena);
+}
+static bool nodump_decommit(extent_hooks_t *h, void *addr, size_t size, size_t off, size_t len,
+                            unsigned arena) {
+    (void)h;
+    return g.default_hooks->decommit(g.default_hooks, addr, size, off, len, arena);
+}
+static bool nodump_purge_lazy(extent_hooks_t *h, void *addr, size_t size, size_t off,
+                              size_t len, unsigned arena) {
+    (void)h;
+    return g.default_hooks->purge_lazy
+               ? g.default_hooks->purge_lazy(g.default_hooks, addr, size, off, len, arena)
+               : true;
+}
+static bool nodump_purge_forced(extent_hooks_t *h, void *addr, size_t size, size_t off,
+                                size_t len, unsigned arena) {
+    (void)h;
+    return g.default_hooks->purge_forced
+               ? g.default_hooks->purge_forced(g.default_hooks, addr, size, off, len, arena)
+               : true;
+}
+static bool nodump_split(extent_hooks_t *h, void *addr, size_t size, size_t a, size_t b,
+                         bool committed, unsigned arena) {
+    (void)h;
+    return g.default_hooks->split(g.default_hooks, addr, size, a, b, committed, arena);
+}
+static bool nodump_merge(extent_hooks_t *h, void *a, size_t sa, void *b, size_t sb,
+                         bool committed, unsigned arena) {
+    (void)h;
+    return g.default_hooks->merge(g.default_hooks, a, sa, b, sb, committed, arena);
+}
+static extent_hooks_t nodump_hooks = {
+    nodump_alloc,        nodump_dalloc, nodump_destroy, nodump_commit, nodump_decommit,
+    nodump_purge_lazy, nodump_purge_forced, nodump_split, nodump_merge,
+};
+
+/* Installs the nodump hooks on a fresh arena (before it maps anything for allocations). */
+static int make_nodump(unsigned arena) {
+    char name[64];
+    snprintf(name, sizeof name, "arena.%u.extent_hooks", arena);
+    extent_hooks_t *old = NULL, *hooks = &nodump_hooks;
+    size_t len = sizeof old;
+    int rc = je_mallctl(name, &old, &len, NULL, 0);
+    if (rc != 0) return rc;
+    if (!g.default_hooks) g.default_hooks = old; /* under g.lock; the same for every arena */
+    return je_mallctl(name, NULL, NULL, &hooks, sizeof hooks);
+}
+#else
+static int make_nodump(unsigned arena) {
+    (void)arena;
+    return ENOTSUP;
+}
+#endif
+
 /* ---- contexts ------------------------------------------------------------------------------ */
 
 static void live_insert(dc_alloc *a) {
@@ -178,42 +297,81 @@ static void live_remove(dc_alloc *a) {
     a->prev = a->next = NULL;
 }
 
-dc_alloc *dc_alloc_create(void) {
+static void set_arena_decay(unsigned arena, int which, ssize_t ms) {
+    char name[64];
+    snprintf(name, sizeof name, "arena.%u.%s_decay_ms", arena, which ? "muzzy" : "dirty");
+    je_mallctl(name, NULL, NULL, &ms, sizeof ms);
+}
+
+dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why) {
+    static const char *no_memory = "out of memory";
+    int nodump = cfg && cfg->nodump;
+    *why = no_memory;
     if (dc_alloc_global_init() != 0) return NULL;
+#ifndef MADV_DONTDUMP
+    if (nodump) {
+        *why = "allocator_nodump is not available on this platform (no MADV_DONTDUMP)";
+        return NULL;
+    }
+#endif
     pthread_mutex_lock(&g.lock);
-    dc_alloc *a = g.free_list;
-    if (a) g.free_list = a->next;
+    dc_alloc *a = g.free_list[nodump];
+    if (a) g.free_list[nodump] = a->next;
     pthread_mutex_unlock(&g.lock);
 
-    if (!a) {
+    if (a) {
+        /* A recycled arena starts with the process defaults, whatever its last owner set. */
+        set_arena_decay(a->arena, 0, g.default_decay_ms[0]);
+        set_arena_decay(a->arena, 1, g.default_decay_ms[1]);
+    } else {
         /* The context record is library bookkeeping: it lives in the process arena. */
         a = je_mallocx(sizeof *a, arena_flag(g.process.arena) | MALLOCX_TCACHE_NONE |
-                                   MALLOCX_ZERO);
+                                      MALLOCX_ZERO);
         if (!a) return NULL;
         unsigned arena;
         pthread_mutex_lock(&g.lock);
         int rc = create_arena_below_limit(&arena);
+        if (rc == 0 && nodump && make_nodump(arena) != 0) {
+            /* The arena stays usable for an ordinary context later. */
+            a->arena = arena;
+            a->own_arena = 1;
+            a->tcache = -1;
+            a->next = g.free_list[0];
+            g.free_list[0] = a;
+            pthread_mutex_unlock(&g.lock);
+            *why = "could not install the nodump extent hooks";
+            return NULL;
+        }
         pthread_mutex_unlock(&g.lock);
         if (rc == 0) {
             a->arena = arena;
             a->own_arena = 1;
+            a->nodump = nodump;
+        } else if (nodump) {
+            je_dallocx(a, arena_flag(g.process.arena) | MALLOCX_TCACHE_NONE);
+            *why = "allocator_nodump needs an arena of its own, and jemalloc's arena limit "
+                   "(4095) is reached";
+            return NULL;
         } else {
             /* Past jemalloc's arena limit: share the process arena; counters stay exact. */
             a->arena = g.process.arena;
             a->own_arena = 0;
         }
+        a->tcache = -1;
+        a->flags = arena_flag(a->arena) | MALLOCX_TCACHE_NONE;
+    }
+    if (a->own_arena && a->tcache < 0) {
         unsigned tc;
         size_t len = sizeof tc;
-        if (a->own_arena && je_mallctl("tcache.create", &tc, &len, NULL, 0) == 0) {
+        if (je_mallctl("tcache.create", &tc, &len, NULL, 0) == 0) {
             a->tcache = (int)tc;
             a->flags = arena_flag(a->arena) | MALLOCX_TCACHE(tc);
-        } else {
-            a->tcache = -1;
-            a->flags = arena_flag(a->arena) | MALLOCX_TCACHE_NONE;
         }
     }
     atomic_store(&a->allocated, 0);
     atomic_store(&a->peak, 0);
+    atomic_store(&a->window_peak, 0);
+    atomic_store(&a->freed, 0);
     atomic_store(&a->limit, 0);
     atomic_store(&a->limit_hit_request, 0);
     a->shared = 0;
@@ -221,6 +379,7 @@ dc_alloc *dc_alloc_create(void) {
     pthread_mutex_lock(&g.lock);
     live_insert(a);
     pthread_mutex_unlock(&g.lock);
+    *why = NULL;
     return a;
 }
 
@@ -241,8 +400,8 @@ uint64_t dc_alloc_destroy(dc_alloc *a) {
     pthread_mutex_lock(&g.lock);
     live_remove(a);
     if (a->own_arena) {
-        a->next = g.free_list;
-        g.free_list = a;
+        a->next = g.free_list[a->nodump];
+        g.free_list[a->nodump] = a;
         a = NULL;
     }
     pthread_mutex_unlock(&g.lock);
@@ -322,6 +481,86 @@ size_t dc_alloc_good_size(size_t size) {
     return usize ? usize : size;
 }
 
+/* ---- purge, decay, background threads ------------------------------------------------------ */
+
+static void flush_tcache(dc_alloc *a) {
+    if (a->tcache < 0) return;
+    unsigned tc = (unsigned)a->tcache;
+    je_mallctl("tcache.flush", NULL, NULL, &tc, sizeof tc);
+}
+
+int dc_alloc_purge(dc_alloc *a) {
+    if (dc_alloc_global_init() != 0) return EINVAL;
+    if (!a) return arena_ctl(MALLCTL_ARENAS_ALL, "purge");
+    flush_tcache(a);
+    return a->own_arena ? arena_ctl(a->arena, "purge") : 0;
+}
+
+int dc_alloc_flush(dc_alloc *a) {
+    flush_tcache(a);
+    return a->own_arena ? arena_ctl(a->arena, "decay") : 0;
+}
+
+int dc_alloc_set_decay_ms(dc_alloc *a, int which, int64_t ms) {
+    if (!a->own_arena) return EPERM;
+    char name[64];
+    snprintf(name, sizeof name, "arena.%u.%s_decay_ms", a->arena, which ? "muzzy" : "dirty");
+    ssize_t v = (ssize_t)ms;
+    return je_mallctl(name, NULL, NULL, &v, sizeof v);
+}
+
+int64_t dc_alloc_decay_ms(const dc_alloc *a, int which) {
+    dc_alloc_global_init();
+    if (!a || !a->own_arena) return g.default_decay_ms[which != 0];
+    char name[64];
+    snprintf(name, sizeof name, "arena.%u.%s_decay_ms", a->arena, which ? "muzzy" : "dirty");
+    ssize_t v = 0;
+    size_t len = sizeof v;
+    je_mallctl(name, &v, &len, NULL, 0);
+    return v;
+}
+
+int dc_alloc_is_nodump(const dc_alloc *a) { return a->nodump; }
+
+int dc_alloc_set_background_threads(int enabled) {
+    if (dc_alloc_global_init() != 0) return EINVAL;
+    bool v = enabled != 0;
+    return je_mallctl("background_thread", NULL, NULL, &v, sizeof v);
+}
+
+int dc_alloc_background_threads(void) {
+    bool v = false;
+    size_t len = sizeof v;
+    if (dc_alloc_global_init() != 0) return 0;
+    je_mallctl("background_thread", &v, &len, NULL, 0);
+    return v;
+}
+
+int dc_alloc_set_max_background_threads(uint64_t n) {
+    if (dc_alloc_global_init() != 0) return EINVAL;
+    size_t v = (size_t)n;
+    return je_mallctl("max_background_threads", NULL, NULL, &v, sizeof v);
+}
+
+uint64_t dc_alloc_max_background_threads(void) {
+    if (dc_alloc_global_init() != 0) return 0;
+    return read_size("max_background_threads");
+}
+
+uint64_t dc_alloc_max_background_threads_default(void) {
+    if (dc_alloc_global_init() != 0) return 0;
+    return read_size("opt.max_background_threads");
+}
+
+uint64_t dc_alloc_freed_total(const dc_alloc *a) { return atomic_load_explicit(&a->freed, memory_order_relaxed); }
+uint64_t dc_alloc_window_peak(const dc_alloc *a) {
+    return atomic_load_explicit(&a->window_peak, memory_order_relaxed);
+}
+void dc_alloc_window_reset(dc_alloc *a) {
+    atomic_store_explicit(&a->window_peak, atomic_load_explicit(&a->allocated, memory_order_relaxed),
+                          memory_order_relaxed);
+}
+
 /* ---- limits and stats ---------------------------------------------------------------------- */
 
 void dc_alloc_set_limit(dc_alloc *a, uint64_t limit) { atomic_store(&a->limit, limit); }
@@ -357,6 +596,10 @@ void dc_alloc_stats_get(dc_alloc *a, dc_alloc_stats *st) {
         if (a->own_arena) {
             arena_stats(a->arena, st);
             st->arenas = 1;
+            /* jemalloc files an explicit tcache's bytes under the creating thread's automatic
+             * arena, so the arena's own tcache_bytes misses them. The arena counts what the
+             * context's tcache holds as allocated; the context does not. */
+            if (st->arena_allocated > st->allocated) st->cached = st->arena_allocated - st->allocated;
         }
         return;
     }
@@ -373,6 +616,8 @@ void dc_alloc_stats_get(dc_alloc *a, dc_alloc_stats *st) {
     st->mapped = read_size("stats.mapped");
     st->retained = read_size("stats.retained");
     char name[64];
+    snprintf(name, sizeof name, "stats.arenas.%u.tcache_bytes", (unsigned)MALLCTL_ARENAS_ALL);
+    st->cached = read_size(name);
     snprintf(name, sizeof name, "stats.arenas.%u.pdirty", (unsigned)MALLCTL_ARENAS_ALL);
     st->dirty = read_size(name) * page_size();
     snprintf(name, sizeof name, "stats.arenas.%u.pmuzzy", (unsigned)MALLCTL_ARENAS_ALL);

@@ -13,4 +13,23 @@
  * thread-safe. Returns 0, or non-zero with a message in err. */
 int dc_sql_global_init(char *err, size_t errlen);
 
+/* A SET or RESET statement, recognised before SQLite sees the text. */
+typedef struct dc_set_statement {
+    int is_reset;
+    char name[64];
+    char value[1024];
+} dc_set_statement;
+
+/* Looks at the first statement of sql: 0 if it is not SET/RESET; 1 if it is, with *out filled and
+ * *tail after it; -1 if it starts with SET/RESET but is malformed (message in err). */
+int dc_sql_parse_set(const char *sql, dc_set_statement *out, const char **tail, char *err,
+                     size_t errlen);
+
+/* Registers duckcore's SQL on a new connection: current_setting(name), duckcore_settings() and
+ * duckcore_memory(). target and alloc must outlive the connection. Returns a SQLite code. */
+struct sqlite3;
+struct dc_option_target;
+struct dc_alloc;
+int dc_sql_register(struct sqlite3 *db, struct dc_option_target *target);
+
 #endif
