@@ -10,8 +10,6 @@
  * jemalloc's retain, each destroy/create cycle leaks address space. A closed context's arena is
  * reset and purged (its pages go back to the OS) and kept on a free list for the next open.
  */
-#include "alloc.h"
-
 #include <errno.h>
 #include <pthread.h>
 #include <sys/mman.h>
@@ -27,81 +25,34 @@
 #include <jemalloc/jemalloc.h>
 
 #include "../common.h"
+#include "alloc_int.h"
 
 struct dc_alloc {
+    dc_alloc_head head;  /* counters and live-list links (alloc_int.h); first */
     int flags;           /* MALLOCX_ARENA | MALLOCX_TCACHE (or TCACHE_NONE): names the memory */
     unsigned arena;      /* arena index */
     int tcache;          /* explicit tcache id, or -1 */
     int own_arena;       /* 0: shares the process arena (overflow past jemalloc's arena limit) */
-    int shared;          /* used from many threads at once: counters need atomic RMW */
     int nodump;          /* arena has the MADV_DONTDUMP extent hooks */
-    _Atomic uint64_t allocated;
-    _Atomic uint64_t peak;
-    _Atomic uint64_t window_peak; /* highest allocated since dc_alloc_window_reset */
-    _Atomic uint64_t freed;       /* bytes freed since creation (single-writer contexts only) */
-    _Atomic uint64_t limit;
-    _Atomic uint64_t limit_hit_request; /* request size of the last refused allocation, or 0 */
-    dc_alloc *prev, *next;               /* live list, or free list (next only) */
+    dc_alloc *next_free; /* free list link */
 };
 
 static struct {
     pthread_once_t once;
     int init_error;
     dc_alloc process;
-    pthread_mutex_t lock;  /* guards live and free lists (never taken on the hot path) */
-    dc_alloc *live;        /* contexts in use, for process-wide sums */
+    pthread_mutex_t lock;   /* guards the free lists and arena creation */
     dc_alloc *free_list[2]; /* closed contexts with a clean arena and flushed tcache, LIFO;
                                [1] holds nodump arenas, which keep their hooks */
-    uint64_t process_peak; /* highest process total seen by dc_alloc_stats_get */
     ssize_t default_decay_ms[2]; /* opt.dirty_decay_ms, opt.muzzy_decay_ms */
     extent_hooks_t *default_hooks; /* what nodump hooks delegate to */
     char version[96];
     char conf[256];
 } g = {.once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER};
 
-static _Thread_local dc_alloc *tls_current;
-
 /* MALLOCX_ARENA(a) shifts a signed int: undefined behaviour for arena indices of 2047 and up.
  * The same bits, computed without it. */
 static int arena_flag(unsigned arena) { return (int)((arena + 1u) << 20); }
-
-/* ---- counters ------------------------------------------------------------------------------ */
-
-static inline void counter_add(dc_alloc *a, uint64_t n) {
-    uint64_t now;
-    if (a->shared) {
-        now = atomic_fetch_add_explicit(&a->allocated, n, memory_order_relaxed) + n;
-    } else {
-        /* Single writer (the handle lock's holder): a plain load and store is enough, and
-         * keeps locked instructions off the allocation path. */
-        now = atomic_load_explicit(&a->allocated, memory_order_relaxed) + n;
-        atomic_store_explicit(&a->allocated, now, memory_order_relaxed);
-    }
-    uint64_t peak = atomic_load_explicit(&a->window_peak, memory_order_relaxed);
-    if (now <= peak) return;
-    if (!a->shared) {
-        atomic_store_explicit(&a->window_peak, now, memory_order_relaxed);
-        if (now > atomic_load_explicit(&a->peak, memory_order_relaxed))
-            atomic_store_explicit(&a->peak, now, memory_order_relaxed);
-        return;
-    }
-    peak = atomic_load_explicit(&a->peak, memory_order_relaxed);
-    while (now > peak &&
-           !atomic_compare_exchange_weak_explicit(&a->peak, &peak, now, memory_order_relaxed,
-                                                  memory_order_relaxed)) {
-    }
-}
-
-static inline void counter_sub(dc_alloc *a, uint64_t n) {
-    if (a->shared) {
-        atomic_fetch_sub_explicit(&a->allocated, n, memory_order_relaxed);
-    } else {
-        uint64_t now = atomic_load_explicit(&a->allocated, memory_order_relaxed) - n;
-        atomic_store_explicit(&a->allocated, now, memory_order_relaxed);
-        atomic_store_explicit(&a->freed, atomic_load_explicit(&a->freed, memory_order_relaxed) + n,
-                              memory_order_relaxed);
-    }
-}
 
 /* ---- mallctl helpers ----------------------------------------------------------------------- */
 
@@ -178,7 +129,7 @@ static void global_init_once(void) {
     g.process.arena = arena;
     g.process.tcache = -1;
     g.process.own_arena = 1;
-    g.process.shared = 1;
+    dc_counters_init(&g.process.head.c, 1);
     g.process.flags = arena_flag(arena) | MALLOCX_TCACHE_NONE;
 }
 
@@ -283,20 +234,6 @@ static int make_nodump(unsigned arena) {
 
 /* ---- contexts ------------------------------------------------------------------------------ */
 
-static void live_insert(dc_alloc *a) {
-    a->prev = NULL;
-    a->next = g.live;
-    if (g.live) g.live->prev = a;
-    g.live = a;
-}
-
-static void live_remove(dc_alloc *a) {
-    if (a->prev) a->prev->next = a->next;
-    else g.live = a->next;
-    if (a->next) a->next->prev = a->prev;
-    a->prev = a->next = NULL;
-}
-
 static void set_arena_decay(unsigned arena, int which, ssize_t ms) {
     char name[64];
     snprintf(name, sizeof name, "arena.%u.%s_decay_ms", arena, which ? "muzzy" : "dirty");
@@ -316,7 +253,7 @@ dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why) {
 #endif
     pthread_mutex_lock(&g.lock);
     dc_alloc *a = g.free_list[nodump];
-    if (a) g.free_list[nodump] = a->next;
+    if (a) g.free_list[nodump] = a->next_free;
     pthread_mutex_unlock(&g.lock);
 
     if (a) {
@@ -336,7 +273,7 @@ dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why) {
             a->arena = arena;
             a->own_arena = 1;
             a->tcache = -1;
-            a->next = g.free_list[0];
+            a->next_free = g.free_list[0];
             g.free_list[0] = a;
             pthread_mutex_unlock(&g.lock);
             *why = "could not install the nodump extent hooks";
@@ -368,24 +305,15 @@ dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why) {
             a->flags = arena_flag(a->arena) | MALLOCX_TCACHE(tc);
         }
     }
-    atomic_store(&a->allocated, 0);
-    atomic_store(&a->peak, 0);
-    atomic_store(&a->window_peak, 0);
-    atomic_store(&a->freed, 0);
-    atomic_store(&a->limit, 0);
-    atomic_store(&a->limit_hit_request, 0);
-    a->shared = 0;
-
-    pthread_mutex_lock(&g.lock);
-    live_insert(a);
-    pthread_mutex_unlock(&g.lock);
+    dc_counters_init(&a->head.c, 0);
+    dc_live_insert(a);
     *why = NULL;
     return a;
 }
 
 uint64_t dc_alloc_destroy(dc_alloc *a) {
     if (!a || a == &g.process) return 0;
-    uint64_t live = atomic_load(&a->allocated);
+    uint64_t live = dc_alloc_allocated(a);
     DC_DEBUG_CHECK(live == 0, "allocator context destroyed with %llu live bytes",
                    (unsigned long long)live);
     if (a->tcache >= 0) {
@@ -397,27 +325,16 @@ uint64_t dc_alloc_destroy(dc_alloc *a) {
         arena_ctl(a->arena, "reset");
         arena_ctl(a->arena, "purge");
     }
-    pthread_mutex_lock(&g.lock);
-    live_remove(a);
+    dc_live_remove(a);
     if (a->own_arena) {
-        a->next = g.free_list[a->nodump];
+        pthread_mutex_lock(&g.lock);
+        a->next_free = g.free_list[a->nodump];
         g.free_list[a->nodump] = a;
+        pthread_mutex_unlock(&g.lock);
         a = NULL;
     }
-    pthread_mutex_unlock(&g.lock);
     if (a) je_dallocx(a, arena_flag(g.process.arena) | MALLOCX_TCACHE_NONE);
     return live;
-}
-
-dc_alloc *dc_alloc_current(void) {
-    dc_alloc *a = tls_current;
-    return a ? a : &g.process;
-}
-
-dc_alloc *dc_alloc_swap_current(dc_alloc *a) {
-    dc_alloc *prev = tls_current;
-    tls_current = (a == &g.process) ? NULL : a;
-    return prev ? prev : &g.process;
 }
 
 /* ---- allocation ---------------------------------------------------------------------------- */
@@ -433,21 +350,13 @@ static void check_owner(const dc_alloc *a, const void *p) {
 #define check_owner(a, p) ((void)0)
 #endif
 
-static inline int over_limit(dc_alloc *a, uint64_t grow, size_t request) {
-    uint64_t limit = atomic_load_explicit(&a->limit, memory_order_relaxed);
-    if (limit == 0) return 0;
-    if (atomic_load_explicit(&a->allocated, memory_order_relaxed) + grow <= limit) return 0;
-    atomic_store_explicit(&a->limit_hit_request, request ? request : 1, memory_order_relaxed);
-    return 1;
-}
-
 void *dc_alloc_malloc(dc_alloc *a, size_t size) {
     if (size == 0) size = 1;
     size_t usize = je_nallocx(size, 0);
     if (usize == 0) return NULL; /* size overflows every size class */
-    if (over_limit(a, usize, size)) return NULL;
+    if (dc_counters_refuse(&a->head.c, usize, size)) return NULL;
     void *p = je_mallocx(size, a->flags);
-    if (p) counter_add(a, usize);
+    if (p) dc_counters_add(&a->head.c, usize);
     return p;
 }
 
@@ -456,7 +365,7 @@ void dc_alloc_free(dc_alloc *a, void *p) {
     check_owner(a, p);
     size_t usize = je_sallocx(p, 0);
     je_sdallocx(p, usize, a->flags);
-    counter_sub(a, usize);
+    dc_counters_sub(&a->head.c, usize);
 }
 
 void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
@@ -466,11 +375,11 @@ void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
     size_t old = je_sallocx(p, 0);
     size_t usize = je_nallocx(size, 0);
     if (usize == 0) return NULL;
-    if (usize > old && over_limit(a, usize - old, size)) return NULL;
+    if (usize > old && dc_counters_refuse(&a->head.c, usize - old, size)) return NULL;
     void *q = je_rallocx(p, size, a->flags);
     if (!q) return NULL;
-    if (usize >= old) counter_add(a, usize - old);
-    else counter_sub(a, old - usize);
+    if (usize >= old) dc_counters_add(&a->head.c, usize - old);
+    else dc_counters_sub(&a->head.c, old - usize);
     return q;
 }
 
@@ -552,26 +461,7 @@ uint64_t dc_alloc_max_background_threads_default(void) {
     return read_size("opt.max_background_threads");
 }
 
-uint64_t dc_alloc_freed_total(const dc_alloc *a) { return atomic_load_explicit(&a->freed, memory_order_relaxed); }
-uint64_t dc_alloc_window_peak(const dc_alloc *a) {
-    return atomic_load_explicit(&a->window_peak, memory_order_relaxed);
-}
-void dc_alloc_window_reset(dc_alloc *a) {
-    atomic_store_explicit(&a->window_peak, atomic_load_explicit(&a->allocated, memory_order_relaxed),
-                          memory_order_relaxed);
-}
-
 /* ---- limits and stats ---------------------------------------------------------------------- */
-
-void dc_alloc_set_limit(dc_alloc *a, uint64_t limit) { atomic_store(&a->limit, limit); }
-uint64_t dc_alloc_limit(const dc_alloc *a) { return atomic_load(&a->limit); }
-uint64_t dc_alloc_allocated(const dc_alloc *a) { return atomic_load(&a->allocated); }
-
-int dc_alloc_limit_hit(dc_alloc *a, uint64_t *request) {
-    uint64_t r = atomic_exchange(&a->limit_hit_request, 0);
-    if (request) *request = r;
-    return r != 0;
-}
 
 static void arena_stats(unsigned arena, dc_alloc_stats *st) {
     size_t page = page_size();
@@ -585,14 +475,9 @@ static void arena_stats(unsigned arena, dc_alloc_stats *st) {
     st->retained = read_arena_stat(arena, "retained");
 }
 
-void dc_alloc_stats_get(dc_alloc *a, dc_alloc_stats *st) {
-    memset(st, 0, sizeof *st);
-    if (dc_alloc_global_init() != 0) return;
-    refresh_stats();
+void dc_backend_stats(dc_alloc *a, dc_alloc_stats *st) {
+    refresh_stats(); /* walks every arena under one lock: only on demand (invariant 5) */
     if (a) {
-        st->allocated = atomic_load(&a->allocated);
-        st->peak = atomic_load(&a->peak);
-        st->limit = atomic_load(&a->limit);
         if (a->own_arena) {
             arena_stats(a->arena, st);
             st->arenas = 1;
@@ -603,13 +488,6 @@ void dc_alloc_stats_get(dc_alloc *a, dc_alloc_stats *st) {
         }
         return;
     }
-    pthread_mutex_lock(&g.lock);
-    uint64_t total = atomic_load(&g.process.allocated);
-    for (dc_alloc *c = g.live; c; c = c->next) total += atomic_load(&c->allocated);
-    if (total > g.process_peak) g.process_peak = total;
-    st->peak = g.process_peak;
-    pthread_mutex_unlock(&g.lock);
-    st->allocated = total;
     st->arena_allocated = read_size("stats.allocated");
     st->active = read_size("stats.active");
     st->resident = read_size("stats.resident");

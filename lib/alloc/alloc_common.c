@@ -1,0 +1,103 @@
+/*
+ * alloc_common.c: the parts of allocator contexts that do not depend on the backend: the calling
+ * thread's current context, counters and limits, the live list and process-wide totals.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "alloc_int.h"
+
+static _Thread_local dc_alloc *tls_current;
+
+static struct {
+    pthread_mutex_t lock;  /* guards the live list (never taken on the allocation path) */
+    dc_alloc *live;
+    uint64_t process_peak; /* highest process total seen by dc_alloc_stats_get */
+} common = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+dc_alloc *dc_alloc_current(void) {
+    dc_alloc *a = tls_current;
+    return a ? a : dc_alloc_process();
+}
+
+dc_alloc *dc_alloc_swap_current(dc_alloc *a) {
+    dc_alloc *prev = tls_current;
+    tls_current = (a == dc_alloc_process()) ? NULL : a;
+    return prev ? prev : dc_alloc_process();
+}
+
+void dc_counters_init(dc_counters *c, int shared) {
+    c->shared = shared;
+    atomic_store(&c->allocated, 0);
+    atomic_store(&c->peak, 0);
+    atomic_store(&c->window_peak, 0);
+    atomic_store(&c->freed, 0);
+    atomic_store(&c->limit, 0);
+    atomic_store(&c->limit_hit_request, 0);
+}
+
+void dc_alloc_set_limit(dc_alloc *a, uint64_t limit) { atomic_store(&DC_HEAD(a)->c.limit, limit); }
+uint64_t dc_alloc_limit(const dc_alloc *a) { return atomic_load(&DC_CHEAD(a)->c.limit); }
+uint64_t dc_alloc_allocated(const dc_alloc *a) { return atomic_load(&DC_CHEAD(a)->c.allocated); }
+
+int dc_alloc_limit_hit(dc_alloc *a, uint64_t *request) {
+    uint64_t r = atomic_exchange(&DC_HEAD(a)->c.limit_hit_request, 0);
+    if (request) *request = r;
+    return r != 0;
+}
+
+uint64_t dc_alloc_freed_total(const dc_alloc *a) {
+    return atomic_load_explicit(&DC_CHEAD(a)->c.freed, memory_order_relaxed);
+}
+
+uint64_t dc_alloc_window_peak(const dc_alloc *a) {
+    return atomic_load_explicit(&DC_CHEAD(a)->c.window_peak, memory_order_relaxed);
+}
+
+void dc_alloc_window_reset(dc_alloc *a) {
+    dc_counters *c = &DC_HEAD(a)->c;
+    atomic_store_explicit(&c->window_peak, atomic_load_explicit(&c->allocated, memory_order_relaxed),
+                          memory_order_relaxed);
+}
+
+void dc_live_insert(dc_alloc *a) {
+    dc_alloc_head *h = DC_HEAD(a);
+    pthread_mutex_lock(&common.lock);
+    h->prev = NULL;
+    h->next = common.live;
+    if (common.live) DC_HEAD(common.live)->prev = a;
+    common.live = a;
+    pthread_mutex_unlock(&common.lock);
+}
+
+void dc_live_remove(dc_alloc *a) {
+    dc_alloc_head *h = DC_HEAD(a);
+    pthread_mutex_lock(&common.lock);
+    if (h->prev) DC_HEAD(h->prev)->next = h->next;
+    else common.live = h->next;
+    if (h->next) DC_HEAD(h->next)->prev = h->prev;
+    h->prev = h->next = NULL;
+    pthread_mutex_unlock(&common.lock);
+}
+
+void dc_alloc_stats_get(dc_alloc *a, dc_alloc_stats *st) {
+    memset(st, 0, sizeof *st);
+    if (dc_alloc_global_init() != 0) return;
+    if (a) {
+        const dc_counters *c = &DC_HEAD(a)->c;
+        st->allocated = atomic_load(&c->allocated);
+        st->peak = atomic_load(&c->peak);
+        st->limit = atomic_load(&c->limit);
+        dc_backend_stats(a, st);
+        return;
+    }
+    pthread_mutex_lock(&common.lock);
+    uint64_t total = atomic_load(&DC_HEAD(dc_alloc_process())->c.allocated);
+    for (dc_alloc *c = common.live; c; c = DC_HEAD(c)->next)
+        total += atomic_load(&DC_HEAD(c)->c.allocated);
+    if (total > common.process_peak) common.process_peak = total;
+    st->peak = common.process_peak;
+    pthread_mutex_unlock(&common.lock);
+    st->allocated = total;
+    dc_backend_stats(NULL, st);
+}

@@ -1,0 +1,87 @@
+/*
+ * alloc_int.h: what the backends share, internal to lib/alloc/. Every backend's struct dc_alloc
+ * starts with a dc_alloc_head, so the common code (alloc_common.c: counters, limits, the current
+ * context, the live list and process totals) works on any backend's contexts.
+ */
+#ifndef DC_ALLOC_INT_H
+#define DC_ALLOC_INT_H
+
+#include <stdatomic.h>
+
+#include "alloc.h"
+
+/* Exact byte counters of one context. Written only by the context's user (the handle lock's
+ * holder) unless shared, so plain loads and stores suffice and keep locked instructions off the
+ * allocation path; atomics make them readable from any thread. */
+typedef struct dc_counters {
+    int shared; /* used from many threads at once (the process context): atomic RMW */
+    _Atomic uint64_t allocated;
+    _Atomic uint64_t peak;
+    _Atomic uint64_t window_peak;       /* highest allocated since dc_alloc_window_reset */
+    _Atomic uint64_t freed;             /* bytes freed since creation (unshared contexts only) */
+    _Atomic uint64_t limit;             /* 0: none */
+    _Atomic uint64_t limit_hit_request; /* size of the last request refused for the limit, or 0 */
+} dc_counters;
+
+typedef struct dc_alloc_head {
+    dc_counters c;
+    dc_alloc *prev, *next; /* the live list while in use; backends may reuse next afterwards */
+} dc_alloc_head;
+
+#define DC_HEAD(a) ((dc_alloc_head *)(void *)(a))
+#define DC_CHEAD(a) ((const dc_alloc_head *)(const void *)(a))
+
+static inline void dc_counters_add(dc_counters *c, uint64_t n) {
+    uint64_t now;
+    if (c->shared) {
+        now = atomic_fetch_add_explicit(&c->allocated, n, memory_order_relaxed) + n;
+    } else {
+        now = atomic_load_explicit(&c->allocated, memory_order_relaxed) + n;
+        atomic_store_explicit(&c->allocated, now, memory_order_relaxed);
+    }
+    if (now <= atomic_load_explicit(&c->window_peak, memory_order_relaxed)) return;
+    if (!c->shared) {
+        atomic_store_explicit(&c->window_peak, now, memory_order_relaxed);
+        if (now > atomic_load_explicit(&c->peak, memory_order_relaxed))
+            atomic_store_explicit(&c->peak, now, memory_order_relaxed);
+        return;
+    }
+    uint64_t peak = atomic_load_explicit(&c->peak, memory_order_relaxed);
+    while (now > peak && !atomic_compare_exchange_weak_explicit(
+                             &c->peak, &peak, now, memory_order_relaxed, memory_order_relaxed)) {
+    }
+}
+
+static inline void dc_counters_sub(dc_counters *c, uint64_t n) {
+    if (c->shared) {
+        atomic_fetch_sub_explicit(&c->allocated, n, memory_order_relaxed);
+        return;
+    }
+    atomic_store_explicit(&c->allocated,
+                          atomic_load_explicit(&c->allocated, memory_order_relaxed) - n,
+                          memory_order_relaxed);
+    atomic_store_explicit(&c->freed, atomic_load_explicit(&c->freed, memory_order_relaxed) + n,
+                          memory_order_relaxed);
+}
+
+/* Whether growing by grow bytes would pass the limit; if so, records the refused request. */
+static inline int dc_counters_refuse(dc_counters *c, uint64_t grow, size_t request) {
+    uint64_t limit = atomic_load_explicit(&c->limit, memory_order_relaxed);
+    if (limit == 0) return 0;
+    if (atomic_load_explicit(&c->allocated, memory_order_relaxed) + grow <= limit) return 0;
+    atomic_store_explicit(&c->limit_hit_request, request ? request : 1, memory_order_relaxed);
+    return 1;
+}
+
+/* Zeroes the counters for a new (or recycled) context. */
+void dc_counters_init(dc_counters *c, int shared);
+
+/* The live list: every context in use, for process-wide totals. */
+void dc_live_insert(dc_alloc *a);
+void dc_live_remove(dc_alloc *a);
+
+/* The backend's part of the statistics: its own measures for a (arena fields), or for the
+ * process when a is NULL. The counter fields are already filled. */
+void dc_backend_stats(dc_alloc *a, dc_alloc_stats *st);
+
+#endif
