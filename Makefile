@@ -3,9 +3,12 @@
 #   make test       release build, then the test suite                  with its own assertions
 #   make demo       build and run examples/demo          make asan     AddressSanitizer + UBSan
 #   make install PREFIX=/usr/local                       make clean
+#   make DUCKCORE_JEMALLOC=OFF [test|demo|install]   the same on the C library's malloc
+#                                                    (build/nojemalloc); make test-nojemalloc
 # GEN=ninja uses Ninja. Extra CMake arguments go in CMAKE_FLAGS.
 
-.PHONY: all release debug asan test test-debug test-asan demo install bootstrap clean
+.PHONY: all release debug asan test test-debug test-asan test-nojemalloc demo install bootstrap \
+        clean
 
 GEN ?=
 PREFIX ?= /usr/local
@@ -15,6 +18,14 @@ comma := ,
 
 ifeq ($(GEN),ninja)
 CMAKE_GENERATOR := -G Ninja
+endif
+
+# The release build, or with DUCKCORE_JEMALLOC=OFF its twin on the system allocator.
+DUCKCORE_JEMALLOC ?= ON
+ifeq ($(DUCKCORE_JEMALLOC),OFF)
+RELEASE_DIR := nojemalloc
+else
+RELEASE_DIR := release
 endif
 
 # Configure once per build folder, then always let CMake decide what to rebuild.
@@ -31,7 +42,7 @@ bootstrap:
 	@scripts/bootstrap --quiet
 
 release: bootstrap
-	$(call build,release,-DCMAKE_BUILD_TYPE=Release)
+	$(call build,$(RELEASE_DIR),-DCMAKE_BUILD_TYPE=Release -DDUCKCORE_JEMALLOC=$(DUCKCORE_JEMALLOC))
 
 debug: bootstrap
 	$(call build,debug,-DCMAKE_BUILD_TYPE=Debug -DDUCKCORE_JEMALLOC_DEBUG=ON)
@@ -40,7 +51,10 @@ asan: bootstrap
 	$(call build,asan,-DCMAKE_BUILD_TYPE=Debug -DDUCKCORE_SANITIZE=address$(comma)undefined)
 
 test: release
-	ctest --test-dir build/release --output-on-failure -j $(JOBS)
+	ctest --test-dir build/$(RELEASE_DIR) --output-on-failure -j $(JOBS)
+
+test-nojemalloc:
+	$(MAKE) test DUCKCORE_JEMALLOC=OFF
 
 test-debug: debug
 	ctest --test-dir build/debug --output-on-failure -j $(JOBS)
@@ -50,10 +64,10 @@ test-asan: asan
 	    ctest --test-dir build/asan --output-on-failure -j $(JOBS)
 
 demo: release
-	build/release/examples/demo
+	build/$(RELEASE_DIR)/examples/demo
 
 install: release
-	cmake --install build/release --prefix $(PREFIX)
+	cmake --install build/$(RELEASE_DIR) --prefix $(PREFIX)
 
 clean:
 	rm -rf build

@@ -38,7 +38,7 @@ int main(void) {
     enum { TENANTS = 4 };
     const char *names[TENANTS] = {"tenant-a", "tenant-b", "tenant-c", "tenant-d"};
     db_handle *h[TENANTS];
-    printf("duckcore %s (SQLite %s)\n", db_libversion(), db_engine_version());
+    printf("duckcore %s (SQLite %s, %s)\n", db_libversion(), db_engine_version(), db_allocator());
 
     for (int i = 0; i < TENANTS; i++) {
         if (db_open(NULL, &h[i]) != DB_OK) {

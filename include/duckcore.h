@@ -65,6 +65,12 @@ DUCKCORE_API int db_libversion_number(void);
 /* Version of the SQL engine compiled in, e.g. "3.46.1". Never NULL, static. Since 0.1. */
 DUCKCORE_API const char *db_engine_version(void);
 
+/* The allocator this build has: "jemalloc 5.3.0-0-g54eaed1d..." (per-handle arenas), or
+ * "system malloc (glibc 2.36)" for builds with DUCKCORE_JEMALLOC=OFF (Windows, and macOS unless
+ * asked for), where accounting and memory_limit still work but purge, decay, nodump and
+ * background threads report that they are not available. Never NULL, static. Since 0.1. */
+DUCKCORE_API const char *db_allocator(void);
+
 /* ---------------------------------------------------------------------------------------------
  * Result codes. One list generates the enum and the names returned by db_errstr().
  * ------------------------------------------------------------------------------------------- */
@@ -159,6 +165,12 @@ DUCKCORE_API int db_close(db_handle *h);
  *     the OS on their decay schedule without any call.
  * max_background_threads                     INTEGER   (CPUs)     process  any time
  *     The most background threads jemalloc may run.
+ * allocator                                  VARCHAR   (build)    process  never (read-only)
+ *     The allocator this build has, as db_allocator() reports it.
+ *
+ * In builds without jemalloc every option but memory_limit and allocator is accepted only at its
+ * default; any other value fails with DB_ERROR, "... is not available in this build (built
+ * without jemalloc)".
  *
  * SIZE values: a number with an optional unit, 1000-based (KB, MB, GB, TB) or 1024-based (KiB,
  * MiB, GiB, TiB), e.g. "512MB" or "1.5GiB"; a bare number is bytes; "unlimited" is 0. BOOLEAN:
@@ -179,7 +191,8 @@ DUCKCORE_API int db_set_option(db_handle *h, const char *name, const char *value
 DUCKCORE_API int db_get_option(db_handle *h, const char *name, char *buf, size_t size);
 
 /* Enumerating the options, index from 0 to db_option_count() - 1. Strings are static; an index
- * out of range gives NULL (or -1). db_option_type: "BOOLEAN", "INTEGER", "SIZE" or "DURATION".
+ * out of range gives NULL (or -1). db_option_type: "BOOLEAN", "INTEGER", "SIZE", "DURATION" or
+ * "VARCHAR".
  * db_option_scope: "process" or "handle". db_option_default: the default as db_get_option would
  * print it. Thread-safe. Since 0.1. */
 DUCKCORE_API int db_option_count(void);
@@ -309,7 +322,8 @@ struct db_memory_stats {
 };
 
 /* Returns the handle's unused memory (its thread cache and its arena's dirty and muzzy pages) to
- * the OS now; with NULL, every arena's. Live data is untouched. Since 0.1. */
+ * the OS now; with NULL, every arena's. Live data is untouched. DB_ERROR in builds without
+ * jemalloc. Since 0.1. */
 DUCKCORE_API int db_purge(db_handle *h);
 
 /* Fills *stats for handle h, or for the whole process when h is NULL (allocated/peak then count

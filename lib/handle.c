@@ -498,10 +498,16 @@ const char *db_option_scope(int index) { return dc_option_scope_name(index); }
 int db_option_settable_after_open(int index) { return dc_option_settable_after_open(index); }
 
 int db_purge(db_handle *h) {
+    static const char purge_unavailable[] =
+        "db_purge is not available in this build (built without jemalloc)";
     char err[DC_ERRMSG_MAX];
     if (!h) {
         if (dc_sql_global_init(err, sizeof err) != 0) {
             set_thread_error(DB_ERROR, "%s", err);
+            return DB_ERROR;
+        }
+        if (!dc_alloc_has_arenas()) {
+            set_thread_error(DB_ERROR, "%s", purge_unavailable);
             return DB_ERROR;
         }
         dc_alloc_purge(NULL);
@@ -510,10 +516,19 @@ int db_purge(db_handle *h) {
     int rc = dc_check_handle(h, "db_purge");
     if (rc != DB_OK) return rc;
     dc_entry e = dc_enter(h);
-    dc_alloc_purge(h->alloc);
-    rc = dc_ok(h, DB_OK);
+    if (!dc_alloc_has_arenas()) {
+        rc = dc_set_error(h, DB_ERROR, "%s", purge_unavailable);
+    } else {
+        dc_alloc_purge(h->alloc);
+        rc = dc_ok(h, DB_OK);
+    }
     dc_leave(e);
     return rc;
+}
+
+const char *db_allocator(void) {
+    dc_alloc_global_init();
+    return dc_alloc_backend();
 }
 
 int db_memory_stats(db_handle *h, struct db_memory_stats *stats) {

@@ -20,14 +20,21 @@ typedef union dc_option_value {
     uint64_t size;
     int64_t integer; /* INTEGER, and DURATION in milliseconds */
     int boolean;
+    const char *string;
 } dc_option_value;
+
+enum {
+    DC_OPT_OPEN_ONLY = 1,    /* may only be given to db_open_ext */
+    DC_OPT_NEEDS_ARENAS = 2, /* jemalloc only: elsewhere only its default is accepted */
+    DC_OPT_READ_ONLY = 4,    /* reports a fact of the build; never set */
+};
 
 typedef struct dc_option {
     const char *name;
     const char *description;
     dc_option_type type;
     dc_option_scope scope;
-    int open_only;  /* may only be given to db_open_ext */
+    int flags;        /* DC_OPT_* */
     int64_t min, max; /* INTEGER and DURATION bounds */
     /* Applies a parsed value; returns DB_OK or an error with a message. */
     int (*apply)(dc_option_target *t, const dc_option_value *v, char *err, size_t errlen);
@@ -138,6 +145,12 @@ static void default_max_background_threads(dc_option_value *v) {
     v->integer = (int64_t)dc_alloc_max_background_threads_default();
 }
 
+static void read_allocator(const dc_option_target *t, dc_option_value *v) {
+    (void)t;
+    v->string = dc_alloc_backend();
+}
+static void default_allocator(dc_option_value *v) { v->string = dc_alloc_backend(); }
+
 static const dc_option registry[] = {
     {"memory_limit",
      "Hard cap on the bytes this handle's engine may hold, checked on every allocation; a query "
@@ -148,36 +161,41 @@ static const dc_option registry[] = {
     {"allocator_flush_threshold",
      "After a statement, if the handle's freed-but-cached memory (its peak since the last flush "
      "minus what is live) exceeds this, flush its thread cache and decay its arena",
-     DC_TYPE_SIZE, DC_SCOPE_HANDLE, 0, 0, 0, apply_flush_threshold, read_flush_threshold,
+     DC_TYPE_SIZE, DC_SCOPE_HANDLE, DC_OPT_NEEDS_ARENAS, 0, 0, apply_flush_threshold, read_flush_threshold,
      "128MiB", NULL},
     {"allocator_bulk_deallocation_flush_threshold",
      "After a statement that freed more than this many bytes, purge the handle's arena: its unused "
      "pages go back to the OS at once",
-     DC_TYPE_SIZE, DC_SCOPE_HANDLE, 0, 0, 0, apply_bulk_threshold, read_bulk_threshold, "512MiB",
+     DC_TYPE_SIZE, DC_SCOPE_HANDLE, DC_OPT_NEEDS_ARENAS, 0, 0, apply_bulk_threshold, read_bulk_threshold, "512MiB",
      NULL},
     {"dirty_decay_ms",
      "Time in milliseconds before the handle's unused dirty pages are returned to the OS "
      "(0: at once, -1: never); jemalloc's dirty_decay_ms for the handle's arena",
-     DC_TYPE_DURATION, DC_SCOPE_HANDLE, 0, -1, INT32_MAX, apply_dirty_decay, read_dirty_decay,
+     DC_TYPE_DURATION, DC_SCOPE_HANDLE, DC_OPT_NEEDS_ARENAS, -1, INT32_MAX, apply_dirty_decay, read_dirty_decay,
      NULL, default_dirty_decay},
     {"muzzy_decay_ms",
      "Time in milliseconds before the handle's lazily freed (MADV_FREE) pages are purged for good "
      "(0: skip the muzzy state, -1: never); jemalloc's muzzy_decay_ms for the handle's arena",
-     DC_TYPE_DURATION, DC_SCOPE_HANDLE, 0, -1, INT32_MAX, apply_muzzy_decay, read_muzzy_decay,
+     DC_TYPE_DURATION, DC_SCOPE_HANDLE, DC_OPT_NEEDS_ARENAS, -1, INT32_MAX, apply_muzzy_decay, read_muzzy_decay,
      NULL, default_muzzy_decay},
     {"allocator_nodump",
      "Exclude the handle's memory from core dumps (MADV_DONTDUMP on every extent of its arena); "
      "only when opening (db_open_ext)",
-     DC_TYPE_BOOL, DC_SCOPE_HANDLE, 1, 0, 0, apply_nodump, read_nodump, "false", NULL},
+     DC_TYPE_BOOL, DC_SCOPE_HANDLE, DC_OPT_OPEN_ONLY | DC_OPT_NEEDS_ARENAS, 0, 0, apply_nodump, read_nodump, "false", NULL},
     {"allocator_background_threads",
      "Run jemalloc's background threads, which return unused pages of every arena to the OS on "
      "their decay schedule, even for idle handles",
-     DC_TYPE_BOOL, DC_SCOPE_PROCESS, 0, 0, 0, apply_background_threads, read_background_threads,
+     DC_TYPE_BOOL, DC_SCOPE_PROCESS, DC_OPT_NEEDS_ARENAS, 0, 0, apply_background_threads, read_background_threads,
      "false", NULL},
     {"max_background_threads",
      "Most background threads jemalloc may run when allocator_background_threads is on",
-     DC_TYPE_INTEGER, DC_SCOPE_PROCESS, 0, 1, 4096, apply_max_background_threads,
+     DC_TYPE_INTEGER, DC_SCOPE_PROCESS, DC_OPT_NEEDS_ARENAS, 1, 4096, apply_max_background_threads,
      read_max_background_threads, NULL, default_max_background_threads},
+    {"allocator",
+     "The allocator this build of duckcore has (read-only: chosen at build time with "
+     "DUCKCORE_JEMALLOC)",
+     DC_TYPE_STRING, DC_SCOPE_PROCESS, DC_OPT_READ_ONLY, 0, 0, NULL, read_allocator, NULL,
+     default_allocator},
 };
 
 void dc_handle_settings_init(dc_handle_settings *s) {
@@ -316,6 +334,9 @@ static int parse_value(const dc_option *o, const char *text, dc_option_value *v)
     case DC_TYPE_DURATION:
         if (dc_parse_duration_ms(text, &v->integer) != 0) return -1;
         return v->integer < o->min || v->integer > o->max ? -1 : 0;
+    case DC_TYPE_STRING:
+        v->string = text;
+        return 0;
     }
     return -1;
 }
@@ -330,6 +351,7 @@ static void expected_form(const dc_option *o, char *buf, size_t size) {
     case DC_TYPE_DURATION:
         snprintf(buf, size, "milliseconds, or a duration such as '500ms' or '10s' (-1: never)");
         return;
+    case DC_TYPE_STRING: snprintf(buf, size, "text"); return;
     }
 }
 
@@ -339,6 +361,7 @@ static void format_value(const dc_option *o, const dc_option_value *v, char *buf
     case DC_TYPE_BOOL: snprintf(buf, size, "%s", v->boolean ? "true" : "false"); return;
     case DC_TYPE_INTEGER:
     case DC_TYPE_DURATION: snprintf(buf, size, "%lld", (long long)v->integer); return;
+    case DC_TYPE_STRING: snprintf(buf, size, "%s", v->string); return;
     }
 }
 
@@ -395,16 +418,40 @@ static int check_target(const dc_option *o, const dc_option_target *t, char *err
     return DB_OK;
 }
 
+static void default_of(const dc_option *o, dc_option_value *v);
+
+/* Whether the option has no effect in this build (it needs jemalloc's arenas). */
+static int unavailable(const dc_option *o) {
+    return (o->flags & DC_OPT_NEEDS_ARENAS) && !dc_alloc_has_arenas();
+}
+
 static int apply_parsed(const dc_option *o, dc_option_target *t, const dc_option_value *v,
                         dc_set_phase phase, char *err, size_t errlen) {
-    if (o->open_only && phase == DC_SET_RUNTIME) {
+    if (o->flags & DC_OPT_READ_ONLY) {
+        snprintf(err, errlen, "option '%s' is read-only", o->name);
+        return DB_MISUSE;
+    }
+    if ((o->flags & DC_OPT_OPEN_ONLY) && phase == DC_SET_RUNTIME) {
         snprintf(err, errlen,
                  "option '%s' can only be set when the database is opened (db_open_ext)", o->name);
         return DB_MISUSE;
     }
+    if (unavailable(o)) {
+        /* Only the default, which is what such a build does anyway, is accepted. */
+        dc_option_value d;
+        char want[64], got[64];
+        default_of(o, &d);
+        format_value(o, &d, want, sizeof want);
+        format_value(o, v, got, sizeof got);
+        if (strcmp(want, got) == 0) return DB_OK;
+        snprintf(err, errlen, "%s is not available in this build (built without jemalloc)",
+                 o->name);
+        return DB_ERROR;
+    }
     /* At open, open-time options are applied before the context exists, the others after. */
-    if (phase == DC_SET_OPEN_EARLY && !o->open_only) return DB_OK;
-    if (phase == DC_SET_OPEN_LATE && o->open_only) return DB_OK;
+    int open_only = (o->flags & DC_OPT_OPEN_ONLY) != 0;
+    if (phase == DC_SET_OPEN_EARLY && !open_only) return DB_OK;
+    if (phase == DC_SET_OPEN_LATE && open_only) return DB_OK;
     return o->apply(t, v, err, errlen);
 }
 
@@ -446,8 +493,9 @@ int dc_option_get(const dc_option_target *t, const char *name, char *buf, size_t
     int rc = check_target(o, t, err, errlen);
     if (rc != DB_OK) return rc;
     dc_option_value v;
-    o->read(t, &v);
-    char text[64];
+    if (unavailable(o)) default_of(o, &v);
+    else o->read(t, &v);
+    char text[128];
     format_value(o, &v, text, sizeof text);
     if (size == 0 || (size_t)snprintf(buf, size, "%s", text) >= size) {
         snprintf(err, errlen, "buffer of %zu bytes too small for the value of %s", size, o->name);
@@ -472,7 +520,7 @@ const char *dc_option_description(int index) {
     return o ? o->description : NULL;
 }
 const char *dc_option_type_name(int index) {
-    static const char *names[] = {"BOOLEAN", "INTEGER", "SIZE", "DURATION"};
+    static const char *names[] = {"BOOLEAN", "INTEGER", "SIZE", "DURATION", "VARCHAR"};
     const dc_option *o = option_at(index);
     return o ? names[o->type] : NULL;
 }
@@ -486,12 +534,12 @@ int dc_option_is_process(int index) {
 }
 int dc_option_settable_after_open(int index) {
     const dc_option *o = option_at(index);
-    return o ? !o->open_only : -1;
+    return o ? !(o->flags & (DC_OPT_OPEN_ONLY | DC_OPT_READ_ONLY)) : -1;
 }
 
 /* Defaults that jemalloc decides (decay times, thread counts) are fixed once it has read its
  * configuration, so they are formatted once. */
-static char default_text[DC_ARRAY_SIZE(registry)][32];
+static char default_text[DC_ARRAY_SIZE(registry)][128];
 static pthread_once_t defaults_once = PTHREAD_ONCE_INIT;
 static void format_defaults(void) {
     for (size_t i = 0; i < DC_ARRAY_SIZE(registry); i++) {

@@ -12,7 +12,13 @@
 
 #include "alloc/alloc.h"
 
-typedef enum { DC_TYPE_BOOL, DC_TYPE_INTEGER, DC_TYPE_SIZE, DC_TYPE_DURATION } dc_option_type;
+typedef enum {
+    DC_TYPE_BOOL,
+    DC_TYPE_INTEGER,
+    DC_TYPE_SIZE,
+    DC_TYPE_DURATION,
+    DC_TYPE_STRING
+} dc_option_type;
 typedef enum { DC_SCOPE_PROCESS, DC_SCOPE_HANDLE } dc_option_scope;
 
 /* Per-handle option state that lives outside the allocator context. */
@@ -48,7 +54,7 @@ int dc_option_get(const dc_option_target *t, const char *name, char *buf, size_t
 int dc_option_count(void);
 const char *dc_option_name(int index);
 const char *dc_option_description(int index);
-const char *dc_option_type_name(int index); /* BOOLEAN, INTEGER, SIZE, DURATION */
+const char *dc_option_type_name(int index); /* BOOLEAN, INTEGER, SIZE, DURATION, VARCHAR */
 const char *dc_option_default(int index);   /* as db_get_option would print it */
 const char *dc_option_scope_name(int index); /* "process" or "handle" */
 int dc_option_is_process(int index);

@@ -27,4 +27,5 @@
     TEST_ENTRY(options_background_threads)   \
     TEST_ENTRY(options_max_background_threads) \
     TEST_ENTRY(options_environment)          \
-    TEST_ENTRY(options_memory_table)
+    TEST_ENTRY(options_memory_table)         \
+    TEST_ENTRY(options_without_jemalloc)

@@ -56,7 +56,7 @@ static void fill_and_drop(db_handle *h, int mib) {
 
 TEST_IMPL(options_enumeration) {
     int n = db_option_count();
-    ASSERT_EQ(n, 8);
+    ASSERT_EQ(n, 9);
     db_handle *h;
     ASSERT_OK(NULL, db_open(NULL, &h));
     int process = 0, open_only = 0;
@@ -71,8 +71,8 @@ TEST_IMPL(options_enumeration) {
         get_option(h, db_option_name(i), value, sizeof value);
         ASSERT_STR_EQ(value, db_option_default(i));
     }
-    ASSERT_EQ(process, 2);
-    ASSERT_EQ(open_only, 1);
+    ASSERT_EQ(process, 3);
+    ASSERT_EQ(open_only, 2); /* allocator_nodump, and the read-only allocator */
     ASSERT(db_option_name(n) == NULL && db_option_name(-1) == NULL);
     ASSERT_EQ(db_option_settable_after_open(n), -1);
     ASSERT_STR_EQ(db_option_default(0), "unlimited");
@@ -91,6 +91,11 @@ TEST_IMPL(options_enumeration) {
                sizeof buf);
     ASSERT_STR_EQ(buf, "2GiB");
     ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM duckcore_settings() WHERE description = ''"), 0);
+    /* The build's allocator shows in the settings, read-only. */
+    text_query(h, "SELECT value FROM duckcore_settings() WHERE name = 'allocator'", buf, sizeof buf);
+    ASSERT_STR_EQ(buf, db_allocator());
+    ASSERT_EQ(db_exec(h, "SET allocator = 'tcmalloc'", NULL, NULL), DB_MISUSE);
+    ASSERT_STR_EQ(db_errmsg(h), "option 'allocator' is read-only");
     ASSERT_OK(h, db_close(h));
     return 0;
 }
@@ -184,27 +189,27 @@ TEST_IMPL(options_values) {
         {"1000b", "1KB"}, {"0", "unlimited"},  {"unlimited", "unlimited"},
     };
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        ASSERT_OK(h, db_set_option(h, "allocator_flush_threshold", sizes[i].in));
-        get_option(h, "allocator_flush_threshold", buf, sizeof buf);
-        if (strcmp(sizes[i].out, "unlimited") == 0) ASSERT_STR_EQ(buf, "unlimited");
-        else ASSERT_STR_EQ(buf, sizes[i].out);
+        ASSERT_OK(h, db_set_option(h, "memory_limit", sizes[i].in));
+        get_option(h, "memory_limit", buf, sizeof buf);
+        ASSERT_STR_EQ(buf, sizes[i].out);
     }
     static const char *bad_sizes[] = {"-1", "-1MB", "", " ", "1XB", "MB", "1e3", "1.2.3",
                                       "18446744073709551616", "9999999999TB", "0x10"};
-    ASSERT_OK(h, db_set_option(h, "allocator_flush_threshold", "7MB"));
+    ASSERT_OK(h, db_set_option(h, "memory_limit", "7MB"));
     for (size_t i = 0; i < sizeof bad_sizes / sizeof bad_sizes[0]; i++) {
-        ASSERT_EQ(db_set_option(h, "allocator_flush_threshold", bad_sizes[i]), DB_INVALID_VALUE);
+        ASSERT_EQ(db_set_option(h, "memory_limit", bad_sizes[i]), DB_INVALID_VALUE);
         ASSERT_CONTAINS(db_errmsg(h), "expected a size such as '512MB' or '1.5GiB'");
+        ASSERT_EQ(db_set_option(h, "allocator_flush_threshold", bad_sizes[i]), DB_INVALID_VALUE);
     }
-    get_option(h, "allocator_flush_threshold", buf, sizeof buf);
+    get_option(h, "memory_limit", buf, sizeof buf);
     ASSERT_STR_EQ(buf, "7MB");
 
-    /* Durations. */
+    /* Durations (taken only where there is a jemalloc to give them to). */
     static const struct {
         const char *in, *out;
     } durations[] = {{"250", "250"}, {"500ms", "500"}, {"2s", "2000"}, {"1min", "60000"},
                      {"-1", "-1"}, {"never", "-1"}, {"0", "0"}};
-    for (size_t i = 0; i < sizeof durations / sizeof durations[0]; i++) {
+    for (size_t i = 0; test_has_jemalloc() && i < sizeof durations / sizeof durations[0]; i++) {
         ASSERT_OK(h, db_set_option(h, "dirty_decay_ms", durations[i].in));
         get_option(h, "dirty_decay_ms", buf, sizeof buf);
         ASSERT_STR_EQ(buf, durations[i].out);
@@ -273,6 +278,7 @@ TEST_IMPL(options_memory_limit_rollback) {
 }
 
 TEST_IMPL(options_decay) {
+    REQUIRE_JEMALLOC();
     db_handle *h;
     ASSERT_OK(NULL, db_open(NULL, &h));
     /* -1: freed pages stay dirty (nothing else purges: the thresholds are far away). */
@@ -305,6 +311,7 @@ TEST_IMPL(options_decay) {
 }
 
 TEST_IMPL(options_flush_threshold) {
+    REQUIRE_JEMALLOC();
     db_handle *h;
     ASSERT_OK(NULL, db_open(NULL, &h));
     const char *churn =
@@ -326,6 +333,7 @@ TEST_IMPL(options_flush_threshold) {
 }
 
 TEST_IMPL(options_bulk_flush_threshold) {
+    REQUIRE_JEMALLOC();
     db_handle *h;
     ASSERT_OK(NULL, db_open(NULL, &h));
     ASSERT_OK(h, db_exec(h, "SET dirty_decay_ms = -1", NULL, NULL)); /* only a purge returns pages */
@@ -366,6 +374,7 @@ static uint64_t dontdump_resident(void) {
 }
 
 TEST_IMPL(options_nodump) {
+    REQUIRE_JEMALLOC();
     const char *names[] = {"allocator_nodump"};
     const char *yes[] = {"true"};
     uint64_t base = dontdump_resident();
@@ -411,6 +420,7 @@ static db_handle *idle_handle_with_dirty_pages(void) {
 }
 
 TEST_IMPL(options_background_threads) {
+    REQUIRE_JEMALLOC();
     int threads0 = thread_count();
     /* Without background threads, an idle arena keeps its dirty pages. */
     db_handle *h = idle_handle_with_dirty_pages();
@@ -456,6 +466,7 @@ static int wait_for_threads(int n) {
 }
 
 TEST_IMPL(options_max_background_threads) {
+    REQUIRE_JEMALLOC();
     int threads0 = thread_count();
     ASSERT_OK(NULL, db_set_option(NULL, "max_background_threads", "1"));
     char buf[16];
@@ -480,6 +491,7 @@ TEST_IMPL(options_max_background_threads) {
 
 /* Run by ctest with DUCKCORE_JE_MALLOC_CONF=dirty_decay_ms:2500,muzzy_decay_ms:0 */
 TEST_IMPL(options_environment) {
+    REQUIRE_JEMALLOC();
     const char *conf = getenv("DUCKCORE_JE_MALLOC_CONF");
     ASSERT(conf != NULL);
     ASSERT_STR_EQ(conf, "dirty_decay_ms:2500,muzzy_decay_ms:0");
@@ -510,11 +522,73 @@ TEST_IMPL(options_memory_table) {
     ASSERT_GE(allocated, 3000000);
     int64_t resident = test_query_int(
         h, "SELECT bytes FROM duckcore_memory() WHERE scope = 'handle' AND name = 'resident'");
-    ASSERT_GE(resident, 3000000);
+    ASSERT_GE(resident, test_has_jemalloc() ? 3000000 : 0); /* an arena measure */
     ASSERT_OK(h, db_exec(h, "SET memory_limit = '1GiB'", NULL, NULL));
     ASSERT_EQ(test_query_int(h, "SELECT bytes FROM duckcore_memory() WHERE scope = 'handle' AND "
                                 "name = 'limit'"),
               1 << 30);
+    ASSERT_OK(h, db_close(h));
+    return 0;
+}
+
+/* What needs jemalloc says so in builds without it, and accepts only its default; with jemalloc,
+ * the allocator is reported as such. */
+TEST_IMPL(options_without_jemalloc) {
+    db_handle *h;
+    ASSERT_OK(NULL, db_open(NULL, &h));
+    char buf[128];
+    get_option(NULL, "allocator", buf, sizeof buf);
+    ASSERT_STR_EQ(buf, db_allocator());
+    if (test_has_jemalloc()) {
+        ASSERT_CONTAINS(db_allocator(), "jemalloc 5.3.0");
+        ASSERT_OK(h, db_close(h));
+        return 0;
+    }
+    ASSERT_CONTAINS(db_allocator(), "system malloc");
+    static const struct {
+        const char *name, *other;
+    } needs[] = {{"allocator_flush_threshold", "1MB"},
+                 {"allocator_bulk_deallocation_flush_threshold", "1MB"},
+                 {"dirty_decay_ms", "5"},
+                 {"muzzy_decay_ms", "5"},
+                 {"allocator_background_threads", "true"},
+                 {"max_background_threads", "2"}};
+    for (size_t i = 0; i < sizeof needs / sizeof needs[0]; i++) {
+        char sql[128];
+        ASSERT_EQ(db_set_option(h, needs[i].name, needs[i].other), DB_ERROR);
+        snprintf(sql, sizeof sql, "%s is not available in this build (built without jemalloc)",
+                 needs[i].name);
+        ASSERT_STR_EQ(db_errmsg(h), sql);
+        snprintf(sql, sizeof sql, "SET %s = '%s'", needs[i].name, needs[i].other);
+        ASSERT_EQ(db_exec(h, sql, NULL, NULL), DB_ERROR);
+        /* The default is what the build does anyway: accepted, as is RESET. (The default of
+         * max_background_threads is 0 here, below what can be asked for.) */
+        get_option(h, needs[i].name, buf, sizeof buf);
+        if (strcmp(needs[i].name, "max_background_threads") != 0)
+            ASSERT_OK(h, db_set_option(h, needs[i].name, buf));
+        else
+            ASSERT_STR_EQ(buf, "0");
+        snprintf(sql, sizeof sql, "RESET %s", needs[i].name);
+        ASSERT_OK(h, db_exec(h, sql, NULL, NULL));
+    }
+    ASSERT_EQ(db_purge(h), DB_ERROR);
+    ASSERT_CONTAINS(db_errmsg(h), "not available in this build");
+    ASSERT_EQ(db_purge(NULL), DB_ERROR);
+    /* memory_limit works the same. */
+    ASSERT_OK(h, db_exec(h, "SET memory_limit = '1MB'", NULL, NULL));
+    ASSERT_EQ(db_exec(h, "SELECT zeroblob(2000000)", NULL, NULL), DB_NOMEM);
+    ASSERT_CONTAINS(db_errmsg(h), "memory_limit of 1MB reached");
+    ASSERT_OK(h, db_close(h));
+    const char *names[] = {"allocator_nodump"};
+    const char *yes[] = {"true"};
+    ASSERT_EQ(db_open_ext(NULL, names, yes, 1, &h), DB_ERROR);
+    ASSERT_STR_EQ(db_errmsg(NULL), "allocator_nodump is not available in this build (built without jemalloc)");
+    /* The memory table has its counters, and zeros for arena measures. */
+    ASSERT_OK(NULL, db_open(NULL, &h));
+    ASSERT_GT(test_query_int(h, "SELECT bytes FROM duckcore_memory() WHERE scope = 'handle' AND "
+                                "name = 'allocated'"), 0);
+    ASSERT_EQ(test_query_int(h, "SELECT bytes FROM duckcore_memory() WHERE scope = 'handle' AND "
+                                "name = 'resident'"), 0);
     ASSERT_OK(h, db_close(h));
     return 0;
 }

@@ -39,3 +39,5 @@ void test_temp_path(char *buf, size_t size, const char *name) {
     snprintf(buf, size, "%s/duckcore-test-%ld-%s", dir && *dir ? dir : "/tmp", (long)getpid(),
              name);
 }
+
+int test_has_jemalloc(void) { return strncmp(db_allocator(), "jemalloc", 8) == 0; }

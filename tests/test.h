@@ -65,7 +65,18 @@
                  db_errmsg(h));                                          \
     } while (0)
 
+/* A test that cannot run in this build returns TEST_SKIP (ctest's SKIP_RETURN_CODE). */
+#define TEST_SKIP 77
+#define REQUIRE_JEMALLOC()                                                               \
+    do {                                                                                 \
+        if (!test_has_jemalloc()) {                                                      \
+            printf("skipped: needs jemalloc (this build's allocator: %s)\n", db_allocator()); \
+            return TEST_SKIP;                                                            \
+        }                                                                                \
+    } while (0)
+
 /* Helpers in test-util.c */
+int test_has_jemalloc(void);
 uint64_t test_rss_bytes(void);
 struct db_memory_stats test_stats(db_handle *h);
 int64_t test_query_int(db_handle *h, const char *sql);

@@ -1,0 +1,177 @@
+/*
+ * alloc_system.c: allocator contexts on the C library's malloc, for builds without jemalloc
+ * (DUCKCORE_JEMALLOC=OFF, Windows, and macOS unless asked for).
+ *
+ * There are no arenas: every context draws on the one C library heap. Per-context accounting and
+ * memory_limit stay exact, from the C library's usable sizes. What needs arenas (purge, decay,
+ * nodump, background threads) reports that it is not available; nothing pretends to work.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__APPLE__)
+#include <malloc/malloc.h>
+#define system_usable_size(p) malloc_size(p)
+#elif defined(_WIN32)
+#include <malloc.h>
+#define system_usable_size(p) _msize((void *)(p))
+#else
+#include <malloc.h>
+#define system_usable_size(p) malloc_usable_size((void *)(p))
+#endif
+#if defined(__GLIBC__)
+#include <gnu/libc-version.h>
+#endif
+
+#include "../common.h"
+#include "alloc_int.h"
+
+struct dc_alloc {
+    dc_alloc_head head; /* counters and live-list links (alloc_int.h); first */
+};
+
+static struct {
+    pthread_once_t once;
+    dc_alloc process;
+    char name[64];
+} g = {.once = PTHREAD_ONCE_INIT};
+
+static void global_init_once(void) {
+    dc_counters_init(&g.process.head.c, 1);
+#if defined(__GLIBC__)
+    snprintf(g.name, sizeof g.name, "system malloc (glibc %s)", gnu_get_libc_version());
+#else
+    snprintf(g.name, sizeof g.name, "system malloc");
+#endif
+    if (getenv("DUCKCORE_JE_MALLOC_CONF"))
+        fprintf(stderr, "duckcore: DUCKCORE_JE_MALLOC_CONF is ignored: this build has no jemalloc "
+                        "(built with DUCKCORE_JEMALLOC=OFF)\n");
+}
+
+int dc_alloc_global_init(void) {
+    pthread_once(&g.once, global_init_once);
+    return 0;
+}
+
+dc_alloc *dc_alloc_process(void) { return &g.process; }
+int dc_alloc_has_arenas(void) { return 0; }
+
+const char *dc_alloc_backend(void) {
+    dc_alloc_global_init();
+    return g.name;
+}
+
+const char *dc_alloc_backend_conf(void) { return ""; }
+
+dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why) {
+    dc_alloc_global_init();
+    if (cfg && cfg->nodump) {
+        *why = "allocator_nodump is not available in this build (built without jemalloc)";
+        return NULL;
+    }
+    *why = "out of memory";
+    dc_alloc *a = malloc(sizeof *a); /* bookkeeping, not counted */
+    if (!a) return NULL;
+    memset(a, 0, sizeof *a);
+    dc_counters_init(&a->head.c, 0);
+    dc_live_insert(a);
+    *why = NULL;
+    return a;
+}
+
+uint64_t dc_alloc_destroy(dc_alloc *a) {
+    if (!a || a == &g.process) return 0;
+    uint64_t live = dc_alloc_allocated(a);
+    DC_DEBUG_CHECK(live == 0, "allocator context destroyed with %llu live bytes",
+                   (unsigned long long)live);
+    dc_live_remove(a);
+    free(a);
+    return live;
+}
+
+void *dc_alloc_malloc(dc_alloc *a, size_t size) {
+    void *p = malloc(size ? size : 1);
+    if (!p) return NULL;
+    size_t usize = system_usable_size(p); /* known only once allocated */
+    if (dc_counters_refuse(&a->head.c, usize, size)) {
+        free(p);
+        return NULL;
+    }
+    dc_counters_add(&a->head.c, usize);
+    return p;
+}
+
+void dc_alloc_free(dc_alloc *a, void *p) {
+    if (!p) return;
+    dc_counters_sub(&a->head.c, system_usable_size(p));
+    free(p);
+}
+
+void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
+    if (!p) return dc_alloc_malloc(a, size);
+    size_t old = system_usable_size(p);
+    if (size <= old || atomic_load_explicit(&a->head.c.limit, memory_order_relaxed) == 0) {
+        void *q = realloc(p, size ? size : 1);
+        if (!q) return NULL;
+        size_t usize = system_usable_size(q);
+        dc_counters_sub(&a->head.c, old);
+        dc_counters_add(&a->head.c, usize);
+        return q;
+    }
+    /* Growing under a limit: the new block's usable size decides, and a refusal must leave p
+     * as it was, so allocate, copy, free. */
+    void *q = dc_alloc_malloc(a, size);
+    if (!q) return NULL;
+    memcpy(q, p, old);
+    dc_alloc_free(a, p);
+    return q;
+}
+
+size_t dc_alloc_usable_size(const void *p) { return p ? system_usable_size(p) : 0; }
+size_t dc_alloc_good_size(size_t size) { return size; }
+
+int dc_alloc_purge(dc_alloc *a) {
+    (void)a;
+    return ENOTSUP;
+}
+int dc_alloc_flush(dc_alloc *a) {
+    (void)a;
+    return ENOTSUP;
+}
+int dc_alloc_set_decay_ms(dc_alloc *a, int which, int64_t ms) {
+    (void)a, (void)which, (void)ms;
+    return ENOTSUP;
+}
+/* What the jemalloc build compiles in (third_party/jemalloc.cmake): shown, never in effect. */
+int64_t dc_alloc_decay_ms(const dc_alloc *a, int which) {
+    (void)a;
+    return which ? 0 : 1000;
+}
+int dc_alloc_is_nodump(const dc_alloc *a) {
+    (void)a;
+    return 0;
+}
+int dc_alloc_set_background_threads(int enabled) { return enabled ? ENOTSUP : 0; }
+int dc_alloc_background_threads(void) { return 0; }
+int dc_alloc_set_max_background_threads(uint64_t n) {
+    (void)n;
+    return ENOTSUP;
+}
+uint64_t dc_alloc_max_background_threads(void) { return 0; }
+uint64_t dc_alloc_max_background_threads_default(void) { return 0; }
+
+void dc_backend_stats(dc_alloc *a, dc_alloc_stats *st) {
+    (void)a, (void)st; /* no arena measures: they read 0 */
+}
+
+int dc_alloc_arena_of(const void *p) {
+    (void)p;
+    return -1;
+}
+int dc_alloc_arena_index(const dc_alloc *a) {
+    (void)a;
+    return -1;
+}
