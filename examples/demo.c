@@ -28,6 +28,15 @@ static struct db_memory_stats stats_of(db_handle *h) {
     return st;
 }
 
+/* Prints each row as "  col1 | col2 | ...". */
+static int print_row(void *ctx, int ncols, char **values, char **names) {
+    (void)ctx, (void)names;
+    printf(" ");
+    for (int i = 0; i < ncols; i++) printf(" %s%s", i ? "| " : "", values[i] ? values[i] : "NULL");
+    printf("\n");
+    return 0;
+}
+
 static void print_handle(const char *name, db_handle *h) {
     struct db_memory_stats st = stats_of(h);
     printf("  %-8s allocated %7.2f MiB  peak %7.2f MiB  arena resident %7.2f MiB\n", name,
@@ -59,6 +68,12 @@ int main(void) {
     }
     printf("\nafter the work (process resident %.1f MiB):\n", mib(resident_bytes()));
     for (int i = 0; i < TENANTS; i++) print_handle(names[i], h[i]);
+
+    /* The same measures from SQL, with the settings that shape them. */
+    printf("\nSELECT name, value, scope FROM duckcore_settings();  -- on %s\n", names[3]);
+    db_exec(h[3], "SELECT name, value, scope FROM duckcore_settings()", print_row, NULL);
+    printf("\nSELECT scope, name, bytes, value FROM duckcore_memory();  -- on %s\n", names[3]);
+    db_exec(h[3], "SELECT scope, name, bytes, value FROM duckcore_memory()", print_row, NULL);
 
     printf("\nclosing, largest first:\n");
     for (int i = TENANTS - 1; i >= 0; i--) {

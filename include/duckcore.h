@@ -230,6 +230,11 @@ DUCKCORE_API int64_t db_changes(db_handle *h);
 /* Rowid of the last successful INSERT on h; 0 for NULL. Since 0.1. */
 DUCKCORE_API int64_t db_last_insert_rowid(db_handle *h);
 
+/* 1 if a transaction is open on h (after BEGIN, until COMMIT or ROLLBACK), 0 if the handle is in
+ * autocommit mode or h is not an open handle. For bindings that manage transactions (PEP 249).
+ * Since 0.1. */
+DUCKCORE_API int db_in_transaction(db_handle *h);
+
 /* Asks a running query on h to stop as soon as it can; it then fails with DB_INTERRUPT.
  * Safe to call from any thread without waiting for the handle's lock; NULL is a no-op.
  * Since 0.1. */

@@ -422,6 +422,14 @@ int64_t db_last_insert_rowid(db_handle *h) {
     return n;
 }
 
+int db_in_transaction(db_handle *h) {
+    if (dc_check_handle(h, "db_in_transaction") != DB_OK) return 0;
+    dc_entry e = dc_enter(h);
+    int open = !sqlite3_get_autocommit(h->db);
+    dc_leave(e);
+    return open;
+}
+
 void db_interrupt(db_handle *h) {
     /* Deliberately lock-free: the point is to reach a handle whose lock is held by a query. */
     if (h && h->magic == DC_HANDLE_MAGIC && h->db) sqlite3_interrupt(h->db);

@@ -61,6 +61,12 @@ TEST_IMPL(api_exec_callback) {
     ASSERT_STR_EQ(r.text, "a=1,b=one;a=2,b=NULL;");
     ASSERT_EQ(db_changes(h), 2);
     ASSERT_EQ(db_last_insert_rowid(h), 2);
+    ASSERT_EQ(db_in_transaction(h), 0);
+    ASSERT_OK(h, db_exec(h, "BEGIN", NULL, NULL));
+    ASSERT_EQ(db_in_transaction(h), 1);
+    ASSERT_OK(h, db_exec(h, "COMMIT", NULL, NULL));
+    ASSERT_EQ(db_in_transaction(h), 0);
+    ASSERT_EQ(db_in_transaction(NULL), 0);
     /* A callback that returns non-zero aborts the script with DB_ABORT. */
     int calls = 0;
     ASSERT_EQ(db_exec(h, "SELECT a FROM t; INSERT INTO t VALUES (3, 'x');", stop_at_first, &calls),

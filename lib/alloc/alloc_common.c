@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "../common.h"
 #include "alloc_int.h"
 
 static _Thread_local dc_alloc *tls_current;
@@ -60,8 +61,9 @@ void dc_alloc_window_reset(dc_alloc *a) {
                           memory_order_relaxed);
 }
 
-void dc_live_insert(dc_alloc *a) {
+void dc_head_open(dc_alloc *a) {
     dc_alloc_head *h = DC_HEAD(a);
+    dc_counters_init(&h->c, 0);
     pthread_mutex_lock(&common.lock);
     h->prev = NULL;
     h->next = common.live;
@@ -70,14 +72,18 @@ void dc_live_insert(dc_alloc *a) {
     pthread_mutex_unlock(&common.lock);
 }
 
-void dc_live_remove(dc_alloc *a) {
+uint64_t dc_head_close(dc_alloc *a) {
     dc_alloc_head *h = DC_HEAD(a);
+    uint64_t live = atomic_load(&h->c.allocated);
+    DC_DEBUG_CHECK(live == 0, "allocator context destroyed with %llu live bytes",
+                   (unsigned long long)live);
     pthread_mutex_lock(&common.lock);
     if (h->prev) DC_HEAD(h->prev)->next = h->next;
     else common.live = h->next;
     if (h->next) DC_HEAD(h->next)->prev = h->prev;
     h->prev = h->next = NULL;
     pthread_mutex_unlock(&common.lock);
+    return live;
 }
 
 void dc_alloc_stats_get(dc_alloc *a, dc_alloc_stats *st) {

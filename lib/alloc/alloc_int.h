@@ -76,9 +76,11 @@ static inline int dc_counters_refuse(dc_counters *c, uint64_t grow, size_t reque
 /* Zeroes the counters for a new (or recycled) context. */
 void dc_counters_init(dc_counters *c, int shared);
 
-/* The live list: every context in use, for process-wide totals. */
-void dc_live_insert(dc_alloc *a);
-void dc_live_remove(dc_alloc *a);
+/* A context's start and end of use: fresh counters and a place on the live list (the list that
+ * process-wide totals add up); at the end, off the list, returning the bytes still counted as live
+ * (0 when correct; debug builds abort otherwise). */
+void dc_head_open(dc_alloc *a);
+uint64_t dc_head_close(dc_alloc *a);
 
 /* The backend's part of the statistics: its own measures for a (arena fields), or for the
  * process when a is NULL. The counter fields are already filled. */

@@ -305,17 +305,14 @@ dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why) {
             a->flags = arena_flag(a->arena) | MALLOCX_TCACHE(tc);
         }
     }
-    dc_counters_init(&a->head.c, 0);
-    dc_live_insert(a);
+    dc_head_open(a);
     *why = NULL;
     return a;
 }
 
 uint64_t dc_alloc_destroy(dc_alloc *a) {
     if (!a || a == &g.process) return 0;
-    uint64_t live = dc_alloc_allocated(a);
-    DC_DEBUG_CHECK(live == 0, "allocator context destroyed with %llu live bytes",
-                   (unsigned long long)live);
+    uint64_t live = dc_head_close(a);
     if (a->tcache >= 0) {
         unsigned tc = (unsigned)a->tcache;
         je_mallctl("tcache.flush", NULL, NULL, &tc, sizeof tc);
@@ -325,7 +322,6 @@ uint64_t dc_alloc_destroy(dc_alloc *a) {
         arena_ctl(a->arena, "reset");
         arena_ctl(a->arena, "purge");
     }
-    dc_live_remove(a);
     if (a->own_arena) {
         pthread_mutex_lock(&g.lock);
         a->next_free = g.free_list[a->nodump];

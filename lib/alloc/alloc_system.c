@@ -76,18 +76,14 @@ dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why) {
     dc_alloc *a = malloc(sizeof *a); /* bookkeeping, not counted */
     if (!a) return NULL;
     memset(a, 0, sizeof *a);
-    dc_counters_init(&a->head.c, 0);
-    dc_live_insert(a);
+    dc_head_open(a);
     *why = NULL;
     return a;
 }
 
 uint64_t dc_alloc_destroy(dc_alloc *a) {
     if (!a || a == &g.process) return 0;
-    uint64_t live = dc_alloc_allocated(a);
-    DC_DEBUG_CHECK(live == 0, "allocator context destroyed with %llu live bytes",
-                   (unsigned long long)live);
-    dc_live_remove(a);
+    uint64_t live = dc_head_close(a);
     free(a);
     return live;
 }
