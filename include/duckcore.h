@@ -247,7 +247,11 @@ DUCKCORE_API void db_free(void *p);
 
 /* ---------------------------------------------------------------------------------------------
  * Prepared statements. A statement belongs to the handle it was prepared on and takes that
- * handle's lock for every call. Finalize every statement before db_close.
+ * handle's lock for every call, so it may be used from any thread (one call at a time makes
+ * sense: steps of one statement are a sequence). Finalize every statement before db_close.
+ * A NULL or finalized statement gives DB_MISUSE, with the message in db_errmsg(NULL); getters
+ * then return 0/NULL. SET and RESET (duckcore's own statements) prepare and step like any
+ * other: they take effect when stepped, once per reset, and have no columns or parameters.
  * ------------------------------------------------------------------------------------------- */
 
 /* Compiles the first statement of sql. On success *out is the statement, or NULL if sql held only
@@ -309,9 +313,10 @@ DUCKCORE_API db_handle *db_stmt_handle(db_stmt *s);
  * before the call: fields are only ever appended, and the library fills only what both sides
  * know, so old callers keep working with new libraries. Unknown measures read 0. */
 struct db_memory_stats {
-    uint64_t struct_size;  /* in: sizeof(db_memory_stats) as the caller knows it */
+    uint64_t struct_size;  /* in: sizeof(struct db_memory_stats) as the caller knows it */
     uint64_t allocated;    /* live bytes allocated by the engine (usable sizes), exact */
-    uint64_t peak;         /* highest value of allocated since open (process: since load) */
+    uint64_t peak;         /* highest value of allocated since open (process: the highest
+                              total seen by db_memory_stats(NULL, ...) calls) */
     uint64_t limit;        /* memory_limit in bytes; 0 means unlimited */
     /* From jemalloc's per-arena statistics (read on demand; 0 without jemalloc): */
     uint64_t arena_allocated; /* bytes the arena has handed out, including its thread cache */
