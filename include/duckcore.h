@@ -341,6 +341,18 @@ DUCKCORE_API int db_purge(db_handle *h);
  * process totals). stats->struct_size must be set. Since 0.1. */
 DUCKCORE_API int db_memory_stats(db_handle *h, struct db_memory_stats *stats);
 
+/* ---------------------------------------------------------------------------------------------
+ * Testing aid.
+ * ------------------------------------------------------------------------------------------- */
+
+/* Fault injection, SQLite's way of proving that out of memory is survivable: from this call on,
+ * counting every engine allocation in the process (all handles, and the library's own records),
+ * the nth fails as if memory ran out; with persistent != 0 that one and every later one fail.
+ * nth == 0 disarms. Returns how many allocations were made to fail since the previous call, so a
+ * test can tell whether its workload reached the fault. Costs one relaxed load per allocation
+ * when disarmed. Not for production use. Thread-safe. Since 0.1. */
+DUCKCORE_API int64_t db_fault_inject(int64_t nth, int persistent);
+
 #ifdef __cplusplus
 }
 #endif

@@ -585,3 +585,7 @@ int db_memory_stats(db_handle *h, struct db_memory_stats *stats) {
     stats->struct_size = caller_size;
     return DB_OK;
 }
+
+int64_t db_fault_inject(int64_t nth, int persistent) {
+    return dc_alloc_fault_inject(nth < 0 ? 0 : nth, persistent);
+}

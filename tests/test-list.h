@@ -28,4 +28,5 @@
     TEST_ENTRY(options_max_background_threads) \
     TEST_ENTRY(options_environment)          \
     TEST_ENTRY(options_memory_table)         \
-    TEST_ENTRY(options_without_jemalloc)
+    TEST_ENTRY(options_without_jemalloc)     \
+    TEST_ENTRY(faults_every_allocation)

@@ -107,6 +107,10 @@ uint64_t dc_alloc_freed_total(const dc_alloc *a);
 uint64_t dc_alloc_window_peak(const dc_alloc *a);
 void dc_alloc_window_reset(dc_alloc *a);
 
+/* Fault injection: from now, the nth allocation anywhere in the process fails (persistent: it and
+ * every later one); nth == 0 disarms. Returns how many allocations failed since the last call. */
+int64_t dc_alloc_fault_inject(int64_t nth, int persistent);
+
 /* The arena that served p, or -1 when the backend has none; for checks in tests/debug builds. */
 int dc_alloc_arena_of(const void *p);
 int dc_alloc_arena_index(const dc_alloc *a);

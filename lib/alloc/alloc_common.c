@@ -16,6 +16,34 @@ static struct {
     uint64_t process_peak; /* highest process total seen by dc_alloc_stats_get */
 } common = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
+/* ---- fault injection ----------------------------------------------------------------------- */
+
+_Atomic int dc_fault_armed;
+static _Atomic int64_t fault_countdown; /* allocations left before the one that fails */
+static _Atomic int fault_persistent;
+static _Atomic int64_t fault_failures;
+
+int dc_fault_fire(void) {
+    int64_t left = atomic_fetch_sub(&fault_countdown, 1) - 1;
+    if (left > 0) return 0;
+    if (left < 0 && !atomic_load(&fault_persistent)) return 0; /* transient: only the one */
+    atomic_fetch_add(&fault_failures, 1);
+    return 1;
+}
+
+int64_t dc_alloc_fault_inject(int64_t nth, int persistent) {
+    atomic_store(&dc_fault_armed, 0);
+    int64_t failed = atomic_exchange(&fault_failures, 0);
+    if (nth > 0) {
+        atomic_store(&fault_countdown, nth);
+        atomic_store(&fault_persistent, persistent != 0);
+        atomic_store(&dc_fault_armed, 1);
+    }
+    return failed;
+}
+
+/* ---- the current context ------------------------------------------------------------------- */
+
 dc_alloc *dc_alloc_current(void) {
     dc_alloc *a = tls_current;
     return a ? a : dc_alloc_process();

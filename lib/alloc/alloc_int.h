@@ -73,6 +73,14 @@ static inline int dc_counters_refuse(dc_counters *c, uint64_t grow, size_t reque
     return 1;
 }
 
+/* Fault injection (a testing aid, SQLite's method): while armed, every allocation in the process
+ * counts down, and the chosen ones fail. One relaxed load on the allocation path when disarmed. */
+extern _Atomic int dc_fault_armed;
+int dc_fault_fire(void);
+static inline int dc_fault_check(void) {
+    return atomic_load_explicit(&dc_fault_armed, memory_order_relaxed) && dc_fault_fire();
+}
+
 /* Zeroes the counters for a new (or recycled) context. */
 void dc_counters_init(dc_counters *c, int shared);
 

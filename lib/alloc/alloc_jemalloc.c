@@ -347,6 +347,7 @@ static void check_owner(const dc_alloc *a, const void *p) {
 #endif
 
 void *dc_alloc_malloc(dc_alloc *a, size_t size) {
+    if (dc_fault_check()) return NULL;
     if (size == 0) size = 1;
     size_t usize = je_nallocx(size, 0);
     if (usize == 0) return NULL; /* size overflows every size class */
@@ -366,6 +367,7 @@ void dc_alloc_free(dc_alloc *a, void *p) {
 
 void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
     if (!p) return dc_alloc_malloc(a, size);
+    if (dc_fault_check()) return NULL;
     if (size == 0) size = 1;
     check_owner(a, p);
     size_t old = je_sallocx(p, 0);

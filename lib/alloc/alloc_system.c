@@ -89,6 +89,7 @@ uint64_t dc_alloc_destroy(dc_alloc *a) {
 }
 
 void *dc_alloc_malloc(dc_alloc *a, size_t size) {
+    if (dc_fault_check()) return NULL;
     void *p = malloc(size ? size : 1);
     if (!p) return NULL;
     size_t usize = system_usable_size(p); /* known only once allocated */
@@ -108,6 +109,7 @@ void dc_alloc_free(dc_alloc *a, void *p) {
 
 void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
     if (!p) return dc_alloc_malloc(a, size);
+    if (dc_fault_check()) return NULL;
     size_t old = system_usable_size(p);
     if (size <= old || atomic_load_explicit(&a->head.c.limit, memory_order_relaxed) == 0) {
         void *q = realloc(p, size ? size : 1);

@@ -1,0 +1,174 @@
+/*
+ * test-faults.c: out of memory at every allocation point (SQLite's method).
+ *
+ * For each workload, N = 1, 2, ...: the Nth allocation fails (once, and then from the Nth on),
+ * until the workload completes without reaching a fault. Every run: no crash; a failed call
+ * returns an error with a message; the handle works afterwards; committed data is intact and
+ * PRAGMA integrity_check says ok; after close every engine byte is back (exact counters).
+ */
+#include <unistd.h>
+
+#include "test.h"
+
+enum { BASE_ROWS = 50 };
+
+typedef struct fixture {
+    char path[256];
+    db_handle *h;     /* open before the workload, unless the workload opens */
+    int64_t expect[2]; /* acceptable row counts of t after the workload: failed, succeeded */
+} fixture;
+
+static void remove_files(const char *path) {
+    char extra[300];
+    unlink(path);
+    snprintf(extra, sizeof extra, "%s-journal", path);
+    unlink(extra);
+}
+
+static void setup(fixture *f, int open) {
+    remove_files(f->path);
+    f->h = NULL;
+    db_handle *h;
+    ASSERT_OK(NULL, db_open(f->path, &h));
+    ASSERT_OK(h, db_exec(h,
+                         "CREATE TABLE t(id INTEGER PRIMARY KEY, k INTEGER, v TEXT);"
+                         "CREATE TABLE s(k INTEGER PRIMARY KEY, name TEXT);"
+                         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50)"
+                         "INSERT INTO t(k, v) SELECT i % 7, printf('value-%03d', i) FROM n;"
+                         "INSERT INTO s VALUES (0,'zero'),(1,'one'),(2,'two'),(3,'three'),(4,'four'),"
+                         "(5,'five'),(6,'six');",
+                         NULL, NULL));
+    if (open) f->h = h;
+    else ASSERT_OK(h, db_close(h));
+    f->expect[0] = f->expect[1] = BASE_ROWS;
+}
+
+/* ---- workloads: return the call's result; the fixture says what t must hold after ---------- */
+
+static int w_open(fixture *f) {
+    db_handle *h = NULL;
+    int rc = db_open(f->path, &h);
+    if (rc != DB_OK) {
+        ASSERT(h == NULL);
+        ASSERT(strlen(db_errmsg(NULL)) > 0);
+        return rc;
+    }
+    f->h = h;
+    return rc;
+}
+
+static int w_create(fixture *f) {
+    return db_exec(f->h, "CREATE TABLE u(a INTEGER, b TEXT); CREATE INDEX u_b ON u(b);"
+                         "CREATE INDEX t_v ON t(v)", NULL, NULL);
+}
+
+/* 2000 rows of ~200 bytes: enough to need new pages, a bigger index and a journal. */
+static int w_insert(fixture *f) {
+    f->expect[1] = BASE_ROWS + 2000;
+    int rc = db_exec(f->h, "BEGIN", NULL, NULL);
+    if (rc != DB_OK) return rc;
+    db_stmt *s;
+    rc = db_prepare(f->h, "INSERT INTO t(k, v) VALUES (?, ?)", &s, NULL);
+    for (int i = 0; rc == DB_OK && i < 2000; i++) {
+        char v[256];
+        snprintf(v, sizeof v, "inserted-%0200d", i);
+        rc = db_bind_int64(s, 1, i % 7);
+        if (rc == DB_OK) rc = db_bind_text(s, 2, v, -1);
+        if (rc == DB_OK) rc = db_step(s) == DB_DONE ? DB_OK : db_errcode(f->h);
+        if (rc == DB_OK) rc = db_reset(s);
+    }
+    db_finalize(s);
+    if (rc == DB_OK) rc = db_exec(f->h, "COMMIT", NULL, NULL);
+    if (rc != DB_OK && db_in_transaction(f->h)) db_exec(f->h, "ROLLBACK", NULL, NULL);
+    return rc;
+}
+
+static int sum_cb(void *ctx, int ncols, char **values, char **names) {
+    (void)names;
+    if (ncols == 2 && values[1]) *(int64_t *)ctx += strtoll(values[1], NULL, 10);
+    return 0;
+}
+
+static int w_query(fixture *f) {
+    int64_t total = 0;
+    int rc = db_exec(f->h,
+                     "SELECT s.name, count(*) FROM t JOIN s ON s.k = t.k "
+                     "GROUP BY s.name ORDER BY s.name DESC, 2",
+                     sum_cb, &total);
+    if (rc == DB_OK) ASSERT_EQ(total, BASE_ROWS);
+    return rc;
+}
+
+static int w_set(fixture *f) {
+    return db_exec(f->h, "SET memory_limit = '64MB'; SELECT current_setting('memory_limit');"
+                         "RESET memory_limit", NULL, NULL);
+}
+
+static int w_close(fixture *f) {
+    int rc = db_close(f->h);
+    if (rc == DB_OK) f->h = NULL;
+    return rc;
+}
+
+static const struct {
+    const char *name;
+    int (*run)(fixture *);
+    int opened; /* the fixture opens the handle before the workload */
+} workloads[] = {
+    {"open", w_open, 0},     {"create table and index", w_create, 1},
+    {"insert in a transaction", w_insert, 1}, {"query with sort and join", w_query, 1},
+    {"SET", w_set, 1},       {"db_close", w_close, 1},
+};
+
+/* After a run, faults disarmed: the handle (reopened if the workload had none) works, the data is
+ * one of the two states, the file is sound, and closing gives every byte back. */
+static void check_after(fixture *f, uint64_t baseline) {
+    if (!f->h) ASSERT_OK(NULL, db_open(f->path, &f->h));
+    int64_t rows = test_query_int(f->h, "SELECT count(*) FROM t");
+    if (rows != f->expect[0] && rows != f->expect[1])
+        FAIL("t holds %lld rows; expected %lld or %lld", (long long)rows, (long long)f->expect[0],
+             (long long)f->expect[1]);
+    ASSERT_EQ(test_query_int(f->h, "SELECT count(*) FROM pragma_integrity_check "
+                                   "WHERE integrity_check = 'ok'"),
+              1);
+    ASSERT_EQ(db_in_transaction(f->h), 0);
+    ASSERT_OK(f->h, db_close(f->h));
+    f->h = NULL;
+    ASSERT_EQ(test_stats(NULL).allocated, baseline);
+}
+
+static int fault_points(int w, int persistent) {
+    fixture f;
+    test_temp_path(f.path, sizeof f.path, "faults.db");
+    for (int64_t n = 1;; n++) {
+        uint64_t baseline = test_stats(NULL).allocated;
+        setup(&f, workloads[w].opened);
+        db_fault_inject(n, persistent);
+        int rc = workloads[w].run(&f);
+        int64_t failed = db_fault_inject(0, 0);
+        if (failed == 0) {
+            /* Ran to the end without reaching the Nth allocation: every point is covered. */
+            if (rc != DB_OK) FAIL("%s failed without a fault: %s", workloads[w].name, db_errmsg(f.h));
+            check_after(&f, baseline);
+            remove_files(f.path);
+            return (int)(n - 1);
+        }
+        if (rc != DB_OK) {
+            const char *msg = db_errmsg(f.h);
+            if (!msg || !*msg) FAIL("%s: error %d without a message", workloads[w].name, rc);
+        }
+        check_after(&f, baseline);
+        if (n > 100000) FAIL("%s: no end to the fault points", workloads[w].name);
+    }
+}
+
+TEST_IMPL(faults_every_allocation) {
+    for (size_t w = 0; w < sizeof workloads / sizeof workloads[0]; w++) {
+        int transient = fault_points((int)w, 0);
+        int persistent = fault_points((int)w, 1);
+        printf("%-26s %4d fault points (transient), %4d (persistent)\n", workloads[w].name,
+               transient, persistent);
+        ASSERT_EQ(transient, persistent);
+    }
+    return 0;
+}
