@@ -264,6 +264,7 @@ int db_close(db_handle *h) {
         dc_leave(e);
         return rc;
     }
+    dc_free_dead_statements(h);
     rc = sqlite3_close(h->db);
     if (rc != SQLITE_OK) {
         /* Only when called from inside this handle's own db_exec callback. */

@@ -28,6 +28,7 @@ struct db_handle {
     uint64_t freed_mark;  /* dc_alloc_freed_total() when the last statement ended */
     sqlite3 *db;
     int live_statements;  /* db_stmt objects not yet finalized */
+    db_stmt *dead_statements; /* finalized records kept for reuse until close (see stmt.c) */
     int errcode;
     char errmsg[DC_ERRMSG_MAX];
 };
@@ -38,7 +39,11 @@ struct db_stmt {
     sqlite3_stmt *st;   /* NULL for a SET/RESET statement, run by duckcore itself */
     char *set_sql;      /* SET/RESET: the statement's text */
     int set_done;       /* SET/RESET: applied since the last reset */
+    db_stmt *next_dead; /* on the handle's list of finalized records */
 };
+
+/* Frees the records of finalized statements; on an entered handle, at close. */
+void dc_free_dead_statements(db_handle *h);
 
 /* Entering a handle (DESIGN.md, invariant 1): take its lock and make its allocator context the
  * thread's current one; leaving restores the previous context, so nesting works. */

@@ -1,6 +1,11 @@
 /*
  * stmt.c: prepared statements. A db_stmt lives in its handle's allocator context and every call
  * on it enters that handle, so statements share the handle's lock and accounting.
+ *
+ * A finalized statement's record is not freed but marked dead and kept on its handle for the
+ * next db_prepare, until the handle closes: a call on a finalized statement then meets a dead
+ * record and gets DB_MISUSE instead of touching freed memory. (Once the record is reused, a stale
+ * pointer names the new statement: still memory-safe. After db_close nothing is kept.)
  */
 #include <string.h>
 
@@ -49,7 +54,9 @@ int db_prepare(db_handle *h, const char *sql, db_stmt **out, const char **tail) 
         }
     }
     if (st || set_sql) {
-        db_stmt *s = sqlite3_malloc(sizeof *s);
+        db_stmt *s = h->dead_statements;
+        if (s) h->dead_statements = s->next_dead;
+        else s = sqlite3_malloc(sizeof *s);
         if (!s) {
             sqlite3_finalize(st);
             sqlite3_free(set_sql);
@@ -62,6 +69,7 @@ int db_prepare(db_handle *h, const char *sql, db_stmt **out, const char **tail) 
         s->st = st;
         s->set_sql = set_sql;
         s->set_done = 0;
+        s->next_dead = NULL;
         h->live_statements++;
         *out = s;
     }
@@ -83,6 +91,14 @@ static int step_set(db_stmt *s) {
     return DB_DONE;
 }
 
+void dc_free_dead_statements(db_handle *h) {
+    while (h->dead_statements) {
+        db_stmt *s = h->dead_statements;
+        h->dead_statements = s->next_dead;
+        sqlite3_free(s);
+    }
+}
+
 int db_finalize(db_stmt *s) {
     if (!s) return DB_OK;
     int rc = dc_check_stmt(s, "db_finalize");
@@ -94,7 +110,10 @@ int db_finalize(db_stmt *s) {
     if (busy) dc_after_statement(h, last, 0);
     s->magic = DC_DEAD_MAGIC;
     sqlite3_free(s->set_sql);
-    sqlite3_free(s);
+    s->set_sql = NULL;
+    s->st = NULL;
+    s->next_dead = h->dead_statements;
+    h->dead_statements = s;
     h->live_statements--;
     rc = dc_ok(h, DB_OK);
     dc_leave(e);

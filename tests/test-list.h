@@ -29,4 +29,8 @@
     TEST_ENTRY(options_environment)          \
     TEST_ENTRY(options_memory_table)         \
     TEST_ENTRY(options_without_jemalloc)     \
-    TEST_ENTRY(faults_every_allocation)
+    TEST_ENTRY(faults_every_allocation)      \
+    TEST_ENTRY(misuse_finalized_statement)   \
+    TEST_ENTRY(misuse_null_arguments)        \
+    TEST_ENTRY(misuse_absurd_options)        \
+    TEST_ENTRY(misuse_huge_and_invalid_sql)
