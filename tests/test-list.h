@@ -33,4 +33,5 @@
     TEST_ENTRY(misuse_finalized_statement)   \
     TEST_ENTRY(misuse_null_arguments)        \
     TEST_ENTRY(misuse_absurd_options)        \
-    TEST_ENTRY(misuse_huge_and_invalid_sql)
+    TEST_ENTRY(misuse_huge_and_invalid_sql)  \
+    TEST_ENTRY(limits_property)
