@@ -7,7 +7,8 @@
 #                                                    (build/nojemalloc); make test-nojemalloc
 # GEN=ninja uses Ninja. Extra CMake arguments go in CMAKE_FLAGS.
 
-.PHONY: all release debug asan test test-debug test-asan test-nojemalloc demo install bootstrap \
+.PHONY: all release debug asan tsan test test-debug test-asan test-tsan test-nojemalloc demo \
+        fuzz fuzz-build fuzz-smoke shell install bootstrap \
         clean
 
 GEN ?=
@@ -59,12 +60,35 @@ test-nojemalloc:
 test-debug: debug
 	ctest --test-dir build/debug --output-on-failure -j $(JOBS)
 
+tsan: bootstrap
+	$(call build,tsan,-DCMAKE_BUILD_TYPE=RelWithDebInfo -DDUCKCORE_SANITIZE=thread)
+
+# ThreadSanitizer on the tests that use threads.
+test-tsan: tsan
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	    ctest --test-dir build/tsan --output-on-failure -j $(JOBS) -R '^(threads_|concurrency_)'
+
+# libFuzzer targets (clang): fuzz-smoke runs each briefly (CI), fuzz for FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 600
+fuzz-build: bootstrap
+	$(call build,fuzz,-DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDUCKCORE_FUZZ=ON \
+	    -DDUCKCORE_SANITIZE=fuzzer-no-link$(comma)address$(comma)undefined)
+
+fuzz-smoke: fuzz-build
+	scripts/fuzz build/fuzz 20
+
+fuzz: fuzz-build
+	scripts/fuzz build/fuzz $(FUZZ_SECONDS)
+
 test-asan: asan
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	    ctest --test-dir build/asan --output-on-failure -j $(JOBS)
 
 demo: release
 	build/$(RELEASE_DIR)/examples/demo
+
+shell: release
+	build/$(RELEASE_DIR)/tools/duckcore
 
 install: release
 	cmake --install build/$(RELEASE_DIR) --prefix $(PREFIX)

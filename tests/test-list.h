@@ -34,4 +34,5 @@
     TEST_ENTRY(misuse_null_arguments)        \
     TEST_ENTRY(misuse_absurd_options)        \
     TEST_ENTRY(misuse_huge_and_invalid_sql)  \
-    TEST_ENTRY(limits_property)
+    TEST_ENTRY(limits_property)              \
+    TEST_ENTRY(concurrency_handles_threads_options)
