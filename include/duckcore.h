@@ -266,7 +266,8 @@ DUCKCORE_API int db_step(db_stmt *s);
 /* Rewinds the statement so it can run again; bindings are kept. Since 0.1. */
 DUCKCORE_API int db_reset(db_stmt *s);
 
-/* Destroys the statement; NULL is a no-op. Returns DB_OK. Since 0.1. */
+/* Destroys the statement; NULL is a no-op. Returns DB_OK. The handle's last error (db_errmsg)
+ * is left as it was, so it can be read after cleaning up. Since 0.1. */
 DUCKCORE_API int db_finalize(db_stmt *s);
 
 /* Binding parameters: index is 1-based, as in SQLite (?, ?NNN, :name, @name, $name).
@@ -278,15 +279,21 @@ DUCKCORE_API int db_bind_int64(db_stmt *s, int index, int64_t value);
 DUCKCORE_API int db_bind_double(db_stmt *s, int index, double value);
 DUCKCORE_API int db_bind_text(db_stmt *s, int index, const char *text, int len);
 DUCKCORE_API int db_bind_blob(db_stmt *s, int index, const void *data, int len);
-/* Number of parameters, and the index of a named one (0 if there is none). */
+/* Number of parameters, the index of a named one (0 if there is none; the name includes its
+ * prefix, ":name"), and the name of parameter index (with its prefix; NULL for "?" and "?NNN"
+ * parameters and for a bad index; static while the statement lives). */
 DUCKCORE_API int db_bind_parameter_count(db_stmt *s);
 DUCKCORE_API int db_bind_parameter_index(db_stmt *s, const char *name);
+DUCKCORE_API const char *db_bind_parameter_name(db_stmt *s, int index);
 /* Sets every parameter back to NULL. */
 DUCKCORE_API int db_clear_bindings(db_stmt *s);
 
 /* Result columns of the current row (after db_step returned DB_ROW). index is 0-based.
  * Pointers returned by db_column_text/blob/name stay valid until the next step, reset or finalize
- * of the statement. An index out of range returns 0/NULL/DB_NULL. Since 0.1. */
+ * of the statement. An index out of range returns 0/NULL/DB_NULL. db_column_text and
+ * db_column_blob also return NULL when converting the value ran out of memory (then db_errcode
+ * is DB_NOMEM) and db_column_blob for an empty blob: check db_column_type or db_errcode.
+ * Since 0.1. */
 DUCKCORE_API int db_column_count(db_stmt *s);
 DUCKCORE_API const char *db_column_name(db_stmt *s, int index);
 DUCKCORE_API int db_column_type(db_stmt *s, int index);
@@ -300,6 +307,11 @@ DUCKCORE_API int db_column_bytes(db_stmt *s, int index);
  * frees with db_free() (it belongs to no handle, so it may outlive the statement and the handle).
  * NULL if s is invalid or memory runs out (then db_errmsg says so). Since 0.1. */
 DUCKCORE_API char *db_expanded_sql(db_stmt *s);
+
+/* 1 if the statement makes no direct change to the database (SELECT, most PRAGMAs), else 0 (also
+ * for SET and RESET, which change the handle). For bindings that open transactions implicitly
+ * before writes (PEP 249). Since 0.1. */
+DUCKCORE_API int db_stmt_readonly(db_stmt *s);
 
 /* The handle a statement belongs to (NULL for NULL). Since 0.1. */
 DUCKCORE_API db_handle *db_stmt_handle(db_stmt *s);

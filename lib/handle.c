@@ -117,15 +117,14 @@ static int map_sqlite_code(int rc) {
 
 int dc_set_sqlite_error(db_handle *h, int rc) {
     int code = map_sqlite_code(rc);
-    uint64_t request = 0;
-    if (dc_alloc_limit_hit(h->alloc, &request) && code == DB_NOMEM) {
-        char limit[32], used[32];
+    uint64_t request = 0, usage = 0;
+    if (dc_alloc_limit_hit(h->alloc, &request, &usage) && code == DB_NOMEM) {
+        char limit[32];
         dc_format_size(dc_alloc_limit(h->alloc), 1, limit, sizeof limit);
-        dc_format_size(dc_alloc_allocated(h->alloc), 0, used, sizeof used);
         return dc_set_error(h, DB_NOMEM,
-                            "out of memory: memory_limit of %s reached (%s in use, an allocation "
-                            "of %llu bytes refused)",
-                            limit, used, (unsigned long long)request);
+                            "out of memory: memory_limit of %s reached (%llu bytes in use, an "
+                            "allocation of %llu bytes refused)",
+                            limit, (unsigned long long)usage, (unsigned long long)request);
     }
     if (code == DB_OK || code == DB_ROW || code == DB_DONE) return dc_ok(h, code);
     const char *msg = code == DB_NOMEM ? "out of memory"
@@ -329,7 +328,7 @@ int db_exec(db_handle *h, const char *sql, int (*row)(void *, int, char **, char
         dc_leave(e);
         return rc;
     }
-    dc_alloc_limit_hit(h->alloc, NULL); /* forget refusals from earlier calls */
+    dc_alloc_limit_hit(h->alloc, NULL, NULL); /* forget refusals from earlier calls */
     rc = DB_OK;
     const char *next = sql;
     while (rc == DB_OK && *next) {

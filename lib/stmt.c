@@ -22,7 +22,7 @@ int db_prepare(db_handle *h, const char *sql, db_stmt **out, const char **tail) 
         dc_leave(e);
         return rc;
     }
-    dc_alloc_limit_hit(h->alloc, NULL);
+    dc_alloc_limit_hit(h->alloc, NULL, NULL);
     sqlite3_stmt *st = NULL;
     char *set_sql = NULL;
     /* SET/RESET become statements that duckcore runs itself when stepped. */
@@ -115,16 +115,15 @@ int db_finalize(db_stmt *s) {
     s->next_dead = h->dead_statements;
     h->dead_statements = s;
     h->live_statements--;
-    rc = dc_ok(h, DB_OK);
-    dc_leave(e);
-    return rc;
+    dc_leave(e); /* the handle's last error stays readable: finalizing is no new call on it */
+    return DB_OK;
 }
 
 int db_step(db_stmt *s) {
     int rc = dc_check_stmt(s, "db_step");
     if (rc != DB_OK) return rc;
     dc_entry e = dc_enter(s->h);
-    dc_alloc_limit_hit(s->h->alloc, NULL);
+    dc_alloc_limit_hit(s->h->alloc, NULL, NULL);
     if (!s->st) {
         rc = step_set(s);
         dc_leave(e);
@@ -203,6 +202,23 @@ int db_bind_parameter_index(db_stmt *s, const char *name) {
     int n = sqlite3_bind_parameter_index(s->st, name);
     dc_leave(e);
     return n;
+}
+
+const char *db_bind_parameter_name(db_stmt *s, int index) {
+    if (dc_check_stmt(s, "db_bind_parameter_name") != DB_OK || !s->st) return NULL;
+    dc_entry e = dc_enter(s->h);
+    const char *name = sqlite3_bind_parameter_name(s->st, index);
+    dc_leave(e);
+    return name;
+}
+
+int db_stmt_readonly(db_stmt *s) {
+    if (dc_check_stmt(s, "db_stmt_readonly") != DB_OK) return 0;
+    if (!s->st) return 0; /* SET and RESET change the handle */
+    dc_entry e = dc_enter(s->h);
+    int readonly = sqlite3_stmt_readonly(s->st);
+    dc_leave(e);
+    return readonly;
 }
 
 /* ---- columns ------------------------------------------------------------------------------- */

@@ -93,6 +93,10 @@ TEST_IMPL(api_prepared) {
     ASSERT_EQ(db_bind_parameter_count(ins), 5);
     ASSERT_EQ(db_bind_parameter_index(ins, ":s"), 3);
     ASSERT_EQ(db_bind_parameter_index(ins, "@nope"), 0);
+    ASSERT_STR_EQ(db_bind_parameter_name(ins, 3), ":s");
+    ASSERT(db_bind_parameter_name(ins, 1) == NULL); /* "?" has no name */
+    ASSERT(db_bind_parameter_name(ins, 9) == NULL);
+    ASSERT_EQ(db_stmt_readonly(ins), 0);
     char text[8] = "hello";
     for (int k = 0; k < 3; k++) {
         ASSERT_OK(h, db_bind_int64(ins, 1, INT64_C(1) << (40 + k)));
@@ -115,6 +119,7 @@ TEST_IMPL(api_prepared) {
     db_stmt *sel;
     ASSERT_OK(h, db_prepare(h, "SELECT i, d, s, b, n FROM t ORDER BY i", &sel, NULL));
     ASSERT_EQ(db_column_count(sel), 5);
+    ASSERT_EQ(db_stmt_readonly(sel), 1);
     ASSERT_STR_EQ(db_column_name(sel, 2), "s");
     int rows = 0;
     while (db_step(sel) == DB_ROW) {

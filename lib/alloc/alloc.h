@@ -67,9 +67,9 @@ void dc_alloc_set_limit(dc_alloc *a, uint64_t limit);
 uint64_t dc_alloc_limit(const dc_alloc *a);
 uint64_t dc_alloc_allocated(const dc_alloc *a);
 
-/* Whether an allocation was refused for the limit since the last call, and the request's size;
- * reading clears the flag. */
-int dc_alloc_limit_hit(dc_alloc *a, uint64_t *request);
+/* Whether an allocation was refused for the limit since the last call, the request's size and the
+ * live bytes at that moment (either pointer may be NULL); reading clears the flag. */
+int dc_alloc_limit_hit(dc_alloc *a, uint64_t *request, uint64_t *usage);
 
 /* Fills *st for a, or for the process when a is NULL. Backend measures it lacks read 0. */
 void dc_alloc_stats_get(dc_alloc *a, dc_alloc_stats *st);

@@ -63,15 +63,17 @@ void dc_counters_init(dc_counters *c, int shared) {
     atomic_store(&c->freed, 0);
     atomic_store(&c->limit, 0);
     atomic_store(&c->limit_hit_request, 0);
+    atomic_store(&c->limit_hit_usage, 0);
 }
 
 void dc_alloc_set_limit(dc_alloc *a, uint64_t limit) { atomic_store(&DC_HEAD(a)->c.limit, limit); }
 uint64_t dc_alloc_limit(const dc_alloc *a) { return atomic_load(&DC_CHEAD(a)->c.limit); }
 uint64_t dc_alloc_allocated(const dc_alloc *a) { return atomic_load(&DC_CHEAD(a)->c.allocated); }
 
-int dc_alloc_limit_hit(dc_alloc *a, uint64_t *request) {
+int dc_alloc_limit_hit(dc_alloc *a, uint64_t *request, uint64_t *usage) {
     uint64_t r = atomic_exchange(&DC_HEAD(a)->c.limit_hit_request, 0);
     if (request) *request = r;
+    if (usage) *usage = atomic_load(&DC_HEAD(a)->c.limit_hit_usage);
     return r != 0;
 }
 

@@ -21,6 +21,7 @@ typedef struct dc_counters {
     _Atomic uint64_t freed;             /* bytes freed since creation (unshared contexts only) */
     _Atomic uint64_t limit;             /* 0: none */
     _Atomic uint64_t limit_hit_request; /* size of the last request refused for the limit, or 0 */
+    _Atomic uint64_t limit_hit_usage;   /* live bytes when it was refused */
 } dc_counters;
 
 typedef struct dc_alloc_head {
@@ -68,7 +69,9 @@ static inline void dc_counters_sub(dc_counters *c, uint64_t n) {
 static inline int dc_counters_refuse(dc_counters *c, uint64_t grow, size_t request) {
     uint64_t limit = atomic_load_explicit(&c->limit, memory_order_relaxed);
     if (limit == 0) return 0;
-    if (atomic_load_explicit(&c->allocated, memory_order_relaxed) + grow <= limit) return 0;
+    uint64_t live = atomic_load_explicit(&c->allocated, memory_order_relaxed);
+    if (live + grow <= limit) return 0;
+    atomic_store_explicit(&c->limit_hit_usage, live, memory_order_relaxed);
     atomic_store_explicit(&c->limit_hit_request, request ? request : 1, memory_order_relaxed);
     return 1;
 }

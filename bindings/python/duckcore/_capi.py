@@ -1,0 +1,154 @@
+"""Loads libduckcore and declares the C functions the binding calls (include/duckcore.h).
+
+Every function used anywhere in the package is declared here, with argtypes and restype, so ctypes
+never guesses a C type (a guessed int would truncate 64-bit pointers and int64 results).
+"""
+import ctypes
+import ctypes.util
+import os
+import sys
+from pathlib import Path
+
+# Result codes and column types, as in the header's DB_RESULT_MAP and enum db_type.
+DB_OK, DB_ERROR, DB_NOMEM, DB_MISUSE, DB_BUSY, DB_CONSTRAINT, DB_RANGE, DB_IOERR = range(8)
+DB_CORRUPT, DB_CANTOPEN, DB_READONLY, DB_INTERRUPT, DB_ABORT, DB_TOOBIG, DB_FULL = range(8, 15)
+DB_UNKNOWN_OPTION, DB_INVALID_VALUE = 15, 16
+DB_ROW, DB_DONE = 100, 101
+DB_INTEGER, DB_FLOAT, DB_TEXT, DB_BLOB, DB_NULL = 1, 2, 3, 4, 5
+
+CODE_NAMES = {value: name for name, value in globals().items()
+              if name.startswith("DB_") and name not in
+              ("DB_INTEGER", "DB_FLOAT", "DB_TEXT", "DB_BLOB", "DB_NULL")}
+
+
+class MemoryStats(ctypes.Structure):
+    """struct db_memory_stats. Fields are only ever appended in the C library, and struct_size
+    tells it how many this binding knows, so a newer library keeps working with this layout."""
+    _fields_ = [(name, ctypes.c_uint64) for name in (
+        "struct_size", "allocated", "peak", "limit", "arena_allocated", "active", "resident",
+        "mapped", "retained", "dirty", "muzzy", "arenas", "cached")]
+
+
+if sys.platform == "darwin":
+    _FILE_NAMES = ("libduckcore.dylib", "libduckcore.0.dylib")
+elif sys.platform == "win32":
+    _FILE_NAMES = ("duckcore.dll",)
+else:
+    # libduckcore.so.0 too: a runtime-only install may lack the unversioned development link.
+    _FILE_NAMES = ("libduckcore.so", "libduckcore.so.0")
+
+
+def _candidates():
+    """Yields the places to try, in order: DUCKCORE_LIBRARY, the build tree, installed copies."""
+    explicit = os.environ.get("DUCKCORE_LIBRARY")
+    if explicit:
+        # An explicit choice is never silently replaced by another copy of the library.
+        yield explicit
+        return
+    repo = Path(__file__).resolve().parents[3]  # <repo>/bindings/python/duckcore/_capi.py
+    for name in _FILE_NAMES:
+        yield str(repo / "build" / "release" / "lib" / name)
+    # The system's search (ldconfig cache, LD_LIBRARY_PATH...); None when it knows no duckcore.
+    yield ctypes.util.find_library("duckcore")
+    for directory in ("/usr/local/lib", "/usr/lib"):
+        for name in _FILE_NAMES:
+            yield os.path.join(directory, name)
+
+
+def _load():
+    tried = []
+    for candidate in _candidates():
+        if candidate is None:
+            tried.append("ctypes.util.find_library('duckcore') (found nothing)")
+            continue
+        # find_library returns a bare soname that the loader resolves; paths must exist.
+        if os.sep in candidate and not os.path.exists(candidate):
+            tried.append(f"{candidate} (not found)")
+            continue
+        try:
+            return ctypes.CDLL(candidate)
+        except OSError as e:
+            tried.append(f"{candidate} ({e})")
+    where = "; ".join(tried) if tried else "nowhere"
+    raise ImportError(
+        "duckcore: cannot load libduckcore. Build it (`make` in the repository) or install it, "
+        "or set DUCKCORE_LIBRARY to the library's full path. Tried: " + where)
+
+
+lib = _load()
+
+_p = ctypes.c_void_p  # db_handle *, db_stmt * and other pointers: opaque to Python
+_s = ctypes.c_char_p  # NUL-terminated UTF-8 (or a buffer of known length)
+_i = ctypes.c_int
+_i64 = ctypes.c_int64
+
+_DECLARATIONS = {
+    # name: (restype, argtypes)
+    "db_libversion": (_s, []),
+    "db_engine_version": (_s, []),
+    "db_allocator": (_s, []),
+    "db_errstr": (_s, [_i]),
+    "db_open_ext": (_i, [_s, ctypes.POINTER(_s), ctypes.POINTER(_s), _i, ctypes.POINTER(_p)]),
+    "db_close": (_i, [_p]),
+    "db_set_option": (_i, [_p, _s, _s]),
+    "db_get_option": (_i, [_p, _s, _s, ctypes.c_size_t]),
+    "db_option_count": (_i, []),
+    "db_option_name": (_s, [_i]),
+    "db_option_description": (_s, [_i]),
+    "db_option_type": (_s, [_i]),
+    "db_option_default": (_s, [_i]),
+    "db_option_scope": (_s, [_i]),
+    "db_option_settable_after_open": (_i, [_i]),
+    "db_exec": (_i, [_p, _s, _p, _p]),  # the row callback is never used: passed as NULL
+    "db_errmsg": (_s, [_p]),
+    "db_errcode": (_i, [_p]),
+    "db_changes": (_i64, [_p]),
+    "db_last_insert_rowid": (_i64, [_p]),
+    "db_in_transaction": (_i, [_p]),
+    "db_interrupt": (None, [_p]),
+    # sql is passed as a buffer whose address we know, so the tail pointer becomes an offset.
+    "db_prepare": (_i, [_p, _p, ctypes.POINTER(_p), ctypes.POINTER(_p)]),
+    "db_step": (_i, [_p]),
+    "db_reset": (_i, [_p]),
+    "db_finalize": (_i, [_p]),
+    "db_bind_null": (_i, [_p, _i]),
+    "db_bind_int64": (_i, [_p, _i, _i64]),
+    "db_bind_double": (_i, [_p, _i, ctypes.c_double]),
+    "db_bind_text": (_i, [_p, _i, _s, _i]),
+    "db_bind_blob": (_i, [_p, _i, _s, _i]),
+    "db_bind_parameter_count": (_i, [_p]),
+    "db_bind_parameter_index": (_i, [_p, _s]),
+    "db_column_count": (_i, [_p]),
+    "db_column_name": (_s, [_p, _i]),
+    "db_column_type": (_i, [_p, _i]),
+    "db_column_int64": (_i64, [_p, _i]),
+    "db_column_double": (ctypes.c_double, [_p, _i]),
+    # text and blobs as raw pointers: read with their length, since text may hold NUL bytes.
+    "db_column_text": (_p, [_p, _i]),
+    "db_column_blob": (_p, [_p, _i]),
+    "db_column_bytes": (_i, [_p, _i]),
+    "db_purge": (_i, [_p]),
+    "db_memory_stats": (_i, [_p, ctypes.POINTER(MemoryStats)]),
+}
+
+for _name, (_restype, _argtypes) in _DECLARATIONS.items():
+    try:
+        _fn = getattr(lib, _name)
+    except AttributeError:
+        raise ImportError(f"duckcore: {lib._name} has no {_name}: the library is older than "
+                          "this binding (rebuild it, or point DUCKCORE_LIBRARY at a newer "
+                          "one)") from None
+    _fn.restype = _restype
+    _fn.argtypes = _argtypes
+
+
+def text(value):
+    """A C string from the library (bytes or NULL) as str."""
+    return None if value is None else value.decode("utf-8", errors="replace")
+
+
+def option_value(value):
+    """Option values cross the C API as text: bools as true/false, everything else via str()."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
