@@ -16,6 +16,7 @@ typedef struct fixture {
     char path[256];
     db_handle *h;     /* open before the workload, unless the workload opens */
     int64_t expect[2]; /* acceptable row counts of t after the workload: failed, succeeded */
+    char msg[512];     /* the failure's message, kept by workloads that clean up after it */
 } fixture;
 
 static void remove_files(const char *path) {
@@ -41,6 +42,7 @@ static void setup(fixture *f, int open) {
     if (open) f->h = h;
     else ASSERT_OK(h, db_close(h));
     f->expect[0] = f->expect[1] = BASE_ROWS;
+    f->msg[0] = '\0';
 }
 
 /* ---- workloads: return the call's result; the fixture says what t must hold after ---------- */
@@ -79,6 +81,7 @@ static int w_insert(fixture *f) {
     }
     db_finalize(s);
     if (rc == DB_OK) rc = db_exec(f->h, "COMMIT", NULL, NULL);
+    if (rc != DB_OK) snprintf(f->msg, sizeof f->msg, "%s", db_errmsg(f->h));
     if (rc != DB_OK && db_in_transaction(f->h)) db_exec(f->h, "ROLLBACK", NULL, NULL);
     return rc;
 }
@@ -154,8 +157,12 @@ static int fault_points(int w, int persistent) {
             return (int)(n - 1);
         }
         if (rc != DB_OK) {
-            const char *msg = db_errmsg(f.h);
-            if (!msg || !*msg) FAIL("%s: error %d without a message", workloads[w].name, rc);
+            const char *msg = f.msg[0] ? f.msg : db_errmsg(f.h);
+            if (rc != DB_NOMEM)
+                FAIL("%s, fault %lld: error %d (%s) instead of DB_NOMEM", workloads[w].name,
+                     (long long)n, rc, msg);
+            if (!msg || !strstr(msg, "out of memory"))
+                FAIL("%s: DB_NOMEM without its message: %s", workloads[w].name, msg ? msg : "");
         }
         check_after(&f, baseline);
         if (n > 100000) FAIL("%s: no end to the fault points", workloads[w].name);
