@@ -1,0 +1,2 @@
+-- run: --version
+-- run: -version
