@@ -65,7 +65,7 @@ tsan: bootstrap
 
 # ThreadSanitizer on the tests that use threads.
 test-tsan: tsan
-	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp \
 	    ctest --test-dir build/tsan --output-on-failure -j $(JOBS) -R '^(threads_|concurrency_)'
 
 # libFuzzer targets (clang): fuzz-smoke runs each briefly (CI), fuzz for FUZZ_SECONDS each.

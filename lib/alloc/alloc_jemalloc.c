@@ -46,6 +46,7 @@ static struct {
                                [1] holds nodump arenas, which keep their hooks */
     ssize_t default_decay_ms[2]; /* opt.dirty_decay_ms, opt.muzzy_decay_ms */
     extent_hooks_t *default_hooks; /* what nodump hooks delegate to */
+    size_t page; /* jemalloc's page size, read once at set-up */
     char version[96];
     char conf[256];
 } g = {.once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER};
@@ -80,11 +81,7 @@ static void refresh_stats(void) {
     je_mallctl("epoch", &epoch, &len, &epoch, len);
 }
 
-static size_t page_size(void) {
-    static size_t page;
-    if (page == 0) page = (size_t)read_size("arenas.page");
-    return page;
-}
+static size_t page_size(void) { return g.page; }
 
 /* ---- set-up -------------------------------------------------------------------------------- */
 
@@ -119,6 +116,7 @@ static void global_init_once(void) {
     je_mallctl("opt.dirty_decay_ms", &g.default_decay_ms[0], &len, NULL, 0);
     len = sizeof g.default_decay_ms[1];
     je_mallctl("opt.muzzy_decay_ms", &g.default_decay_ms[1], &len, NULL, 0);
+    g.page = (size_t)read_size("arenas.page");
 
     unsigned arena;
     int rc = create_arena(&arena);
@@ -318,8 +316,11 @@ uint64_t dc_alloc_destroy(dc_alloc *a) {
         je_mallctl("tcache.flush", NULL, NULL, &tc, sizeof tc);
     }
     if (a->own_arena) {
-        /* Reset discards anything a bug left behind; purge hands every page back at once. */
-        arena_ctl(a->arena, "reset");
+        /* An empty arena only needs its pages handed back, and purge does that at once. Reset,
+         * which discards what a bug left behind, is kept for that case alone: it pauses
+         * jemalloc's background threads, and in 5.3.0 that pause can deadlock against a
+         * concurrent background_thread / max_background_threads change. */
+        if (live != 0) arena_ctl(a->arena, "reset");
         arena_ctl(a->arena, "purge");
     }
     if (a->own_arena) {
