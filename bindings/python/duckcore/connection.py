@@ -438,6 +438,12 @@ class Cursor:
             name = self.description[index][0]
             raise OperationalError(f"Could not decode to UTF-8 column '{name}': {e}") from None
 
+    def _start(self):
+        """What every execute does first: a usable cursor, its last statement gone, no result."""
+        self._check()
+        self._release()
+        self.description, self.rowcount = None, -1
+
     def _step(self):
         """Steps self._stmt: keeps it on DB_ROW, finalizes it when done or failed."""
         statement = self._stmt
@@ -459,9 +465,7 @@ class Cursor:
     def execute(self, sql, parameters=()):
         con = self.connection
         with con._lock:
-            self._check()
-            self._release()
-            self.description, self.rowcount = None, -1
+            self._start()
             statement = self._prepare(sql)
             if statement is None:
                 return self
@@ -495,9 +499,7 @@ class Cursor:
         """Runs one DML statement once per parameter set; rowcount is the sum of changes."""
         con = self.connection
         with con._lock:
-            self._check()
-            self._release()
-            self.description, self.rowcount = None, -1
+            self._start()
             statement = self._prepare(sql)
             if statement is None:
                 return self
@@ -526,9 +528,7 @@ class Cursor:
         does no implicit transaction handling (as sqlite3)."""
         con = self.connection
         with con._lock:
-            self._check()
-            self._release()
-            self.description, self.rowcount = None, -1
+            self._start()
             if not isinstance(script, str):
                 raise TypeError(f"script must be str, not {type(script).__name__}")
             con.commit()
