@@ -281,11 +281,11 @@ DUCKCORE_API int db_bind_text(db_stmt *s, int index, const char *text, int len);
 DUCKCORE_API int db_bind_blob(db_stmt *s, int index, const void *data, int len);
 /* Number of parameters, the index of a named one (0 if there is none; the name includes its
  * prefix, ":name"), and the name of parameter index (with its prefix; NULL for "?" and "?NNN"
- * parameters and for a bad index; static while the statement lives). */
+ * parameters and for a bad index; valid while the statement lives). Since 0.1. */
 DUCKCORE_API int db_bind_parameter_count(db_stmt *s);
 DUCKCORE_API int db_bind_parameter_index(db_stmt *s, const char *name);
 DUCKCORE_API const char *db_bind_parameter_name(db_stmt *s, int index);
-/* Sets every parameter back to NULL. */
+/* Sets every parameter back to NULL. Since 0.1. */
 DUCKCORE_API int db_clear_bindings(db_stmt *s);
 
 /* Result columns of the current row (after db_step returned DB_ROW). index is 0-based.
