@@ -11,12 +11,8 @@
 
 #if defined(__GNUC__) || defined(__clang__)
 #define DC_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
-#define DC_LIKELY(x) __builtin_expect(!!(x), 1)
-#define DC_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
 #define DC_PRINTF(fmt, args)
-#define DC_LIKELY(x) (x)
-#define DC_UNLIKELY(x) (x)
 #endif
 
 /* A broken invariant: loud in debug builds (file:line, then abort), compiled out in release. */

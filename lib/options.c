@@ -528,10 +528,6 @@ const char *dc_option_scope_name(int index) {
     const dc_option *o = option_at(index);
     return o ? (o->scope == DC_SCOPE_PROCESS ? "process" : "handle") : NULL;
 }
-int dc_option_is_process(int index) {
-    const dc_option *o = option_at(index);
-    return o ? o->scope == DC_SCOPE_PROCESS : -1;
-}
 int dc_option_settable_after_open(int index) {
     const dc_option *o = option_at(index);
     return o ? !(o->flags & (DC_OPT_OPEN_ONLY | DC_OPT_READ_ONLY)) : -1;

@@ -57,7 +57,6 @@ const char *dc_option_description(int index);
 const char *dc_option_type_name(int index); /* BOOLEAN, INTEGER, SIZE, DURATION, VARCHAR */
 const char *dc_option_default(int index);   /* as db_get_option would print it */
 const char *dc_option_scope_name(int index); /* "process" or "handle" */
-int dc_option_is_process(int index);
 int dc_option_settable_after_open(int index);
 
 /* "512MB", "1.5GiB", "4096", "unlimited" (0). Returns 0 on success. */

@@ -28,19 +28,6 @@ static void get_option(db_handle *h, const char *name, char *buf, size_t size) {
         FAIL("db_get_option(%s): %s", name, db_errmsg(h));
 }
 
-static void text_query(db_handle *h, const char *sql, char *out, size_t size);
-static int copy_first(void *ctx, int ncols, char **values, char **names) {
-    (void)names;
-    char **dst = ctx;
-    if (ncols > 0) snprintf(dst[0], (size_t)(uintptr_t)dst[1], "%s", values[0] ? values[0] : "NULL");
-    return 0;
-}
-static void text_query(db_handle *h, const char *sql, char *out, size_t size) {
-    char *ctx[2] = {out, (char *)(uintptr_t)size};
-    out[0] = '\0';
-    ASSERT_OK(h, db_exec(h, sql, copy_first, ctx));
-}
-
 /* Makes about `mib` MiB of rows in table big, then drops it: a statement that frees that much
  * (with auto_vacuum, an in-memory database shrinks when a table is dropped). */
 static void fill_and_drop(db_handle *h, int mib) {
@@ -81,18 +68,18 @@ TEST_IMPL(options_enumeration) {
     /* duckcore_settings() is the same registry. */
     ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM duckcore_settings()"), n);
     char buf[256];
-    text_query(h,
+    test_query_text(h,
                "SELECT name || '|' || value || '|' || input_type || '|' || scope FROM "
                "duckcore_settings() WHERE name = 'allocator_background_threads'",
                buf, sizeof buf);
     ASSERT_STR_EQ(buf, "allocator_background_threads|false|BOOLEAN|process");
     ASSERT_OK(h, db_set_option(h, "memory_limit", "2GiB"));
-    text_query(h, "SELECT value FROM duckcore_settings() WHERE name = 'memory_limit'", buf,
+    test_query_text(h, "SELECT value FROM duckcore_settings() WHERE name = 'memory_limit'", buf,
                sizeof buf);
     ASSERT_STR_EQ(buf, "2GiB");
     ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM duckcore_settings() WHERE description = ''"), 0);
     /* The build's allocator shows in the settings, read-only. */
-    text_query(h, "SELECT value FROM duckcore_settings() WHERE name = 'allocator'", buf, sizeof buf);
+    test_query_text(h, "SELECT value FROM duckcore_settings() WHERE name = 'allocator'", buf, sizeof buf);
     ASSERT_STR_EQ(buf, db_allocator());
     ASSERT_EQ(db_exec(h, "SET allocator = 'tcmalloc'", NULL, NULL), DB_MISUSE);
     ASSERT_STR_EQ(db_errmsg(h), "option 'allocator' is read-only");
@@ -108,17 +95,17 @@ TEST_IMPL(options_sql_set) {
     ASSERT_EQ(test_query_int(h, "SET memory_limit = '64MB'; SELECT 1;"), 1);
     get_option(h, "memory_limit", buf, sizeof buf);
     ASSERT_STR_EQ(buf, "64MB");
-    text_query(h,
+    test_query_text(h,
                "/* leading */ SET memory_limit TO 1GiB -- trailing\n;"
                "SELECT current_setting('memory_limit')",
                buf, sizeof buf);
     ASSERT_STR_EQ(buf, "1GiB");
-    text_query(h, "set Memory_Limit='1.5GiB'; select current_setting('MEMORY_LIMIT')", buf,
+    test_query_text(h, "set Memory_Limit='1.5GiB'; select current_setting('MEMORY_LIMIT')", buf,
                sizeof buf);
     ASSERT_STR_EQ(buf, "1536MiB");
-    text_query(h, "RESET memory_limit; SELECT current_setting('memory_limit')", buf, sizeof buf);
+    test_query_text(h, "RESET memory_limit; SELECT current_setting('memory_limit')", buf, sizeof buf);
     ASSERT_STR_EQ(buf, "unlimited");
-    text_query(h, "SET memory_limit = 64 MB; SELECT ';SET memory_limit = 1;'", buf, sizeof buf);
+    test_query_text(h, "SET memory_limit = 64 MB; SELECT ';SET memory_limit = 1;'", buf, sizeof buf);
     ASSERT_STR_EQ(buf, ";SET memory_limit = 1;");
     get_option(h, "memory_limit", buf, sizeof buf);
     ASSERT_STR_EQ(buf, "64MB");
@@ -501,9 +488,9 @@ TEST_IMPL(options_environment) {
     get_option(h, "dirty_decay_ms", buf, sizeof buf); /* jemalloc parsed it: the default moved */
     ASSERT_STR_EQ(buf, "2500");
     ASSERT_STR_EQ(db_option_default(3), "2500");
-    text_query(h, "SELECT value FROM duckcore_memory() WHERE name = 'malloc_conf'", buf, sizeof buf);
+    test_query_text(h, "SELECT value FROM duckcore_memory() WHERE name = 'malloc_conf'", buf, sizeof buf);
     ASSERT_STR_EQ(buf, conf);
-    text_query(h, "SELECT value FROM duckcore_memory() WHERE name = 'allocator'", buf, sizeof buf);
+    test_query_text(h, "SELECT value FROM duckcore_memory() WHERE name = 'allocator'", buf, sizeof buf);
     ASSERT_CONTAINS(buf, "jemalloc 5.3.0");
     ASSERT_OK(h, db_close(h));
     return 0;

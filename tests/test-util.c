@@ -34,6 +34,24 @@ int64_t test_query_int(db_handle *h, const char *sql) {
     return v;
 }
 
+struct text_out {
+    char *buf;
+    size_t size;
+};
+
+static int first_text(void *ctx, int ncols, char **values, char **names) {
+    (void)names;
+    struct text_out *out = ctx;
+    if (ncols > 0) snprintf(out->buf, out->size, "%s", values[0] ? values[0] : "NULL");
+    return 0;
+}
+
+void test_query_text(db_handle *h, const char *sql, char *buf, size_t size) {
+    struct text_out out = {buf, size};
+    buf[0] = '\0';
+    ASSERT_OK(h, db_exec(h, sql, first_text, &out));
+}
+
 void test_temp_path(char *buf, size_t size, const char *name) {
     const char *dir = getenv("TMPDIR");
     snprintf(buf, size, "%s/duckcore-test-%ld-%s", dir && *dir ? dir : "/tmp", (long)getpid(),

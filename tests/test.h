@@ -80,6 +80,8 @@ int test_has_jemalloc(void);
 uint64_t test_rss_bytes(void);
 struct db_memory_stats test_stats(db_handle *h);
 int64_t test_query_int(db_handle *h, const char *sql);
+/* The first column of the first row as text ("NULL" for SQL NULL; "" if there is no row). */
+void test_query_text(db_handle *h, const char *sql, char *buf, size_t size);
 void test_temp_path(char *buf, size_t size, const char *name);
 
 #endif

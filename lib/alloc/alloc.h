@@ -92,7 +92,6 @@ int dc_alloc_flush(dc_alloc *a);
  * which: 0 dirty, 1 muzzy. */
 int dc_alloc_set_decay_ms(dc_alloc *a, int which, int64_t ms);
 int64_t dc_alloc_decay_ms(const dc_alloc *a, int which);
-int dc_alloc_is_nodump(const dc_alloc *a);
 
 /* Process-wide: the backend's background purging threads, and their maximum number. */
 int dc_alloc_set_background_threads(int enabled);
@@ -110,9 +109,5 @@ void dc_alloc_window_reset(dc_alloc *a);
 /* Fault injection: from now, the nth allocation anywhere in the process fails (persistent: it and
  * every later one); nth == 0 disarms. Returns how many allocations failed since the last call. */
 int64_t dc_alloc_fault_inject(int64_t nth, int persistent);
-
-/* The arena that served p, or -1 when the backend has none; for checks in tests/debug builds. */
-int dc_alloc_arena_of(const void *p);
-int dc_alloc_arena_index(const dc_alloc *a);
 
 #endif

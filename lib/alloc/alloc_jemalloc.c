@@ -339,7 +339,9 @@ uint64_t dc_alloc_destroy(dc_alloc *a) {
 #ifndef NDEBUG
 /* Debug builds check invariant 2: memory is freed through the context that allocated it. */
 static void check_owner(const dc_alloc *a, const void *p) {
-    int arena = dc_alloc_arena_of(p);
+    unsigned found;
+    size_t len = sizeof found;
+    int arena = je_mallctl("arenas.lookup", &found, &len, &p, sizeof p) == 0 ? (int)found : -1;
     DC_DEBUG_CHECK(arena == (int)a->arena, "pointer %p from arena %d freed through arena %u",
                    p, arena, a->arena);
 }
@@ -428,8 +430,6 @@ int64_t dc_alloc_decay_ms(const dc_alloc *a, int which) {
     return v;
 }
 
-int dc_alloc_is_nodump(const dc_alloc *a) { return a->nodump; }
-
 int dc_alloc_set_background_threads(int enabled) {
     if (dc_alloc_global_init() != 0) return EINVAL;
     bool v = enabled != 0;
@@ -504,11 +504,3 @@ void dc_backend_stats(dc_alloc *a, dc_alloc_stats *st) {
     if (je_mallctl("arenas.narenas", &narenas, &len, NULL, 0) == 0) st->arenas = narenas;
 }
 
-int dc_alloc_arena_of(const void *p) {
-    unsigned arena;
-    size_t len = sizeof arena;
-    if (je_mallctl("arenas.lookup", &arena, &len, &p, sizeof p) != 0) return -1;
-    return (int)arena;
-}
-
-int dc_alloc_arena_index(const dc_alloc *a) { return a->own_arena ? (int)a->arena : -1; }

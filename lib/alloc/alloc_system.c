@@ -148,10 +148,6 @@ int64_t dc_alloc_decay_ms(const dc_alloc *a, int which) {
     (void)a;
     return which ? 0 : 1000;
 }
-int dc_alloc_is_nodump(const dc_alloc *a) {
-    (void)a;
-    return 0;
-}
 int dc_alloc_set_background_threads(int enabled) { return enabled ? ENOTSUP : 0; }
 int dc_alloc_background_threads(void) { return 0; }
 int dc_alloc_set_max_background_threads(uint64_t n) {
@@ -165,11 +161,3 @@ void dc_backend_stats(dc_alloc *a, dc_alloc_stats *st) {
     (void)a, (void)st; /* no arena measures: they read 0 */
 }
 
-int dc_alloc_arena_of(const void *p) {
-    (void)p;
-    return -1;
-}
-int dc_alloc_arena_index(const dc_alloc *a) {
-    (void)a;
-    return -1;
-}
