@@ -86,6 +86,21 @@ static int w_insert(fixture *f) {
     return rc;
 }
 
+/* The same through a 10-page cache: pages recycled, dirty pages spilled in mid-transaction. */
+static int w_insert_small_cache(fixture *f) {
+    int rc = db_exec(f->h, "PRAGMA cache_size = 10", NULL, NULL);
+    return rc == DB_OK ? w_insert(f) : rc;
+}
+
+/* The file shrinks: the page cache drops the pages past its new end. */
+static int w_vacuum(fixture *f) {
+    f->expect[1] = BASE_ROWS / 2;
+    int rc = db_exec(f->h, "DELETE FROM t WHERE id % 2 = 0", NULL, NULL);
+    if (rc != DB_OK) return rc;
+    f->expect[0] = BASE_ROWS / 2;
+    return db_exec(f->h, "VACUUM", NULL, NULL);
+}
+
 static int sum_cb(void *ctx, int ncols, char **values, char **names) {
     (void)names;
     if (ncols == 2 && values[1]) *(int64_t *)ctx += strtoll(values[1], NULL, 10);
@@ -119,7 +134,9 @@ static const struct {
     int opened; /* the fixture opens the handle before the workload */
 } workloads[] = {
     {"open", w_open, 0},     {"create table and index", w_create, 1},
-    {"insert in a transaction", w_insert, 1}, {"query with sort and join", w_query, 1},
+    {"insert in a transaction", w_insert, 1},
+    {"insert, 10-page cache", w_insert_small_cache, 1},
+    {"delete and VACUUM", w_vacuum, 1}, {"query with sort and join", w_query, 1},
     {"SET", w_set, 1},       {"db_close", w_close, 1},
 };
 

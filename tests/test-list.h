@@ -35,4 +35,10 @@
     TEST_ENTRY(misuse_absurd_options)        \
     TEST_ENTRY(misuse_huge_and_invalid_sql)  \
     TEST_ENTRY(limits_property)              \
-    TEST_ENTRY(concurrency_handles_threads_options)
+    TEST_ENTRY(concurrency_handles_threads_options) \
+    TEST_ENTRY(pcache_bytes_per_page)        \
+    TEST_ENTRY(pcache_small_cache)           \
+    TEST_ENTRY(pcache_shrink)                \
+    TEST_ENTRY(pcache_truncate)              \
+    TEST_ENTRY(pcache_page_sizes)            \
+    TEST_ENTRY(pcache_memory_rollback)

@@ -21,6 +21,7 @@ static void sql_init_once(void) {
     }
     /* Runs before any handle exists: whatever the engine sets up here is the process's. */
     rc = dc_sql_install_memory_methods();
+    if (rc == SQLITE_OK) rc = dc_sql_install_page_cache();
     if (rc == SQLITE_OK) rc = sqlite3_initialize();
     if (rc == SQLITE_OK) rc = dc_sql_install_vfs_shims();
     if (rc != SQLITE_OK)
