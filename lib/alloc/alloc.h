@@ -47,8 +47,13 @@ dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why);
  * its pages to the OS. Returns the bytes still counted as live (0 when correct). */
 uint64_t dc_alloc_destroy(dc_alloc *a);
 
-/* The calling thread's current context, never NULL (the process context when none was set). */
-dc_alloc *dc_alloc_current(void);
+/* The calling thread's current context, never NULL (the process context when none was set).
+ * Inline: SQLite's memory methods read it on every allocation. */
+extern _Thread_local dc_alloc *dc_alloc_tls_current; /* NULL: the process context */
+static inline dc_alloc *dc_alloc_current(void) {
+    dc_alloc *a = dc_alloc_tls_current;
+    return a ? a : dc_alloc_process();
+}
 
 /* Makes a the calling thread's current context (NULL: the process context) and returns the
  * previous one, to be restored with another call. Nesting is the caller's business. */

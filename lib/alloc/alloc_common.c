@@ -8,7 +8,7 @@
 #include "../common.h"
 #include "alloc_int.h"
 
-static _Thread_local dc_alloc *tls_current;
+_Thread_local dc_alloc *dc_alloc_tls_current;
 
 static struct {
     pthread_mutex_t lock;  /* guards the live list (never taken on the allocation path) */
@@ -44,14 +44,9 @@ int64_t dc_alloc_fault_inject(int64_t nth, int persistent) {
 
 /* ---- the current context ------------------------------------------------------------------- */
 
-dc_alloc *dc_alloc_current(void) {
-    dc_alloc *a = tls_current;
-    return a ? a : dc_alloc_process();
-}
-
 dc_alloc *dc_alloc_swap_current(dc_alloc *a) {
-    dc_alloc *prev = tls_current;
-    tls_current = (a == dc_alloc_process()) ? NULL : a;
+    dc_alloc *prev = dc_alloc_tls_current;
+    dc_alloc_tls_current = (a == dc_alloc_process()) ? NULL : a;
     return prev ? prev : dc_alloc_process();
 }
 

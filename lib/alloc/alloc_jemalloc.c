@@ -47,6 +47,7 @@ static struct {
     ssize_t default_decay_ms[2]; /* opt.dirty_decay_ms, opt.muzzy_decay_ms */
     extent_hooks_t *default_hooks; /* what nodump hooks delegate to */
     size_t page; /* jemalloc's page size, read once at set-up */
+    int size_classes_known; /* usable_size() may compute classes itself (checked at set-up) */
     char version[96];
     char conf[256];
 } g = {.once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER};
@@ -83,6 +84,43 @@ static void refresh_stats(void) {
 
 static size_t page_size(void) { return g.page; }
 
+/* ---- size classes --------------------------------------------------------------------------- */
+
+/* The usable size jemalloc gives a request, computed inline: nallocx() is a call into jemalloc
+ * that costs about as much as the rest of the allocation path. With 16-byte quanta and four
+ * classes per doubling (jemalloc's defaults, our build's), the classes are 8, 16, 32, 48, 64, then
+ * for n above 64 the next multiple of a quarter of the power of two below n. Set-up checks this
+ * against nallocx() and falls back to it if the build's classes differ. */
+#define SIZE_FORMULA_MAX ((size_t)1 << 30)
+
+static inline size_t size_class_formula(size_t n) {
+    if (n <= 8) return 8;
+    if (n <= 64) return (n + 15) & ~(size_t)15;
+    unsigned lg = 63u - (unsigned)__builtin_clzll((unsigned long long)(n - 1));
+    size_t delta = (size_t)1 << (lg - 2);
+    return (n + delta - 1) & ~(delta - 1);
+}
+
+/* 0 when size fits no class. */
+static inline size_t usable_size(size_t size) {
+    if (size == 0) size = 1;
+    if (g.size_classes_known && size <= SIZE_FORMULA_MAX) return size_class_formula(size);
+    return je_nallocx(size, 0);
+}
+
+/* Every size to 64 KiB, then both sides of every class boundary up to SIZE_FORMULA_MAX. */
+static int size_formula_matches(void) {
+    for (size_t n = 1; n <= 65536; n++)
+        if (size_class_formula(n) != je_nallocx(n, 0)) return 0;
+    for (size_t base = 65536; base < SIZE_FORMULA_MAX; base *= 2)
+        for (size_t k = 1; k <= 4; k++) {
+            size_t c = base + k * (base / 4);
+            for (size_t n = c - 1; n <= c + 1; n++)
+                if (size_class_formula(n) != je_nallocx(n, 0)) return 0;
+        }
+    return 1;
+}
+
 /* ---- set-up -------------------------------------------------------------------------------- */
 
 static int create_arena(unsigned *arena) {
@@ -117,6 +155,7 @@ static void global_init_once(void) {
     len = sizeof g.default_decay_ms[1];
     je_mallctl("opt.muzzy_decay_ms", &g.default_decay_ms[1], &len, NULL, 0);
     g.page = (size_t)read_size("arenas.page");
+    g.size_classes_known = size_formula_matches();
 
     unsigned arena;
     int rc = create_arena(&arena);
@@ -351,11 +390,10 @@ static void check_owner(const dc_alloc *a, const void *p) {
 
 void *dc_alloc_malloc(dc_alloc *a, size_t size) {
     if (dc_fault_check()) return NULL;
-    if (size == 0) size = 1;
-    size_t usize = je_nallocx(size, 0);
+    size_t usize = usable_size(size);
     if (usize == 0) return NULL; /* size overflows every size class */
     if (dc_counters_refuse(&a->head.c, usize, size)) return NULL;
-    void *p = je_mallocx(size, a->flags);
+    void *p = je_mallocx(usize, a->flags);
     if (p) dc_counters_add(&a->head.c, usize);
     return p;
 }
@@ -374,7 +412,7 @@ void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
     if (size == 0) size = 1;
     check_owner(a, p);
     size_t old = je_sallocx(p, 0);
-    size_t usize = je_nallocx(size, 0);
+    size_t usize = usable_size(size);
     if (usize == 0) return NULL;
     if (usize > old && dc_counters_refuse(&a->head.c, usize - old, size)) return NULL;
     void *q = je_rallocx(p, size, a->flags);
@@ -387,7 +425,7 @@ void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
 size_t dc_alloc_usable_size(const void *p) { return p ? je_sallocx(p, 0) : 0; }
 
 size_t dc_alloc_good_size(size_t size) {
-    size_t usize = je_nallocx(size ? size : 1, 0);
+    size_t usize = usable_size(size);
     return usize ? usize : size;
 }
 
