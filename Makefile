@@ -3,12 +3,13 @@
 #   make test       release build, then the test suite                  with its own assertions
 #   make demo       build and run examples/demo          make asan     AddressSanitizer + UBSan
 #   make install PREFIX=/usr/local                       make clean
+#   make bench      the benchmark suite against stock SQLite (BENCHMARKS.md); bench-smoke: tiny
 #   make DUCKCORE_JEMALLOC=OFF [test|demo|install]   the same on the C library's malloc
 #                                                    (build/nojemalloc); make test-nojemalloc
 # GEN=ninja uses Ninja. Extra CMake arguments go in CMAKE_FLAGS.
 
 .PHONY: all release debug asan tsan test test-debug test-asan test-tsan test-nojemalloc demo \
-        fuzz fuzz-build fuzz-smoke shell install bootstrap \
+        fuzz fuzz-build fuzz-smoke shell install bootstrap bench bench-build bench-smoke \
         clean
 
 GEN ?=
@@ -73,6 +74,27 @@ FUZZ_SECONDS ?= 600
 fuzz-build: bootstrap
 	$(call build,fuzz,-DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDUCKCORE_FUZZ=ON \
 	    -DDUCKCORE_SANITIZE=fuzzer-no-link$(comma)address$(comma)undefined)
+
+# Benchmarks (BENCHMARKS.md): the jemalloc build and its glibc twin side by side with stock
+# SQLite. bench writes bench/results/; bench-smoke runs every workload at a tiny size (CI).
+# BENCH_THREADS=1,4,16 adds P2 thread counts; BENCH_ARGS passes more to bench/run.py.
+BENCH_THREADS ?=
+BENCH_ARGS ?=
+# Debian's interpreter, where matplotlib comes from (not a pyenv or venv one earlier in PATH).
+BENCH_PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
+BENCH_RUN = $(BENCH_PYTHON) bench/run.py --build build/release --nojemalloc build/nojemalloc \
+            $(if $(BENCH_THREADS),--threads $(BENCH_THREADS)) $(BENCH_ARGS)
+bench-build:
+	$(MAKE) release DUCKCORE_JEMALLOC=ON
+	cmake --build build/release --target duckcore_bench -j $(JOBS)
+	$(MAKE) release DUCKCORE_JEMALLOC=OFF
+	cmake --build build/nojemalloc --target duckcore_bench -j $(JOBS)
+
+bench: bench-build
+	$(BENCH_RUN)
+
+bench-smoke: bench-build
+	$(BENCH_RUN) --smoke --out build/bench-smoke
 
 fuzz-smoke: fuzz-build
 	scripts/fuzz build/fuzz 20

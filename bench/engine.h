@@ -1,0 +1,38 @@
+/*
+ * engine.h: the few database calls the workloads need, implemented twice: on duckcore's public
+ * API (engine_duckcore.c) and on stock SQLite (engine_stock.c). The same workload source is linked
+ * with each, so both contenders run identical code around the engine.
+ */
+#ifndef BENCH_ENGINE_H
+#define BENCH_ENGINE_H
+
+#include <stdint.h>
+
+typedef struct eng_db eng_db;
+typedef struct eng_stmt eng_stmt;
+
+/* The contender's name, e.g. "stock" or "duckcore". */
+const char *eng_name(void);
+/* The allocator under the engine, for the report. */
+const char *eng_allocator(void);
+/* Process set-up. count_live: eng_live_bytes() will be used (stock SQLite then needs its memory
+ * statistics, which take a global mutex on every allocation: only for single-thread workloads). */
+void eng_init(int count_live);
+
+/* Every call below aborts the program with a message on an unexpected error: a benchmark whose
+ * work failed measures nothing. */
+eng_db *eng_open(const char *path);
+void eng_close(eng_db *db);
+void eng_exec(eng_db *db, const char *sql);
+eng_stmt *eng_prepare(eng_db *db, const char *sql);
+void eng_bind_int64(eng_stmt *st, int index, int64_t value);
+void eng_bind_blob(eng_stmt *st, int index, const void *data, int len); /* copied */
+int eng_step(eng_stmt *st); /* 1: a row, 0: done */
+void eng_reset(eng_stmt *st);
+void eng_finalize(eng_stmt *st);
+int64_t eng_column_int64(eng_stmt *st, int index);
+int eng_column_bytes(eng_stmt *st, int index);
+/* Bytes the engine holds in use across the process, by its own count. */
+uint64_t eng_live_bytes(void);
+
+#endif

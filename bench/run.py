@@ -1,0 +1,444 @@
+#!/usr/bin/env python3
+"""Runs the benchmark suite (BENCHMARKS.md) and writes the report.
+
+Every workload runs once per contender per repetition, contenders interleaved (and their order
+rotated each repetition), so slow drifts of a shared machine hit all of them alike. Ratios are
+taken per repetition between runs made side by side, then summarised by their median and range.
+
+  bench/run.py --build build/release [--nojemalloc build/nojemalloc] [--smoke] [--out DIR]
+
+Contenders: stock SQLite on glibc malloc (the baseline, always 1.00), duckcore, and, when
+--nojemalloc names a build made with DUCKCORE_JEMALLOC=OFF, duckcore on glibc malloc.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+# Sizes: (full, smoke). The smoke run only proves every workload still runs and reports.
+SIZES = {
+    "reps": (5, 1),
+    "p1_size": (100, 5),
+    "p2_ops": (200000, 2000),
+    "p3_rows": (20000, 500),
+    "p4_cycles": (50000, 400),
+    "p4_max_rows": (3000, 300),
+    "p4_reps": (3, 1),
+    "p5_n": (20000, 200),
+    "p6_pairs": (4000000, 20000),
+    "p7_n": (500, 20),
+}
+
+
+class Suite:
+    def __init__(self, args):
+        self.smoke = args.smoke
+        self.out = args.out
+        self.size = {k: v[1 if args.smoke else 0] for k, v in SIZES.items()}
+        if args.reps:
+            self.size["reps"] = self.size["p4_reps"] = args.reps
+        self.threads = sorted({1, min(2, os.cpu_count() or 1)} | set(args.threads or []))
+        self.contenders = {
+            "stock": os.path.join(args.build, "bench"),
+            "duckcore": os.path.join(args.build, "bench"),
+        }
+        if args.nojemalloc:
+            self.contenders["nojemalloc"] = os.path.join(args.nojemalloc, "bench")
+        self.results = []  # every JSON object the programs printed, tagged
+        self.tmp = tempfile.mkdtemp(prefix="duckcore-bench-")
+
+    # ---- running ------------------------------------------------------------------------------
+
+    def program(self, contender, base):
+        suffix = "stock" if contender == "stock" else "duckcore"
+        path = os.path.join(self.contenders[contender], f"{base}_{suffix}")
+        if not os.access(path, os.X_OK):
+            sys.exit(f"run.py: {path} is missing: build the target duckcore_bench first")
+        return path
+
+    def run(self, argv, env=None):
+        started = time.monotonic()
+        proc = subprocess.run(argv, capture_output=True, text=True, env=env)
+        if proc.returncode != 0:
+            sys.exit(f"run.py: {' '.join(argv)} failed ({proc.returncode}):\n{proc.stderr}")
+        return proc.stdout, time.monotonic() - started
+
+    def order(self, rep):
+        names = list(self.contenders)
+        k = rep % len(names)
+        return names[k:] + names[:k]
+
+    def record(self, rep, contender, obj, **tags):
+        obj = dict(obj, rep=rep, contender=contender, **tags)
+        self.results.append(obj)
+        return obj
+
+    def each_rep(self, reps, fn):
+        for rep in range(reps):
+            for contender in self.order(rep):
+                fn(rep, contender)
+
+    def p1(self):
+        """SQLite's speedtest1, in memory and on a file."""
+        size = str(self.size["p1_size"])
+
+        def one(rep, contender):
+            for mode in ("memory", "file"):
+                db = os.path.join(self.tmp, f"speedtest1-{contender}.db")
+                argv = [self.program(contender, "speedtest1"), "--size", size]
+                argv += ["--memdb"] if mode == "memory" else []
+                argv += [db]
+                out, _ = self.run(argv)
+                m = re.search(r"TOTAL\.*\s+([0-9.]+)s", out)
+                if not m:
+                    sys.exit(f"run.py: no TOTAL line from {' '.join(argv)}:\n{out}")
+                self.record(rep, contender, {"workload": "speedtest1", "seconds": float(m.group(1))},
+                            mode=mode)
+                for suffix in ("", "-journal", "-wal"):
+                    if os.path.exists(db + suffix):
+                        os.unlink(db + suffix)
+
+        self.each_rep(self.size["reps"], one)
+
+    def p2(self):
+        ops = str(self.size["p2_ops"])
+
+        def one(rep, contender):
+            for threads in self.threads:
+                for handles in (1, 32):
+                    out, _ = self.run([self.program(contender, "duckbench"), "oltp", str(threads),
+                                       str(handles), ops])
+                    self.record(rep, contender, json.loads(out))
+
+        self.each_rep(self.size["reps"], one)
+
+    def p3(self):
+        def one(rep, contender):
+            out, _ = self.run([self.program(contender, "duckbench"), "giveback", "8", "6",
+                               str(self.size["p3_rows"])])
+            self.record(rep, contender, json.loads(out))
+
+        self.each_rep(self.size["reps"], one)
+
+    def p4(self):
+        def one(rep, contender):
+            series = os.path.join(self.tmp, f"churn-{contender}-{rep}.csv")
+            out, _ = self.run([self.program(contender, "duckbench"), "churn",
+                               str(self.size["p4_cycles"]), "16", str(self.size["p4_max_rows"]),
+                               series])
+            obj = self.record(rep, contender, json.loads(out))
+            with open(series) as f:
+                rows = [line.strip().split(",") for line in f.readlines()[1:]]
+            obj["series"] = [[int(c), float(s), int(r), int(l)] for c, s, r, l in rows]
+
+        self.each_rep(self.size["p4_reps"], one)
+
+    def p5(self):
+        def one(rep, contender):
+            out, _ = self.run([self.program(contender, "duckbench"), "openclose",
+                               str(self.size["p5_n"])])
+            self.record(rep, contender, json.loads(out))
+
+        self.each_rep(self.size["reps"], one)
+
+    def p6(self):
+        path = os.path.join(self.contenders["duckcore"], "bench_alloc")
+        out, _ = self.run([path, str(self.size["p6_pairs"]), str(self.size["reps"])])
+        for line in out.splitlines():
+            obj = json.loads(line)
+            self.record(obj["rep"], obj["engine"], obj)
+
+    def p7(self):
+        def one(rep, contender):
+            out, _ = self.run([self.program(contender, "duckbench"), "idle", str(self.size["p7_n"])])
+            self.record(rep, contender, json.loads(out))
+
+        self.each_rep(self.size["reps"], one)
+
+    # ---- summarising --------------------------------------------------------------------------
+
+    def values(self, contender, metric, **where):
+        """{rep: value} of one contender's metric over the runs matching where."""
+        out = {}
+        for r in self.results:
+            if r["contender"] != contender:
+                continue
+            if all(r.get(k) == v for k, v in where.items()):
+                out[r["rep"]] = metric(r)
+        return out
+
+    def ratio(self, contender, metric, base="stock", **where):
+        """Median and range of the per-repetition ratio contender/base."""
+        a, b = self.values(contender, metric, **where), self.values(base, metric, **where)
+        ratios = [a[k] / b[k] for k in sorted(a) if k in b and b[k]]
+        if not ratios:
+            return None
+        return statistics.median(ratios), min(ratios), max(ratios)
+
+    def median(self, contender, metric, **where):
+        v = list(self.values(contender, metric, **where).values())
+        if not v:
+            return None
+        return statistics.median(v), min(v), max(v)
+
+
+def fmt_ratio(r):
+    if r is None:
+        return "n/a"
+    med, lo, hi = r
+    return f"**{med:.2f}** ({lo:.2f}–{hi:.2f})" if lo != hi else f"**{med:.2f}**"
+
+
+def fmt_value(v, unit="", scale=1.0, digits=1):
+    if v is None:
+        return "n/a"
+    med, lo, hi = (x / scale for x in v)
+    s = f"{med:.{digits}f}{unit}"
+    return s if lo == hi else f"{s} ({lo:.{digits}f}–{hi:.{digits}f})"
+
+
+def verdict(value, target, lower_is_better=True):
+    if value is None:
+        return "n/a"
+    ok = value <= target if lower_is_better else value >= target
+    return "met" if ok else "**missed**"
+
+
+def machine():
+    info = {"cores": os.cpu_count(), "kernel": platform.release()}
+    try:
+        with open("/proc/cpuinfo") as f:
+            m = re.search(r"model name\s*:\s*(.*)", f.read())
+            info["cpu"] = m.group(1).strip() if m else platform.processor()
+        with open("/proc/meminfo") as f:
+            kb = int(re.search(r"MemTotal:\s*(\d+)", f.read()).group(1))
+            info["memory"] = f"{kb / 1048576:.1f} GiB"
+    except OSError:
+        pass
+    try:
+        info["compiler"] = subprocess.run(["cc", "--version"], capture_output=True,
+                                          text=True).stdout.splitlines()[0]
+    except (OSError, IndexError):
+        info["compiler"] = "unknown"
+    try:
+        here = os.path.dirname(os.path.abspath(__file__))
+        info["commit"] = subprocess.run(["git", "-C", here, "rev-parse", "--short", "HEAD"],
+                                        capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", here, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True).stdout.strip()
+        if dirty:
+            info["commit"] += " (with uncommitted changes)"
+    except OSError:
+        pass
+    return info
+
+
+def report(s, info, seconds):
+    others = [c for c in s.contenders if c != "stock"]
+    rows = []  # (id, workload, measure, target, {contender: cell}, verdict)
+
+    def add(pid, workload, measure, target, cells, status):
+        rows.append((pid, workload, measure, target, cells, status))
+
+    wall = lambda r: r["seconds"]
+    for mode in ("memory", "file"):
+        cells = {c: fmt_ratio(s.ratio(c, wall, workload="speedtest1", mode=mode)) for c in others}
+        r = s.ratio("duckcore", wall, workload="speedtest1", mode=mode)
+        stock = s.median("stock", wall, workload="speedtest1", mode=mode)
+        add("P1", f"speedtest1 --size {s.size['p1_size']}, {mode}",
+            f"time ratio (stock {fmt_value(stock, ' s', digits=3)})", "≤ 1.00", cells,
+            verdict(r and r[0], 1.00))
+    tput = lambda r: r["ops_per_s"]
+    peak = lambda r: r["peak_growth"]
+    for handles in (1, 32):
+        t_target, m_target = (1.0, 1.10) if handles == 1 else (0.95, 1.25)
+        for threads in s.threads:
+            where = dict(workload="oltp", threads=threads, handles=handles)
+            stock = s.median("stock", tput, **where)
+            cells = {c: fmt_ratio(s.ratio(c, tput, **where)) for c in others}
+            r = s.ratio("duckcore", tput, **where)
+            add("P2", f"OLTP, {threads} thread{'s' if threads > 1 else ''} × {handles} handle"
+                f"{'s' if handles > 1 else ''}",
+                f"throughput ratio (stock {fmt_value(stock, ' kops/s', 1000, 0)})",
+                f"≥ {t_target:.2f}", cells, verdict(r and r[0], t_target, False))
+            stock = s.median("stock", peak, **where)
+            cells = {c: fmt_ratio(s.ratio(c, peak, **where)) for c in others}
+            r = s.ratio("duckcore", peak, **where)
+            add("P2", f"OLTP, {threads} thread{'s' if threads > 1 else ''} × {handles} handle"
+                f"{'s' if handles > 1 else ''}",
+                f"peak resident ratio (stock {fmt_value(stock, ' MiB', 1048576)})",
+                f"≤ {m_target:.2f}", cells, verdict(r and r[0], m_target))
+    gb = lambda r: r["ratio"]
+    cells = {c: fmt_value(s.median(c, gb, workload="giveback"), digits=2) for c in others}
+    r = s.median("duckcore", gb, workload="giveback")
+    add("P3", f"8 handles × {s.size['p3_rows']} rows, 6 closed",
+        f"resident after close ÷ live (stock {fmt_value(s.median('stock', gb, workload='giveback'), digits=2)})",
+        "≤ 1.15", cells, verdict(r and r[0], 1.15))
+    for key, label, target in (("peak_ratio", "peak resident ÷ peak live", 1.25),
+                               ("end_ratio", "resident at end ÷ (start + live)", 1.10)):
+        m = lambda r, key=key: r[key]
+        cells = {c: fmt_value(s.median(c, m, workload="churn"), digits=2) for c in others}
+        r = s.median("duckcore", m, workload="churn")
+        add("P4", f"churn, {s.size['p4_cycles']} cycles, 16 alive",
+            f"{label} (stock {fmt_value(s.median('stock', m, workload='churn'), digits=2)})",
+            f"≤ {target:.2f}", cells, verdict(r and r[0], target))
+    oc = lambda r: r["ns_per_pair"]
+    cells = {c: fmt_ratio(s.ratio(c, oc, workload="openclose")) for c in others}
+    add("P5", "open + close, in memory",
+        f"time ratio (stock {fmt_value(s.median('stock', oc, workload='openclose'), ' µs', 1000)};"
+        f" duckcore {fmt_value(s.median('duckcore', oc, workload='openclose'), ' µs', 1000)})",
+        "report", cells, "reported")
+    al = lambda r: r["ns_per_pair"]
+    r = s.ratio("handle", al, base="jemalloc", workload="alloc")
+    cells = {"duckcore": fmt_ratio(r)}
+    add("P6", "malloc/free pairs, SQLite-like sizes",
+        f"ns per pair ratio to raw jemalloc (handle {fmt_value(s.median('handle', al), ' ns')}, "
+        f"jemalloc {fmt_value(s.median('jemalloc', al), ' ns')}, "
+        f"glibc {fmt_value(s.median('glibc', al), ' ns')})",
+        "≤ 1.25", cells, verdict(r and r[0], 1.25))
+    idle = lambda r: r["bytes_per_open"]
+    used = lambda r: r["bytes_per_used"]
+    cells = {c: fmt_value(s.median(c, idle, workload="idle"), " KiB", 1024) for c in others}
+    r = s.median("duckcore", idle, workload="idle")
+    add("P7", "idle in-memory handle, just opened",
+        f"resident bytes per handle (stock {fmt_value(s.median('stock', idle, workload='idle'), ' KiB', 1024)})",
+        "≤ 160 KiB", cells, verdict(r and r[0] / 1024, 160))
+    cells = {c: fmt_value(s.median(c, used, workload="idle"), " KiB", 1024) for c in others}
+    add("P7", "idle handle after a first use (1-row table)",
+        f"resident bytes per handle (stock {fmt_value(s.median('stock', used, workload='idle'), ' KiB', 1024)})",
+        "report", cells, "reported")
+
+    title = "Benchmark smoke run (tiny sizes: numbers mean nothing)" if s.smoke else \
+        "duckcore benchmarks: latest results"
+    lines = [f"# {title}", ""]
+    lines.append(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, commit "
+                 f"{info.get('commit', '?')}, {seconds / 60:.1f} minutes. Machine: "
+                 f"{info.get('cpu', '?')}, {info.get('cores')} cores, {info.get('memory', '?')}, "
+                 f"Linux {info.get('kernel')}, {info.get('compiler')}.")
+    lines.append("")
+    lines.append(f"Ratios are duckcore ÷ stock SQLite (same SQLite {s.sqlite_version}, same compile "
+                 "options, glibc malloc), per repetition of interleaved runs: median, then the "
+                 f"range over {s.size['reps']} repetitions ({s.size['p4_reps']} for P4). Resident "
+                 "memory is the kernel's (/proc/self/statm, VmHWM).")
+    lines.append("")
+    head = ["id", "workload", "measure", "target"] + [
+        "duckcore" if c == "duckcore" else "duckcore, no jemalloc" for c in others] + ["duckcore vs target"]
+    lines.append("| " + " | ".join(head) + " |")
+    lines.append("|" + "---|" * len(head))
+    for pid, workload, measure, target, cells, status in rows:
+        lines.append("| " + " | ".join([pid, workload, measure, target] +
+                                        [cells.get(c, "–") for c in others] + [status]) + " |")
+    lines.append("")
+    if len(s.threads) < 3:
+        lines.append(f"P2 ran at {', '.join(map(str, s.threads))} threads: this machine has "
+                     f"{info.get('cores')} cores (16-thread runs need a 16-core machine: "
+                     "`make bench BENCH_THREADS=1,4,16`).")
+        lines.append("")
+    lines.append("![P2 throughput by threads](p2_throughput.png)")
+    lines.append("![P4 resident memory over time](p4_resident.png)")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def plots(s, out):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("run.py: python3-matplotlib is missing: no plots", file=sys.stderr)
+        return
+    colors = {"stock": "#555555", "duckcore": "#d95f02", "nojemalloc": "#1b9e77"}
+    label = {"stock": "stock SQLite (glibc)", "duckcore": "duckcore (jemalloc)",
+             "nojemalloc": "duckcore (glibc)"}
+
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for c in s.contenders:
+        for handles, style in ((1, "-"), (32, "--")):
+            xs, ys = [], []
+            for t in s.threads:
+                v = s.median(c, lambda r: r["ops_per_s"], workload="oltp", threads=t, handles=handles)
+                if v:
+                    xs.append(t)
+                    ys.append(v[0] / 1000)
+            ax.plot(xs, ys, style, marker="o", color=colors[c], label=f"{label[c]}, H={handles}")
+    ax.set_xlabel("threads")
+    ax.set_ylabel("thousand operations / s (median)")
+    ax.set_xticks(s.threads)
+    ax.set_title("P2: multi-tenant OLTP throughput")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "p2_throughput.png"), dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for c in s.contenders:
+        runs = [r for r in s.results if r["contender"] == c and r["workload"] == "churn"]
+        if not runs:
+            continue
+        run = sorted(runs, key=lambda r: r["peak_ratio"])[len(runs) // 2]  # the median run
+        xs = [p[0] for p in run["series"]]
+        ax.plot(xs, [p[2] / 1048576 for p in run["series"]], color=colors[c],
+                label=f"{label[c]}: resident")
+        ax.plot(xs, [p[3] / 1048576 for p in run["series"]], ":", color=colors[c],
+                label=f"{label[c]}: live (engine's count)")
+    ax.set_xlabel("open-work-close cycles")
+    ax.set_ylabel("MiB")
+    ax.set_title("P4: churn with 16 handles alive")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "p4_resident.png"), dpi=110)
+    plt.close(fig)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--build", required=True, help="build folder with jemalloc (bench/ programs)")
+    ap.add_argument("--nojemalloc", help="build folder made with DUCKCORE_JEMALLOC=OFF")
+    ap.add_argument("--smoke", action="store_true", help="tiny sizes, one repetition")
+    ap.add_argument("--out", default=None, help="where latest.md, latest.json and plots go")
+    ap.add_argument("--reps", type=int, help="repetitions (default 5; smoke 1)")
+    ap.add_argument("--threads", type=lambda v: [int(x) for x in v.split(",") if x],
+                    help="P2 thread counts beyond 1 and 2, e.g. 1,4,16")
+    ap.add_argument("--only", help="comma-separated workloads, e.g. p1,p6 (default: all)")
+    args = ap.parse_args()
+    if args.out is None:
+        args.out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+    os.makedirs(args.out, exist_ok=True)
+    s = Suite(args)
+    hdr = os.path.join(args.build, "_deps", "sqlite", "sqlite3.h")
+    try:
+        with open(hdr) as f:
+            s.sqlite_version = re.search(r'#define SQLITE_VERSION\s+"([^"]+)"', f.read()).group(1)
+    except (OSError, AttributeError):
+        s.sqlite_version = "?"
+    started = time.monotonic()
+    only = set((args.only or "p1,p2,p3,p4,p5,p6,p7").split(","))
+    for name in ("p1", "p2", "p3", "p4", "p5", "p6", "p7"):
+        if name in only:
+            t0 = time.monotonic()
+            getattr(s, name)()
+            print(f"run.py: {name} done in {time.monotonic() - t0:.1f} s", file=sys.stderr)
+    seconds = time.monotonic() - started
+    info = machine()
+    with open(os.path.join(args.out, "latest.json"), "w") as f:
+        json.dump({"machine": info, "sizes": s.size, "threads": s.threads, "results": s.results},
+                  f, indent=1)
+    md = report(s, info, seconds)
+    with open(os.path.join(args.out, "latest.md"), "w") as f:
+        f.write(md)
+    plots(s, args.out)
+    print(md)
+
+
+if __name__ == "__main__":
+    main()

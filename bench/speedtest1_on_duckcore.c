@@ -1,0 +1,3 @@
+/* SQLite's speedtest1.c, unchanged, with its engine calls renamed to go through duckcore. */
+#include "speedtest1_duckcore.h"
+#include "speedtest1.c"
