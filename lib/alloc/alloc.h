@@ -49,9 +49,21 @@ uint64_t dc_alloc_destroy(dc_alloc *a);
 
 /* The calling thread's current context, never NULL (the process context when none was set).
  * Inline: SQLite's memory methods read it on every allocation. */
-extern _Thread_local dc_alloc *dc_alloc_tls_current; /* NULL: the process context */
+static inline dc_alloc *dc_alloc_current(void);
+
+/* The calling thread's allocator state, read on every allocation: its current context, and what
+ * a backend keeps per thread for counting (alloc_jemalloc.c, "accounting"). One TLS block, so one
+ * address computation per access (lib/CMakeLists.txt asks for TLS descriptors where the compiler
+ * has them, which makes that cheap without giving up loading with dlopen). */
+typedef struct dc_alloc_thread {
+    dc_alloc *current;                 /* NULL: the process context */
+    const uint64_t *allocated, *deallocated; /* the backend's per-thread byte counters, or NULL */
+    uint64_t base_allocated, base_deallocated; /* their values at the last settlement */
+} dc_alloc_thread;
+extern _Thread_local dc_alloc_thread dc_alloc_tls;
+
 static inline dc_alloc *dc_alloc_current(void) {
-    dc_alloc *a = dc_alloc_tls_current;
+    dc_alloc *a = dc_alloc_tls.current;
     return a ? a : dc_alloc_process();
 }
 
@@ -63,6 +75,9 @@ dc_alloc *dc_alloc_swap_current(dc_alloc *a);
 void *dc_alloc_malloc(dc_alloc *a, size_t size);
 void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size);
 void dc_alloc_free(dc_alloc *a, void *p);
+/* The same on the calling thread's current context: the engine's path, kept short. */
+void *dc_alloc_malloc_current(size_t size);
+void dc_alloc_free_current(void *p);
 /* Usable size of a live allocation, and the usable size a request of size would get. */
 size_t dc_alloc_usable_size(const void *p);
 size_t dc_alloc_good_size(size_t size);

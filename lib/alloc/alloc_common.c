@@ -8,7 +8,7 @@
 #include "../common.h"
 #include "alloc_int.h"
 
-_Thread_local dc_alloc *dc_alloc_tls_current;
+_Thread_local dc_alloc_thread dc_alloc_tls;
 
 static struct {
     pthread_mutex_t lock;  /* guards the live list (never taken on the allocation path) */
@@ -45,8 +45,10 @@ int64_t dc_alloc_fault_inject(int64_t nth, int persistent) {
 /* ---- the current context ------------------------------------------------------------------- */
 
 dc_alloc *dc_alloc_swap_current(dc_alloc *a) {
-    dc_alloc *prev = dc_alloc_tls_current;
-    dc_alloc_tls_current = (a == dc_alloc_process()) ? NULL : a;
+    dc_alloc *prev = dc_alloc_tls.current;
+    if (a == dc_alloc_process()) a = NULL;
+    if (a != prev) dc_backend_switch(prev, a);
+    dc_alloc_tls.current = a;
     return prev ? prev : dc_alloc_process();
 }
 
@@ -63,7 +65,15 @@ void dc_counters_init(dc_counters *c, int shared) {
 
 void dc_alloc_set_limit(dc_alloc *a, uint64_t limit) { atomic_store(&DC_HEAD(a)->c.limit, limit); }
 uint64_t dc_alloc_limit(const dc_alloc *a) { return atomic_load(&DC_CHEAD(a)->c.limit); }
-uint64_t dc_alloc_allocated(const dc_alloc *a) { return atomic_load(&DC_CHEAD(a)->c.allocated); }
+/* The counters of the calling thread's current context may have counts still to settle. */
+static void settle(const dc_alloc *a) {
+    if (a && a == dc_alloc_tls.current) dc_backend_sync(dc_alloc_tls.current);
+}
+
+uint64_t dc_alloc_allocated(const dc_alloc *a) {
+    settle(a);
+    return atomic_load(&DC_CHEAD(a)->c.allocated);
+}
 
 int dc_alloc_limit_hit(dc_alloc *a, uint64_t *request, uint64_t *usage) {
     uint64_t r = atomic_exchange(&DC_HEAD(a)->c.limit_hit_request, 0);
@@ -73,14 +83,17 @@ int dc_alloc_limit_hit(dc_alloc *a, uint64_t *request, uint64_t *usage) {
 }
 
 uint64_t dc_alloc_freed_total(const dc_alloc *a) {
+    settle(a);
     return atomic_load_explicit(&DC_CHEAD(a)->c.freed, memory_order_relaxed);
 }
 
 uint64_t dc_alloc_window_peak(const dc_alloc *a) {
+    settle(a);
     return atomic_load_explicit(&DC_CHEAD(a)->c.window_peak, memory_order_relaxed);
 }
 
 void dc_alloc_window_reset(dc_alloc *a) {
+    settle(a);
     dc_counters *c = &DC_HEAD(a)->c;
     atomic_store_explicit(&c->window_peak, atomic_load_explicit(&c->allocated, memory_order_relaxed),
                           memory_order_relaxed);
@@ -98,6 +111,7 @@ void dc_head_open(dc_alloc *a) {
 }
 
 uint64_t dc_head_close(dc_alloc *a) {
+    settle(a);
     dc_alloc_head *h = DC_HEAD(a);
     uint64_t live = atomic_load(&h->c.allocated);
     DC_DEBUG_CHECK(live == 0, "allocator context destroyed with %llu live bytes",
@@ -114,6 +128,7 @@ uint64_t dc_head_close(dc_alloc *a) {
 void dc_alloc_stats_get(dc_alloc *a, dc_alloc_stats *st) {
     memset(st, 0, sizeof *st);
     if (dc_alloc_global_init() != 0) return;
+    settle(a ? a : dc_alloc_tls.current);
     if (a) {
         const dc_counters *c = &DC_HEAD(a)->c;
         st->allocated = atomic_load(&c->allocated);

@@ -93,6 +93,14 @@ void dc_counters_init(dc_counters *c, int shared);
 void dc_head_open(dc_alloc *a);
 uint64_t dc_head_close(dc_alloc *a);
 
+/* Backends that learn a context's byte counts other than call by call (jemalloc: from its
+ * per-thread allocation counters, see alloc_jemalloc.c) settle them here. switch: the calling
+ * thread's current context changes from `from` to `to` (NULL: the process context); sync: a's
+ * counters must be up to date now, a being the calling thread's current context. The system
+ * backend counts every call, and both are no-ops there. */
+void dc_backend_switch(dc_alloc *from, dc_alloc *to);
+void dc_backend_sync(dc_alloc *a);
+
 /* The backend's part of the statistics: its own measures for a (arena fields), or for the
  * process when a is NULL. The counter fields are already filled. */
 void dc_backend_stats(dc_alloc *a, dc_alloc_stats *st);

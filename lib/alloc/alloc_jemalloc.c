@@ -48,6 +48,7 @@ static struct {
     extent_hooks_t *default_hooks; /* what nodump hooks delegate to */
     size_t page; /* jemalloc's page size, read once at set-up */
     int size_classes_known; /* usable_size() may compute classes itself (checked at set-up) */
+    int thread_counts;      /* jemalloc keeps per-thread byte counters (see "accounting") */
     char version[96];
     char conf[256];
 } g = {.once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER};
@@ -121,6 +122,104 @@ static int size_formula_matches(void) {
     return 1;
 }
 
+/* ---- accounting ----------------------------------------------------------------------------- */
+
+/* A handle's bytes are counted from jemalloc's own per-thread counters (thread.allocatedp and
+ * thread.deallocatedp: the usable bytes this thread has allocated and freed, kept by jemalloc on
+ * every call anyway). What the thread allocates and frees while a handle's context is its current
+ * one belongs to that context, and is settled into the context's counters when the thread leaves
+ * it (dc_backend_switch) or when they are read (dc_backend_sync). The free path then needs no
+ * usable size (no sallocx lookup besides the one inside dallocx), the allocation path only the
+ * inline size class, for the limit and the peak.
+ *
+ * Everything else is counted call by call ("direct"): the process context, a context that is not
+ * the thread's current one, bookkeeping records. Each such call moves the thread's settled base by
+ * its size, so the current context never absorbs it. Invariant: between settlements, the thread's
+ * counters moved only by the current context's own calls. */
+
+static void thread_bytes_init(void) {
+    size_t len = sizeof dc_alloc_tls.allocated;
+    if (je_mallctl("thread.allocatedp", (void *)&dc_alloc_tls.allocated, &len, NULL, 0) != 0 ||
+        je_mallctl("thread.deallocatedp", (void *)&dc_alloc_tls.deallocated, &len, NULL, 0) != 0) {
+        dc_alloc_tls.allocated = dc_alloc_tls.deallocated = NULL;
+        return;
+    }
+    dc_alloc_tls.base_allocated = *dc_alloc_tls.allocated;
+    dc_alloc_tls.base_deallocated = *dc_alloc_tls.deallocated;
+}
+
+/* Whether a's calls on this thread are counted by the thread's counters. */
+static inline int counted_by_thread(const dc_alloc *a) {
+    return a == dc_alloc_tls.current && dc_alloc_tls.allocated != NULL;
+}
+
+/* a's live bytes now, counts not yet settled included (a: this thread's current context). */
+static inline uint64_t live_bytes(const dc_alloc *a) {
+    return atomic_load_explicit(&a->head.c.allocated, memory_order_relaxed) +
+           (*dc_alloc_tls.allocated - dc_alloc_tls.base_allocated) - (*dc_alloc_tls.deallocated - dc_alloc_tls.base_deallocated);
+}
+
+/* Raises the window peak and the peak to now (unshared counters: plain stores). */
+static inline void note_live(dc_counters *c, uint64_t now) {
+    if (now <= atomic_load_explicit(&c->window_peak, memory_order_relaxed)) return;
+    atomic_store_explicit(&c->window_peak, now, memory_order_relaxed);
+    if (now > atomic_load_explicit(&c->peak, memory_order_relaxed))
+        atomic_store_explicit(&c->peak, now, memory_order_relaxed);
+}
+
+/* Moves the thread's counts since the last settlement into a (NULL: the thread had no handle
+ * current, and then there can be none). */
+static void settle_thread(dc_alloc *a) {
+    if (!dc_alloc_tls.allocated) return;
+    uint64_t allocated = *dc_alloc_tls.allocated, deallocated = *dc_alloc_tls.deallocated;
+    uint64_t grew = allocated - dc_alloc_tls.base_allocated, shrank = deallocated - dc_alloc_tls.base_deallocated;
+    dc_alloc_tls.base_allocated = allocated;
+    dc_alloc_tls.base_deallocated = deallocated;
+    if (!a) {
+        DC_DEBUG_CHECK(grew == 0 && shrank == 0,
+                       "%llu bytes allocated, %llu freed outside any context's accounting",
+                       (unsigned long long)grew, (unsigned long long)shrank);
+        return;
+    }
+    dc_counters *c = &a->head.c;
+    atomic_store_explicit(&c->allocated,
+                          atomic_load_explicit(&c->allocated, memory_order_relaxed) + grew - shrank,
+                          memory_order_relaxed);
+    atomic_store_explicit(&c->freed, atomic_load_explicit(&c->freed, memory_order_relaxed) + shrank,
+                          memory_order_relaxed);
+}
+
+void dc_backend_switch(dc_alloc *from, dc_alloc *to) {
+    if (!g.thread_counts) return;
+    if (!dc_alloc_tls.allocated) {
+        if (!to) return; /* nothing of a handle's to count yet */
+        thread_bytes_init();
+        return;
+    }
+    settle_thread(from);
+}
+
+void dc_backend_sync(dc_alloc *a) { settle_thread(a); }
+
+/* Direct counting: the thread's counters moved by n, which is not the current context's. */
+static inline void thread_allocated_elsewhere(size_t n) {
+    if (dc_alloc_tls.allocated) dc_alloc_tls.base_allocated += n;
+}
+static inline void thread_freed_elsewhere(size_t n) {
+    if (dc_alloc_tls.allocated) dc_alloc_tls.base_deallocated += n;
+}
+
+/* Library bookkeeping (context records) in the process arena, counted nowhere. */
+static void *bookkeeping_alloc(size_t size) {
+    void *p = je_mallocx(size, arena_flag(g.process.arena) | MALLOCX_TCACHE_NONE | MALLOCX_ZERO);
+    if (p) thread_allocated_elsewhere(je_sallocx(p, 0));
+    return p;
+}
+static void bookkeeping_free(void *p) {
+    thread_freed_elsewhere(je_sallocx(p, 0));
+    je_dallocx(p, arena_flag(g.process.arena) | MALLOCX_TCACHE_NONE);
+}
+
 /* ---- set-up -------------------------------------------------------------------------------- */
 
 static int create_arena(unsigned *arena) {
@@ -156,6 +255,12 @@ static void global_init_once(void) {
     je_mallctl("opt.muzzy_decay_ms", &g.default_decay_ms[1], &len, NULL, 0);
     g.page = (size_t)read_size("arenas.page");
     g.size_classes_known = size_formula_matches();
+    {
+        const uint64_t *probe = NULL;
+        size_t plen = sizeof probe;
+        g.thread_counts = je_mallctl("thread.allocatedp", (void *)&probe, &plen, NULL, 0) == 0 &&
+                          probe != NULL;
+    }
 
     unsigned arena;
     int rc = create_arena(&arena);
@@ -299,8 +404,7 @@ dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why) {
         set_arena_decay(a->arena, 1, g.default_decay_ms[1]);
     } else {
         /* The context record is library bookkeeping: it lives in the process arena. */
-        a = je_mallocx(sizeof *a, arena_flag(g.process.arena) | MALLOCX_TCACHE_NONE |
-                                      MALLOCX_ZERO);
+        a = bookkeeping_alloc(sizeof *a);
         if (!a) return NULL;
         unsigned arena;
         pthread_mutex_lock(&g.lock);
@@ -322,7 +426,7 @@ dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why) {
             a->own_arena = 1;
             a->nodump = nodump;
         } else if (nodump) {
-            je_dallocx(a, arena_flag(g.process.arena) | MALLOCX_TCACHE_NONE);
+            bookkeeping_free(a);
             *why = "allocator_nodump needs an arena of its own, and jemalloc's arena limit "
                    "(4095) is reached";
             return NULL;
@@ -369,7 +473,7 @@ uint64_t dc_alloc_destroy(dc_alloc *a) {
         pthread_mutex_unlock(&g.lock);
         a = NULL;
     }
-    if (a) je_dallocx(a, arena_flag(g.process.arena) | MALLOCX_TCACHE_NONE);
+    if (a) bookkeeping_free(a);
     return live;
 }
 
@@ -390,20 +494,63 @@ static void check_owner(const dc_alloc *a, const void *p) {
 
 void *dc_alloc_malloc(dc_alloc *a, size_t size) {
     if (dc_fault_check()) return NULL;
+    dc_counters *c = &a->head.c;
+    if (counted_by_thread(a)) {
+        if (size == 0) size = 1;
+        if (atomic_load_explicit(&c->limit, memory_order_relaxed) != 0) {
+            size_t usize = usable_size(size);
+            if (usize == 0) return NULL; /* size overflows every size class */
+            settle_thread(a); /* the check reads the settled counters */
+            if (dc_counters_refuse(c, usize, size)) return NULL;
+        }
+        void *p = je_mallocx(size, a->flags);
+        if (p) note_live(c, live_bytes(a));
+        return p;
+    }
     size_t usize = usable_size(size);
     if (usize == 0) return NULL; /* size overflows every size class */
-    if (dc_counters_refuse(&a->head.c, usize, size)) return NULL;
+    if (dc_counters_refuse(c, usize, size)) return NULL;
     void *p = je_mallocx(usize, a->flags);
-    if (p) dc_counters_add(&a->head.c, usize);
+    if (!p) return NULL;
+    dc_counters_add(c, usize);
+    thread_allocated_elsewhere(usize);
     return p;
+}
+
+/* The common case first: a handle current, counted by the thread, no limit, no fault armed. */
+void *dc_alloc_malloc_current(size_t size) {
+    dc_alloc *a = dc_alloc_tls.current;
+    if (a && dc_alloc_tls.allocated &&
+        atomic_load_explicit(&a->head.c.limit, memory_order_relaxed) == 0 &&
+        !atomic_load_explicit(&dc_fault_armed, memory_order_relaxed)) {
+        void *p = je_mallocx(size ? size : 1, a->flags);
+        if (p) note_live(&a->head.c, live_bytes(a));
+        return p;
+    }
+    return dc_alloc_malloc(dc_alloc_current(), size);
+}
+
+void dc_alloc_free_current(void *p) {
+    dc_alloc *a = dc_alloc_tls.current;
+    if (a && dc_alloc_tls.allocated && p) {
+        check_owner(a, p);
+        je_dallocx(p, a->flags);
+        return;
+    }
+    dc_alloc_free(dc_alloc_current(), p);
 }
 
 void dc_alloc_free(dc_alloc *a, void *p) {
     if (!p) return;
     check_owner(a, p);
+    if (counted_by_thread(a)) {
+        je_dallocx(p, a->flags);
+        return;
+    }
     size_t usize = je_sallocx(p, 0);
     je_sdallocx(p, usize, a->flags);
     dc_counters_sub(&a->head.c, usize);
+    thread_freed_elsewhere(usize);
 }
 
 void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
@@ -411,14 +558,26 @@ void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
     if (dc_fault_check()) return NULL;
     if (size == 0) size = 1;
     check_owner(a, p);
-    size_t old = je_sallocx(p, 0);
     size_t usize = usable_size(size);
     if (usize == 0) return NULL;
-    if (usize > old && dc_counters_refuse(&a->head.c, usize - old, size)) return NULL;
-    void *q = je_rallocx(p, size, a->flags);
+    dc_counters *c = &a->head.c;
+    int by_thread = counted_by_thread(a);
+    size_t old = 0;
+    if (!by_thread || atomic_load_explicit(&c->limit, memory_order_relaxed) != 0) {
+        old = je_sallocx(p, 0);
+        if (by_thread) settle_thread(a);
+        if (usize > old && dc_counters_refuse(c, usize - old, size)) return NULL;
+    }
+    void *q = je_rallocx(p, usize, a->flags);
     if (!q) return NULL;
-    if (usize >= old) dc_counters_add(&a->head.c, usize - old);
-    else dc_counters_sub(&a->head.c, old - usize);
+    if (by_thread) {
+        note_live(c, live_bytes(a));
+        return q;
+    }
+    if (usize >= old) dc_counters_add(c, usize - old);
+    else dc_counters_sub(c, old - usize);
+    thread_allocated_elsewhere(usize);
+    thread_freed_elsewhere(old);
     return q;
 }
 

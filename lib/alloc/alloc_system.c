@@ -107,6 +107,9 @@ void dc_alloc_free(dc_alloc *a, void *p) {
     free(p);
 }
 
+void *dc_alloc_malloc_current(size_t size) { return dc_alloc_malloc(dc_alloc_current(), size); }
+void dc_alloc_free_current(void *p) { dc_alloc_free(dc_alloc_current(), p); }
+
 void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
     if (!p) return dc_alloc_malloc(a, size);
     if (dc_fault_check()) return NULL;
@@ -156,6 +159,10 @@ int dc_alloc_set_max_background_threads(uint64_t n) {
 }
 uint64_t dc_alloc_max_background_threads(void) { return 0; }
 uint64_t dc_alloc_max_background_threads_default(void) { return 0; }
+
+/* Every call is counted as it happens: nothing to settle. */
+void dc_backend_switch(dc_alloc *from, dc_alloc *to) { (void)from, (void)to; }
+void dc_backend_sync(dc_alloc *a) { (void)a; }
 
 void dc_backend_stats(dc_alloc *a, dc_alloc_stats *st) {
     (void)a, (void)st; /* no arena measures: they read 0 */

@@ -13,10 +13,10 @@
 #include "sql_int.h"
 
 static void *mem_malloc(int n) {
-    return n > 0 ? dc_alloc_malloc(dc_alloc_current(), (size_t)n) : NULL;
+    return n > 0 ? dc_alloc_malloc_current((size_t)n) : NULL;
 }
 
-static void mem_free(void *p) { dc_alloc_free(dc_alloc_current(), p); }
+static void mem_free(void *p) { dc_alloc_free_current(p); }
 
 static void *mem_realloc(void *p, int n) {
     return n > 0 ? dc_alloc_realloc(dc_alloc_current(), p, (size_t)n) : NULL;
