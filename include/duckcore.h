@@ -330,7 +330,8 @@ struct db_memory_stats {
     uint64_t peak;         /* highest value of allocated since open (process: the highest
                               total seen by db_memory_stats(NULL, ...) calls) */
     uint64_t limit;        /* memory_limit in bytes; 0 means unlimited */
-    /* From jemalloc's per-arena statistics (read on demand; 0 without jemalloc): */
+    /* From jemalloc's per-arena statistics (read on demand; 0 without jemalloc, and for a handle
+     * that still shares the small handles' arena, see allocator_own_arena_threshold): */
     uint64_t arena_allocated; /* bytes the arena has handed out, including its thread cache */
     uint64_t active;       /* bytes in active pages */
     uint64_t resident;     /* bytes in pages the arena keeps resident (data and metadata) */
@@ -350,7 +351,9 @@ DUCKCORE_API int db_purge(db_handle *h);
 
 /* Fills *stats for handle h, or for the whole process when h is NULL (allocated/peak then count
  * every live engine byte of every handle plus process-wide engine objects; jemalloc measures are
- * process totals). stats->struct_size must be set. Since 0.1. */
+ * process totals). A handle that another thread is inside a call on shows its counters as they
+ * were when that call began (they are settled as each call ends). stats->struct_size must be
+ * set. Since 0.1. */
 DUCKCORE_API int db_memory_stats(db_handle *h, struct db_memory_stats *stats);
 
 /* ---------------------------------------------------------------------------------------------

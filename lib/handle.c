@@ -199,7 +199,7 @@ int db_open_ext(const char *path, const char *const *names, const char *const *v
         }
     }
     const char *why = NULL;
-    dc_alloc_config cfg = {h->settings.nodump};
+    dc_alloc_config cfg = {h->settings.nodump, h->settings.own_arena_threshold};
     h->alloc = dc_alloc_create(&cfg, &why);
     if (!h->alloc) {
         dc_alloc_free(dc_alloc_process(), h);

@@ -27,6 +27,7 @@ enum {
     DC_OPT_OPEN_ONLY = 1,    /* may only be given to db_open_ext */
     DC_OPT_NEEDS_ARENAS = 2, /* jemalloc only: elsewhere only its default is accepted */
     DC_OPT_READ_ONLY = 4,    /* reports a fact of the build; never set */
+    DC_OPT_ZERO_IS_ZERO = 8, /* a size where 0 means zero bytes, not 'unlimited' */
 };
 
 typedef struct dc_option {
@@ -99,6 +100,17 @@ static void read_muzzy_decay(const dc_option_target *t, dc_option_value *v) {
 }
 static void default_dirty_decay(dc_option_value *v) { v->integer = dc_alloc_decay_ms(NULL, 0); }
 static void default_muzzy_decay(dc_option_value *v) { v->integer = dc_alloc_decay_ms(NULL, 1); }
+
+static int apply_own_arena_threshold(dc_option_target *t, const dc_option_value *v, char *e,
+                                     size_t n) {
+    (void)e, (void)n;
+    t->settings->own_arena_threshold = v->size;
+    if (t->alloc) dc_alloc_set_own_arena_threshold(t->alloc, v->size);
+    return DB_OK;
+}
+static void read_own_arena_threshold(const dc_option_target *t, dc_option_value *v) {
+    v->size = t->settings->own_arena_threshold;
+}
 
 static int apply_nodump(dc_option_target *t, const dc_option_value *v, char *e, size_t n) {
     (void)e, (void)n;
@@ -178,6 +190,13 @@ static const dc_option registry[] = {
      "(0: skip the muzzy state, -1: never); jemalloc's muzzy_decay_ms for the handle's arena",
      DC_TYPE_DURATION, DC_SCOPE_HANDLE, DC_OPT_NEEDS_ARENAS, -1, INT32_MAX, apply_muzzy_decay, read_muzzy_decay,
      NULL, default_muzzy_decay},
+    {"allocator_own_arena_threshold",
+     "Bytes the handle may hold in the arena it shares with other small handles before it moves "
+     "to a jemalloc arena of its own (0: its own from the start); it never moves back. Small "
+     "handles then cost little; a handle with its own arena gives all its pages back on close",
+     DC_TYPE_SIZE, DC_SCOPE_HANDLE, DC_OPT_NEEDS_ARENAS | DC_OPT_ZERO_IS_ZERO, 0, 0,
+     apply_own_arena_threshold,
+     read_own_arena_threshold, "1MiB", NULL},
     {"allocator_nodump",
      "Exclude the handle's memory from core dumps (MADV_DONTDUMP on every extent of its arena); "
      "only when opening (db_open_ext)",
@@ -202,6 +221,7 @@ void dc_handle_settings_init(dc_handle_settings *s) {
     s->flush_threshold = 128ull << 20;
     s->bulk_flush_threshold = 512ull << 20;
     s->nodump = 0;
+    s->own_arena_threshold = 1ull << 20;
 }
 
 /* ---- parsing ------------------------------------------------------------------------------- */
@@ -309,6 +329,11 @@ int dc_parse_duration_ms(const char *text, int64_t *out) {
 static int parse_value(const dc_option *o, const char *text, dc_option_value *v) {
     switch (o->type) {
     case DC_TYPE_SIZE:
+        if (o->flags & DC_OPT_ZERO_IS_ZERO) { /* a number: no 'unlimited' */
+            const char *p = text;
+            while (isspace((unsigned char)*p)) p++;
+            if (!isdigit((unsigned char)*p) && *p != '.') return -1;
+        }
         return dc_parse_size(text, &v->size);
     case DC_TYPE_BOOL:
         if (!strcasecmp(text, "true") || !strcasecmp(text, "on") || !strcmp(text, "1")) {
@@ -357,7 +382,9 @@ static void expected_form(const dc_option *o, char *buf, size_t size) {
 
 static void format_value(const dc_option *o, const dc_option_value *v, char *buf, size_t size) {
     switch (o->type) {
-    case DC_TYPE_SIZE: dc_format_size(v->size, 1, buf, size); return;
+    case DC_TYPE_SIZE:
+        dc_format_size(v->size, !(o->flags & DC_OPT_ZERO_IS_ZERO), buf, size);
+        return;
     case DC_TYPE_BOOL: snprintf(buf, size, "%s", v->boolean ? "true" : "false"); return;
     case DC_TYPE_INTEGER:
     case DC_TYPE_DURATION: snprintf(buf, size, "%lld", (long long)v->integer); return;

@@ -26,6 +26,7 @@ typedef struct dc_handle_settings {
     uint64_t flush_threshold;      /* allocator_flush_threshold */
     uint64_t bulk_flush_threshold; /* allocator_bulk_deallocation_flush_threshold */
     int nodump;                    /* allocator_nodump, fixed at open */
+    uint64_t own_arena_threshold;  /* allocator_own_arena_threshold */
 } dc_handle_settings;
 
 /* What an option acts on. alloc is NULL while a handle is being opened and has no context yet,

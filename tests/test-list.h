@@ -12,6 +12,7 @@
     TEST_ENTRY(memory_open_close_cycles)     \
     TEST_ENTRY(memory_limit)                 \
     TEST_ENTRY(memory_many_handles)          \
+    TEST_ENTRY(memory_shared_arena)          \
     TEST_ENTRY(files_shared_file)            \
     TEST_ENTRY(files_shared_file_wal)        \
     TEST_ENTRY(threads_own_handles)          \

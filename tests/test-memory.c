@@ -20,9 +20,9 @@ static void fill(db_handle *h, uint64_t bytes) {
 }
 
 TEST_IMPL(memory_routing) {
-    db_handle *a, *b;
-    ASSERT_OK(NULL, db_open(NULL, &a));
-    ASSERT_OK(NULL, db_open(NULL, &b));
+    /* Arenas of their own from the start, so every arena measure below is exact too (small
+     * handles share an arena: memory_shared_arena). */
+    db_handle *a = test_open_own_arena(), *b = test_open_own_arena();
     ASSERT_OK(b, db_exec(b, "CREATE TABLE u(x); INSERT INTO u VALUES (1)", NULL, NULL));
     struct db_memory_stats a0 = test_stats(a), b0 = test_stats(b), p0 = test_stats(NULL);
     int arenas = test_has_jemalloc(); /* arena measures exist only with jemalloc */
@@ -164,15 +164,15 @@ TEST_IMPL(memory_limit) {
     return 0;
 }
 
-/* jemalloc has at most 4095 arenas and 4093 explicit tcaches. Handles past that share the
- * process arena, keeping exact per-handle counters and limits, instead of failing to open. */
+/* jemalloc has at most 4095 arenas and 4093 explicit tcaches. Handles past that share the arena
+ * of small handles, keeping exact per-handle counters and limits, instead of failing to open. */
 TEST_IMPL(memory_many_handles) {
     enum { HANDLES = 4300 };
     db_handle **h = calloc(HANDLES, sizeof *h);
     ASSERT(h != NULL);
     uint64_t before = test_stats(NULL).allocated;
     for (int i = 0; i < HANDLES; i++) {
-        ASSERT_OK(NULL, db_open(NULL, &h[i]));
+        h[i] = test_open_own_arena(); /* each asks for an arena of its own */
         ASSERT_OK(h[i], db_exec(h[i], "CREATE TABLE t(x); INSERT INTO t VALUES (zeroblob(20000))",
                                 NULL, NULL));
     }
@@ -184,7 +184,7 @@ TEST_IMPL(memory_many_handles) {
         ASSERT_EQ(st.arenas, jemalloc && i < 4000 ? 1 : 0);
     }
     struct db_memory_stats all = test_stats(NULL);
-    printf("%d handles open over %llu jemalloc arenas: the latest share the process arena\n",
+    printf("%d handles open over %llu jemalloc arenas: the latest share the small handles' arena\n",
            HANDLES, (unsigned long long)all.arenas);
     if (jemalloc) ASSERT_GE(all.arenas, 4000);
     /* Limits hold on a handle without an arena of its own. */
@@ -197,5 +197,61 @@ TEST_IMPL(memory_many_handles) {
     for (int i = 0; i < HANDLES; i++) ASSERT_OK(h[i], db_close(h[i]));
     ASSERT_EQ(test_stats(NULL).allocated, before);
     free(h);
+    return 0;
+}
+
+/* Small handles share one arena (each keeping exact counters); past allocator_own_arena_threshold
+ * a handle moves to an arena of its own, and gives it all back on close. */
+TEST_IMPL(memory_shared_arena) {
+    REQUIRE_JEMALLOC();
+    db_handle *small, *grows, *at_once;
+    ASSERT_OK(NULL, db_open(NULL, &small));
+    ASSERT_OK(NULL, db_open(NULL, &grows));
+    ASSERT_OK(NULL, db_open(NULL, &at_once));
+    char value[32];
+    ASSERT_OK(small, db_get_option(small, "allocator_own_arena_threshold", value, sizeof value));
+    ASSERT_STR_EQ(value, "1MiB");
+    /* Opened and used a little: no arena of their own, no arena measures, exact counters. */
+    ASSERT_OK(small, db_exec(small, "CREATE TABLE t(x); INSERT INTO t VALUES (zeroblob(100000))",
+                             NULL, NULL));
+    struct db_memory_stats s0 = test_stats(small), g0 = test_stats(grows);
+    ASSERT_EQ(s0.arenas, 0);
+    ASSERT_EQ(s0.resident, 0);
+    ASSERT_EQ(g0.arenas, 0);
+    ASSERT_GT(s0.allocated, 100000);
+    ASSERT_LT(s0.allocated, 1u << 20);
+
+    /* Past 1 MiB: an arena of its own, which now holds the new pages. */
+    fill(grows, 4u << 20);
+    struct db_memory_stats g1 = test_stats(grows);
+    ASSERT_EQ(g1.arenas, 1);
+    ASSERT_GE(g1.allocated, 4u << 20);
+    ASSERT_GE(g1.arena_allocated, 3u << 20); /* all but what it allocated before moving */
+    ASSERT_LE(g1.arena_allocated, g1.allocated + (1u << 20));
+    ASSERT_EQ(test_stats(small).allocated, s0.allocated); /* the neighbour did not move */
+    printf("small handle: %llu bytes, no arena; grown handle: %llu bytes, %llu in its own arena\n",
+           (unsigned long long)s0.allocated, (unsigned long long)g1.allocated,
+           (unsigned long long)g1.arena_allocated);
+
+    /* Setting the threshold to 0 moves a handle at once; an explicit decay does too. */
+    ASSERT_OK(at_once, db_set_option(at_once, "allocator_own_arena_threshold", "0"));
+    ASSERT_EQ(test_stats(at_once).arenas, 1);
+    ASSERT_OK(small, db_exec(small, "SET dirty_decay_ms = 0", NULL, NULL));
+    ASSERT_EQ(test_stats(small).arenas, 1);
+    ASSERT_EQ(test_query_int(small, "SELECT count(*) FROM t"), 1);
+    /* A handle never moves back; 'unlimited' is no threshold. */
+    ASSERT_OK(at_once, db_set_option(at_once, "allocator_own_arena_threshold", "1GiB"));
+    ASSERT_EQ(test_stats(at_once).arenas, 1);
+    ASSERT_EQ(db_set_option(at_once, "allocator_own_arena_threshold", "unlimited"),
+              DB_INVALID_VALUE);
+
+    /* Everything comes back on close, from both arenas. */
+    uint64_t before_close = test_stats(NULL).allocated;
+    ASSERT_OK(grows, db_close(grows));
+    uint64_t after_close = test_stats(NULL).allocated; /* the handle's record went too */
+    ASSERT_LE(after_close, before_close - g1.allocated);
+    ASSERT_GE(after_close, before_close - g1.allocated - 4096);
+    ASSERT_OK(small, db_close(small));
+    ASSERT_OK(at_once, db_close(at_once));
     return 0;
 }

@@ -59,3 +59,14 @@ void test_temp_path(char *buf, size_t size, const char *name) {
 }
 
 int test_has_jemalloc(void) { return strncmp(db_allocator(), "jemalloc", 8) == 0; }
+
+db_handle *test_open_own_arena(void) {
+    const char *names[] = {"allocator_own_arena_threshold"}, *values[] = {"0"};
+    db_handle *h = NULL;
+    int rc = db_open_ext(NULL, names, values, test_has_jemalloc() ? 1 : 0, &h);
+    if (rc != DB_OK) {
+        fprintf(stderr, "test_open_own_arena: %s\n", db_errmsg(NULL));
+        abort();
+    }
+    return h;
+}

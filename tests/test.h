@@ -77,6 +77,9 @@
 
 /* Helpers in test-util.c */
 int test_has_jemalloc(void);
+/* Opens an in-memory handle that has a jemalloc arena of its own from the start
+ * (allocator_own_arena_threshold = 0) in jemalloc builds; a plain one elsewhere. */
+db_handle *test_open_own_arena(void);
 uint64_t test_rss_bytes(void);
 struct db_memory_stats test_stats(db_handle *h);
 int64_t test_query_int(db_handle *h, const char *sql);

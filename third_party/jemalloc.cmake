@@ -11,12 +11,22 @@
 #   --disable-cxx                         no C++ runtime dependency
 #   --disable-libdl                       no dlsym() interposition of pthread_create
 #   --with-malloc-conf=...                defaults compiled in (DUCKCORE_JE_MALLOC_CONF overrides):
-#       dirty_decay_ms:1000   a process has one arena per open handle, and an arena keeps its
-#                             unused pages for the decay time: 1 s (as DuckDB uses) instead of
-#                             jemalloc's 10 s bounds that idle overhead per handle
+#       dirty_decay_ms:1000   a process has many arenas (one per large handle), and an arena
+#                             keeps its unused pages for the decay time: 1 s (as DuckDB uses)
+#                             instead of jemalloc's 10 s bounds that idle overhead per handle
 #       muzzy_decay_ms:0      no MADV_FREE stage: lazily freed pages stay in the process's
 #                             resident size until the kernel is short of memory, which would make
 #                             resident-memory monitoring (and memory given back) a guess
+#       tcache_nslots_small_min:2,tcache_nslots_small_max:16,lg_tcache_nslots_mul:-1,
+#       tcache_nslots_large:2
+#                             every handle has a thread cache of its own, so what caches hold is
+#                             multiplied by the open handles: with jemalloc's defaults (up to 200
+#                             blocks per class, filled half at a time) a handle that did almost
+#                             nothing held ~150 KiB of cached blocks; these hold ~20 KiB (idle
+#                             handle 125 -> 79 KiB resident, BENCHMARKS.md P7)
+#       slab_sizes:4096-4096:8  page buffers (duckcore's page cache allocates exactly 4 KiB)
+#                             come in 32 KiB slabs instead of one page each: a slab's metadata
+#                             record per 8 pages instead of per page (P3 1.24 -> 1.15)
 # Defines the imported target duckcore::jemalloc.
 
 set(DUCKCORE_JEMALLOC_VERSION "5.3.0")
@@ -48,7 +58,7 @@ set(_je_args
   --disable-libdl
   --disable-doc
   --disable-zone-allocator
-  --with-malloc-conf=dirty_decay_ms:1000,muzzy_decay_ms:0)
+  --with-malloc-conf=dirty_decay_ms:1000,muzzy_decay_ms:0,tcache_nslots_small_min:2,tcache_nslots_small_max:16,lg_tcache_nslots_mul:-1,tcache_nslots_large:2,slab_sizes:4096-4096:8)
 if(DUCKCORE_JEMALLOC_DEBUG)
   list(APPEND _je_args --enable-debug)
 endif()

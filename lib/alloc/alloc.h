@@ -29,7 +29,8 @@ typedef struct dc_alloc_stats {
 
 /* How a context is made; fixed for its lifetime. */
 typedef struct dc_alloc_config {
-    int nodump; /* exclude the context's memory from core dumps */
+    int nodump; /* exclude the context's memory from core dumps (implies an arena of its own) */
+    uint64_t own_arena_threshold; /* see dc_alloc_set_own_arena_threshold */
 } dc_alloc_config;
 
 /* One-time process set-up; idempotent and thread-safe. Returns 0 or an errno-style code. */
@@ -38,9 +39,11 @@ int dc_alloc_global_init(void);
 /* The process context: always available after dc_alloc_global_init(). */
 dc_alloc *dc_alloc_process(void);
 
-/* Creates a context with its own arena (or, past the allocator's arena limit, one sharing the
- * overflow arena with exact per-context counters). cfg may be NULL for defaults. NULL when out of
- * memory, or when cfg asks for what the backend or platform cannot do (then *why says what). */
+/* Creates a context: exact counters and limit always; memory from an arena shared with other
+ * small contexts until it holds more than cfg->own_arena_threshold bytes, then from an arena of
+ * its own (at once when the threshold is 0 or nodump is asked; past the allocator's arena limit a
+ * context stays shared). cfg may be NULL (threshold 0). NULL when out of memory, or when cfg asks
+ * for what the backend or platform cannot do (then *why says what). */
 dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why);
 
 /* Destroys a context that must hold no live allocation (debug builds abort otherwise), returning
@@ -81,6 +84,11 @@ void dc_alloc_free_current(void *p);
 /* Usable size of a live allocation, and the usable size a request of size would get. */
 size_t dc_alloc_usable_size(const void *p);
 size_t dc_alloc_good_size(size_t size);
+
+/* Live bytes past which a context moves to an arena of its own (0: now). A context never moves
+ * back. No effect in backends without arenas. */
+void dc_alloc_set_own_arena_threshold(dc_alloc *a, uint64_t bytes);
+int dc_alloc_has_own_arena(const dc_alloc *a);
 
 /* Hard limit in bytes on the context's live bytes; 0 = unlimited. */
 void dc_alloc_set_limit(dc_alloc *a, uint64_t limit);

@@ -1,14 +1,25 @@
 /*
  * alloc_jemalloc.c: allocator contexts on a private, prefixed jemalloc.
  *
- * Each context owns a manual arena and an explicit tcache. Every allocation and free names both
- * (MALLOCX_ARENA | MALLOCX_TCACHE), because jemalloc's automatic tcache ignores the arena flag and
- * would mix arenas. The process context uses its own arena with no tcache, so any thread may use
- * it without a lock. This is the only file in lib/ that includes jemalloc.h or calls mallctl.
+ * Each context has an explicit tcache and draws either on the arena shared by small handles or,
+ * once it holds more than its threshold (allocator_own_arena_threshold, 1 MiB by default), on a
+ * manual arena of its own. Every allocation and free names both (MALLOCX_ARENA | MALLOCX_TCACHE),
+ * because jemalloc's automatic tcache ignores the arena flag and would mix arenas. The process
+ * context uses an arena of its own with no tcache, so any thread may use it without a lock. This
+ * is the only file in lib/ that includes jemalloc.h or calls mallctl.
+ *
+ * Why small handles share: an arena costs about 140 KiB of jemalloc metadata, and a handle with an
+ * arena of its own keeps at least one partly used slab (a touched page or more) per size class it
+ * uses. For a handle of a few hundred KiB that doubles its footprint (BENCHMARKS.md, P4 and P7).
+ * In the shared arena their memory packs together, as under one malloc. A context that outgrows
+ * the threshold moves to an arena of its own at that allocation; what it allocated before stays
+ * in the shared arena until freed (its thread cache may hold such blocks: memory-safe, jemalloc
+ * routes every block to its arena when a cache is flushed), and is purged from there on close.
  *
  * Arenas are recycled rather than destroyed: arena creation costs tens of microseconds and, with
  * jemalloc's retain, each destroy/create cycle leaks address space. A closed context's arena is
- * reset and purged (its pages go back to the OS) and kept on a free list for the next open.
+ * purged (its pages go back to the OS) and kept on a free list for the next context that needs
+ * one; context records, with their tcache, are kept on another.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -30,20 +41,28 @@
 struct dc_alloc {
     dc_alloc_head head;  /* counters and live-list links (alloc_int.h); first */
     int flags;           /* MALLOCX_ARENA | MALLOCX_TCACHE (or TCACHE_NONE): names the memory */
-    unsigned arena;      /* arena index */
-    int tcache;          /* explicit tcache id, or -1 */
-    int own_arena;       /* 0: shares the process arena (overflow past jemalloc's arena limit) */
-    int nodump;          /* arena has the MADV_DONTDUMP extent hooks */
+    unsigned arena;      /* arena index: its own, or the shared arena */
+    int tcache;          /* explicit tcache id, or -1 (jemalloc has at most 4096) */
+    int own_arena;       /* the arena is this context's alone */
+    int was_shared;      /* moved from the shared arena: blocks of its may still be there */
+    int nodump;          /* arena has the MADV_DONTDUMP extent hooks (always its own) */
+    uint64_t own_arena_at; /* live bytes past which it moves to an arena of its own; UINT64_MAX:
+                              never (it has one, or none could be had) */
     dc_alloc *next_free; /* free list link */
 };
+
+/* jemalloc's internal MALLOCX_ARENA_LIMIT: arena indices have 12 bits, 4095 is reserved. */
+#define JE_ARENA_INDEX_LIMIT 4095u
 
 static struct {
     pthread_once_t once;
     int init_error;
     dc_alloc process;
+    unsigned shared_arena;  /* small handles' arena */
     pthread_mutex_t lock;   /* guards the free lists and arena creation */
-    dc_alloc *free_list[2]; /* closed contexts with a clean arena and flushed tcache, LIFO;
-                               [1] holds nodump arenas, which keep their hooks */
+    dc_alloc *free_records; /* closed contexts' records, keeping their tcache ids, LIFO */
+    unsigned free_arenas[2][JE_ARENA_INDEX_LIMIT]; /* purged arenas, LIFO; [1]: nodump hooks */
+    unsigned free_arena_count[2];
     ssize_t default_decay_ms[2]; /* opt.dirty_decay_ms, opt.muzzy_decay_ms */
     extent_hooks_t *default_hooks; /* what nodump hooks delegate to */
     size_t page; /* jemalloc's page size, read once at set-up */
@@ -159,12 +178,18 @@ static inline uint64_t live_bytes(const dc_alloc *a) {
            (*dc_alloc_tls.allocated - dc_alloc_tls.base_allocated) - (*dc_alloc_tls.deallocated - dc_alloc_tls.base_deallocated);
 }
 
-/* Raises the window peak and the peak to now (unshared counters: plain stores). */
-static inline void note_live(dc_counters *c, uint64_t now) {
+static void move_to_own_arena(dc_alloc *a);
+
+/* After a's live bytes grew to now: raises the window peak and the peak (unshared counters:
+ * plain stores) and moves a to an arena of its own past its threshold. Live bytes cannot pass
+ * the threshold without passing every earlier value, so both checks sit behind the first. */
+static inline void note_live(dc_alloc *a, uint64_t now) {
+    dc_counters *c = &a->head.c;
     if (now <= atomic_load_explicit(&c->window_peak, memory_order_relaxed)) return;
     atomic_store_explicit(&c->window_peak, now, memory_order_relaxed);
     if (now > atomic_load_explicit(&c->peak, memory_order_relaxed))
         atomic_store_explicit(&c->peak, now, memory_order_relaxed);
+    if (now > a->own_arena_at) move_to_own_arena(a);
 }
 
 /* Moves the thread's counts since the last settlement into a (NULL: the thread had no handle
@@ -209,15 +234,11 @@ static inline void thread_freed_elsewhere(size_t n) {
     if (dc_alloc_tls.allocated) dc_alloc_tls.base_deallocated += n;
 }
 
-/* Library bookkeeping (context records) in the process arena, counted nowhere. */
+/* Library bookkeeping (context records, kept for reuse) in the process arena, counted nowhere. */
 static void *bookkeeping_alloc(size_t size) {
     void *p = je_mallocx(size, arena_flag(g.process.arena) | MALLOCX_TCACHE_NONE | MALLOCX_ZERO);
     if (p) thread_allocated_elsewhere(je_sallocx(p, 0));
     return p;
-}
-static void bookkeeping_free(void *p) {
-    thread_freed_elsewhere(je_sallocx(p, 0));
-    je_dallocx(p, arena_flag(g.process.arena) | MALLOCX_TCACHE_NONE);
 }
 
 /* ---- set-up -------------------------------------------------------------------------------- */
@@ -226,9 +247,6 @@ static int create_arena(unsigned *arena) {
     size_t len = sizeof *arena;
     return je_mallctl("arenas.create", arena, &len, NULL, 0);
 }
-
-/* jemalloc's internal MALLOCX_ARENA_LIMIT: arena indices have 12 bits, 4095 is reserved. */
-#define JE_ARENA_INDEX_LIMIT 4095u
 
 /* Creates an arena unless jemalloc's index space is full. Asking jemalloc 5.3.0 for arena
  * JE_ARENA_INDEX_LIMIT itself writes past its ctl_arenas table before failing (memory corruption;
@@ -271,8 +289,11 @@ static void global_init_once(void) {
     g.process.arena = arena;
     g.process.tcache = -1;
     g.process.own_arena = 1;
+    g.process.own_arena_at = UINT64_MAX;
     dc_counters_init(&g.process.head.c, 1);
     g.process.flags = arena_flag(arena) | MALLOCX_TCACHE_NONE;
+    rc = create_arena(&g.shared_arena);
+    if (rc != 0) g.init_error = rc;
 }
 
 int dc_alloc_global_init(void) {
@@ -382,6 +403,52 @@ static void set_arena_decay(unsigned arena, int which, ssize_t ms) {
     je_mallctl(name, NULL, NULL, &ms, sizeof ms);
 }
 
+/* Gives a an arena of its own: a purged one from the free list, or a new one. 0, or an errno
+ * (EAGAIN: jemalloc's arena limit is reached). Does not touch a's tcache. */
+static int take_arena(dc_alloc *a, int nodump) {
+    unsigned arena;
+    int rc = 0, reused = 0;
+    pthread_mutex_lock(&g.lock);
+    if (g.free_arena_count[nodump] > 0) {
+        arena = g.free_arenas[nodump][--g.free_arena_count[nodump]];
+        reused = 1;
+    } else {
+        rc = create_arena_below_limit(&arena);
+        if (rc == 0 && nodump && make_nodump(arena) != 0) {
+            /* The arena stays usable for an ordinary context later. */
+            g.free_arenas[0][g.free_arena_count[0]++] = arena;
+            rc = ENOTSUP;
+        }
+    }
+    pthread_mutex_unlock(&g.lock);
+    if (rc != 0) return rc;
+    if (reused) {
+        /* A recycled arena starts with the process defaults, whatever its last owner set. */
+        set_arena_decay(arena, 0, g.default_decay_ms[0]);
+        set_arena_decay(arena, 1, g.default_decay_ms[1]);
+    }
+    a->arena = arena;
+    a->own_arena = 1;
+    a->own_arena_at = UINT64_MAX;
+    a->flags = arena_flag(arena) | (a->tcache >= 0 ? MALLOCX_TCACHE(a->tcache) : MALLOCX_TCACHE_NONE);
+    return 0;
+}
+
+static void flush_tcache(dc_alloc *a) {
+    if (a->tcache < 0) return;
+    unsigned tc = (unsigned)a->tcache;
+    je_mallctl("tcache.flush", NULL, NULL, &tc, sizeof tc);
+}
+
+/* Moves a from the shared arena to one of its own. Its cache goes back first, so that what it
+ * hands out from now on comes from the new arena; if no arena can be had, a stays shared. */
+static void move_to_own_arena(dc_alloc *a) {
+    a->own_arena_at = UINT64_MAX; /* one try */
+    if (a->own_arena) return;
+    flush_tcache(a);
+    if (take_arena(a, 0) == 0) a->was_shared = 1;
+}
+
 dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why) {
     static const char *no_memory = "out of memory";
     int nodump = cfg && cfg->nodump;
@@ -394,57 +461,42 @@ dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why) {
     }
 #endif
     pthread_mutex_lock(&g.lock);
-    dc_alloc *a = g.free_list[nodump];
-    if (a) g.free_list[nodump] = a->next_free;
+    dc_alloc *a = g.free_records;
+    if (a) g.free_records = a->next_free;
     pthread_mutex_unlock(&g.lock);
-
-    if (a) {
-        /* A recycled arena starts with the process defaults, whatever its last owner set. */
-        set_arena_decay(a->arena, 0, g.default_decay_ms[0]);
-        set_arena_decay(a->arena, 1, g.default_decay_ms[1]);
-    } else {
+    if (!a) {
         /* The context record is library bookkeeping: it lives in the process arena. */
         a = bookkeeping_alloc(sizeof *a);
         if (!a) return NULL;
-        unsigned arena;
-        pthread_mutex_lock(&g.lock);
-        int rc = create_arena_below_limit(&arena);
-        if (rc == 0 && nodump && make_nodump(arena) != 0) {
-            /* The arena stays usable for an ordinary context later. */
-            a->arena = arena;
-            a->own_arena = 1;
-            a->tcache = -1;
-            a->next_free = g.free_list[0];
-            g.free_list[0] = a;
-            pthread_mutex_unlock(&g.lock);
-            *why = "could not install the nodump extent hooks";
-            return NULL;
-        }
-        pthread_mutex_unlock(&g.lock);
-        if (rc == 0) {
-            a->arena = arena;
-            a->own_arena = 1;
-            a->nodump = nodump;
-        } else if (nodump) {
-            bookkeeping_free(a);
-            *why = "allocator_nodump needs an arena of its own, and jemalloc's arena limit "
-                   "(4095) is reached";
-            return NULL;
-        } else {
-            /* Past jemalloc's arena limit: share the process arena; counters stay exact. */
-            a->arena = g.process.arena;
-            a->own_arena = 0;
-        }
         a->tcache = -1;
-        a->flags = arena_flag(a->arena) | MALLOCX_TCACHE_NONE;
-    }
-    if (a->own_arena && a->tcache < 0) {
         unsigned tc;
         size_t len = sizeof tc;
-        if (je_mallctl("tcache.create", &tc, &len, NULL, 0) == 0) {
-            a->tcache = (int)tc;
-            a->flags = arena_flag(a->arena) | MALLOCX_TCACHE(tc);
+        if (je_mallctl("tcache.create", &tc, &len, NULL, 0) == 0) a->tcache = (int)tc;
+    }
+    a->next_free = NULL;
+    a->own_arena = 0; /* records are kept without an arena */
+    a->was_shared = 0;
+    a->nodump = nodump;
+    uint64_t threshold = cfg ? cfg->own_arena_threshold : 0;
+    if (nodump || threshold == 0) {
+        int rc = take_arena(a, nodump);
+        if (rc != 0 && nodump) {
+            pthread_mutex_lock(&g.lock);
+            a->next_free = g.free_records;
+            g.free_records = a;
+            pthread_mutex_unlock(&g.lock);
+            *why = rc == EAGAIN ? "allocator_nodump needs an arena of its own, and jemalloc's "
+                                  "arena limit (4095) is reached"
+                                : "could not install the nodump extent hooks";
+            return NULL;
         }
+        if (rc != 0) threshold = UINT64_MAX; /* past the arena limit: shared for good */
+    }
+    if (!a->own_arena) {
+        a->arena = g.shared_arena;
+        a->own_arena_at = threshold;
+        a->flags = arena_flag(a->arena) |
+                   (a->tcache >= 0 ? MALLOCX_TCACHE(a->tcache) : MALLOCX_TCACHE_NONE);
     }
     dc_head_open(a);
     *why = NULL;
@@ -454,10 +506,7 @@ dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why) {
 uint64_t dc_alloc_destroy(dc_alloc *a) {
     if (!a || a == &g.process) return 0;
     uint64_t live = dc_head_close(a);
-    if (a->tcache >= 0) {
-        unsigned tc = (unsigned)a->tcache;
-        je_mallctl("tcache.flush", NULL, NULL, &tc, sizeof tc);
-    }
+    flush_tcache(a);
     if (a->own_arena) {
         /* An empty arena only needs its pages handed back, and purge does that at once. Reset,
          * which discards what a bug left behind, is kept for that case alone: it pauses
@@ -465,17 +514,30 @@ uint64_t dc_alloc_destroy(dc_alloc *a) {
          * concurrent background_thread / max_background_threads change. */
         if (live != 0) arena_ctl(a->arena, "reset");
         arena_ctl(a->arena, "purge");
-    }
-    if (a->own_arena) {
         pthread_mutex_lock(&g.lock);
-        a->next_free = g.free_list[a->nodump];
-        g.free_list[a->nodump] = a;
+        g.free_arenas[a->nodump][g.free_arena_count[a->nodump]++] = a->arena;
         pthread_mutex_unlock(&g.lock);
-        a = NULL;
     }
-    if (a) bookkeeping_free(a);
+    /* A context that grew out of the shared arena freed its first blocks back there: give
+     * those pages back now too. (A small context's pages stay for the next small handle, and
+     * decay like any arena's.) */
+    if (a->was_shared) arena_ctl(g.shared_arena, "purge");
+    a->own_arena = 0;
+    a->arena = g.shared_arena;
+    pthread_mutex_lock(&g.lock);
+    a->next_free = g.free_records;
+    g.free_records = a;
+    pthread_mutex_unlock(&g.lock);
     return live;
 }
+
+void dc_alloc_set_own_arena_threshold(dc_alloc *a, uint64_t bytes) {
+    if (a->own_arena) return; /* a context never moves back */
+    a->own_arena_at = bytes;
+    if (dc_alloc_allocated(a) >= bytes) move_to_own_arena(a);
+}
+
+int dc_alloc_has_own_arena(const dc_alloc *a) { return a->own_arena; }
 
 /* ---- allocation ---------------------------------------------------------------------------- */
 
@@ -485,8 +547,9 @@ static void check_owner(const dc_alloc *a, const void *p) {
     unsigned found;
     size_t len = sizeof found;
     int arena = je_mallctl("arenas.lookup", &found, &len, &p, sizeof p) == 0 ? (int)found : -1;
-    DC_DEBUG_CHECK(arena == (int)a->arena, "pointer %p from arena %d freed through arena %u",
-                   p, arena, a->arena);
+    int shared_ok = (!a->own_arena || a->was_shared) && arena == (int)g.shared_arena;
+    DC_DEBUG_CHECK(arena == (int)a->arena || shared_ok,
+                   "pointer %p from arena %d freed through arena %u", p, arena, a->arena);
 }
 #else
 #define check_owner(a, p) ((void)0)
@@ -504,7 +567,7 @@ void *dc_alloc_malloc(dc_alloc *a, size_t size) {
             if (dc_counters_refuse(c, usize, size)) return NULL;
         }
         void *p = je_mallocx(size, a->flags);
-        if (p) note_live(c, live_bytes(a));
+        if (p) note_live(a, live_bytes(a));
         return p;
     }
     size_t usize = usable_size(size);
@@ -514,6 +577,8 @@ void *dc_alloc_malloc(dc_alloc *a, size_t size) {
     if (!p) return NULL;
     dc_counters_add(c, usize);
     thread_allocated_elsewhere(usize);
+    if (!c->shared && atomic_load_explicit(&c->allocated, memory_order_relaxed) > a->own_arena_at)
+        move_to_own_arena(a);
     return p;
 }
 
@@ -524,7 +589,7 @@ void *dc_alloc_malloc_current(size_t size) {
         atomic_load_explicit(&a->head.c.limit, memory_order_relaxed) == 0 &&
         !atomic_load_explicit(&dc_fault_armed, memory_order_relaxed)) {
         void *p = je_mallocx(size ? size : 1, a->flags);
-        if (p) note_live(&a->head.c, live_bytes(a));
+        if (p) note_live(a, live_bytes(a));
         return p;
     }
     return dc_alloc_malloc(dc_alloc_current(), size);
@@ -571,7 +636,7 @@ void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
     void *q = je_rallocx(p, usize, a->flags);
     if (!q) return NULL;
     if (by_thread) {
-        note_live(c, live_bytes(a));
+        note_live(a, live_bytes(a));
         return q;
     }
     if (usize >= old) dc_counters_add(c, usize - old);
@@ -590,25 +655,28 @@ size_t dc_alloc_good_size(size_t size) {
 
 /* ---- purge, decay, background threads ------------------------------------------------------ */
 
-static void flush_tcache(dc_alloc *a) {
-    if (a->tcache < 0) return;
-    unsigned tc = (unsigned)a->tcache;
-    je_mallctl("tcache.flush", NULL, NULL, &tc, sizeof tc);
-}
-
 int dc_alloc_purge(dc_alloc *a) {
     if (dc_alloc_global_init() != 0) return EINVAL;
     if (!a) return arena_ctl(MALLCTL_ARENAS_ALL, "purge");
     flush_tcache(a);
-    return a->own_arena ? arena_ctl(a->arena, "purge") : 0;
+    /* A small context's freed pages sit in the shared arena: purging that returns them too
+     * (and other small handles' unused pages, which cost them nothing but a page fault). */
+    int rc = arena_ctl(a->arena, "purge");
+    if (rc == 0 && a->was_shared) rc = arena_ctl(g.shared_arena, "purge");
+    return rc;
 }
 
 int dc_alloc_flush(dc_alloc *a) {
     flush_tcache(a);
-    return a->own_arena ? arena_ctl(a->arena, "decay") : 0;
+    return arena_ctl(a->arena, "decay");
 }
 
+/* Decay is an arena's setting: a context that asks for its own decay gets its own arena. */
 int dc_alloc_set_decay_ms(dc_alloc *a, int which, int64_t ms) {
+    if (!a->own_arena) {
+        a->own_arena_at = 0;
+        move_to_own_arena(a);
+    }
     if (!a->own_arena) return EPERM;
     char name[64];
     snprintf(name, sizeof name, "arena.%u.%s_decay_ms", a->arena, which ? "muzzy" : "dirty");

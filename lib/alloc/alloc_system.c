@@ -132,6 +132,13 @@ void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
 }
 
 size_t dc_alloc_usable_size(const void *p) { return p ? system_usable_size(p) : 0; }
+
+/* One heap for all: no context has an arena of its own. */
+void dc_alloc_set_own_arena_threshold(dc_alloc *a, uint64_t bytes) { (void)a, (void)bytes; }
+int dc_alloc_has_own_arena(const dc_alloc *a) {
+    (void)a;
+    return 0;
+}
 size_t dc_alloc_good_size(size_t size) { return size; }
 
 int dc_alloc_purge(dc_alloc *a) {
