@@ -196,7 +196,7 @@ static const dc_option registry[] = {
      "handles then cost little; a handle with its own arena gives all its pages back on close",
      DC_TYPE_SIZE, DC_SCOPE_HANDLE, DC_OPT_NEEDS_ARENAS | DC_OPT_ZERO_IS_ZERO, 0, 0,
      apply_own_arena_threshold,
-     read_own_arena_threshold, "1MiB", NULL},
+     read_own_arena_threshold, "4MiB", NULL},
     {"allocator_nodump",
      "Exclude the handle's memory from core dumps (MADV_DONTDUMP on every extent of its arena); "
      "only when opening (db_open_ext)",
@@ -221,7 +221,7 @@ void dc_handle_settings_init(dc_handle_settings *s) {
     s->flush_threshold = 128ull << 20;
     s->bulk_flush_threshold = 512ull << 20;
     s->nodump = 0;
-    s->own_arena_threshold = 1ull << 20;
+    s->own_arena_threshold = 4ull << 20;
 }
 
 /* ---- parsing ------------------------------------------------------------------------------- */

@@ -210,7 +210,7 @@ TEST_IMPL(memory_shared_arena) {
     ASSERT_OK(NULL, db_open(NULL, &at_once));
     char value[32];
     ASSERT_OK(small, db_get_option(small, "allocator_own_arena_threshold", value, sizeof value));
-    ASSERT_STR_EQ(value, "1MiB");
+    ASSERT_STR_EQ(value, "4MiB");
     /* Opened and used a little: no arena of their own, no arena measures, exact counters. */
     ASSERT_OK(small, db_exec(small, "CREATE TABLE t(x); INSERT INTO t VALUES (zeroblob(100000))",
                              NULL, NULL));
@@ -219,14 +219,14 @@ TEST_IMPL(memory_shared_arena) {
     ASSERT_EQ(s0.resident, 0);
     ASSERT_EQ(g0.arenas, 0);
     ASSERT_GT(s0.allocated, 100000);
-    ASSERT_LT(s0.allocated, 1u << 20);
+    ASSERT_LT(s0.allocated, 4u << 20);
 
-    /* Past 1 MiB: an arena of its own, which now holds the new pages. */
-    fill(grows, 4u << 20);
+    /* Past 4 MiB: an arena of its own, which now holds the new pages. */
+    fill(grows, 12u << 20);
     struct db_memory_stats g1 = test_stats(grows);
     ASSERT_EQ(g1.arenas, 1);
-    ASSERT_GE(g1.allocated, 4u << 20);
-    ASSERT_GE(g1.arena_allocated, 3u << 20); /* all but what it allocated before moving */
+    ASSERT_GE(g1.allocated, 12u << 20);
+    ASSERT_GE(g1.arena_allocated, 7u << 20); /* all but what it allocated before moving */
     ASSERT_LE(g1.arena_allocated, g1.allocated + (1u << 20));
     ASSERT_EQ(test_stats(small).allocated, s0.allocated); /* the neighbour did not move */
     printf("small handle: %llu bytes, no arena; grown handle: %llu bytes, %llu in its own arena\n",

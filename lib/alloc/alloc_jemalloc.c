@@ -2,7 +2,7 @@
  * alloc_jemalloc.c: allocator contexts on a private, prefixed jemalloc.
  *
  * Each context has an explicit tcache and draws either on the arena shared by small handles or,
- * once it holds more than its threshold (allocator_own_arena_threshold, 1 MiB by default), on a
+ * once it holds more than its threshold (allocator_own_arena_threshold, 4 MiB by default), on a
  * manual arena of its own. Every allocation and free names both (MALLOCX_ARENA | MALLOCX_TCACHE),
  * because jemalloc's automatic tcache ignores the arena flag and would mix arenas. The process
  * context uses an arena of its own with no tcache, so any thread may use it without a lock. This
@@ -25,6 +25,7 @@
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/types.h>
+#include <unistd.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -44,6 +45,7 @@ struct dc_alloc {
     unsigned arena;      /* arena index: its own, or the shared arena */
     int tcache;          /* explicit tcache id, or -1 (jemalloc has at most 4096) */
     int own_arena;       /* the arena is this context's alone */
+    unsigned shared_arena; /* the small handles' arena it drew on before it had its own */
     int was_shared;      /* moved from the shared arena: blocks of its may still be there */
     int nodump;          /* arena has the MADV_DONTDUMP extent hooks (always its own) */
     uint64_t own_arena_at; /* live bytes past which it moves to an arena of its own; UINT64_MAX:
@@ -58,7 +60,12 @@ static struct {
     pthread_once_t once;
     int init_error;
     dc_alloc process;
-    unsigned shared_arena;  /* small handles' arena */
+    /* Small handles' arenas: one per thread that opens handles, up to twice the CPUs (made on
+     * first use), so that threads serving small handles do not contend on one arena's locks. */
+    unsigned shared_arenas[64];
+    _Atomic unsigned shared_made;   /* how many of shared_arenas exist (a prefix) */
+    unsigned shared_slots;          /* how many there may be */
+    _Atomic unsigned next_shared_slot;
     pthread_mutex_t lock;   /* guards the free lists and arena creation */
     dc_alloc *free_records; /* closed contexts' records, keeping their tcache ids, LIFO */
     unsigned free_arenas[2][JE_ARENA_INDEX_LIMIT]; /* purged arenas, LIFO; [1]: nodump hooks */
@@ -221,7 +228,12 @@ void dc_backend_switch(dc_alloc *from, dc_alloc *to) {
         thread_bytes_init();
         return;
     }
-    settle_thread(from);
+    /* Leaving a handle settles its counts. Coming from the process context there is nothing to
+     * settle: its calls are counted directly and keep the base exact (debug builds check). */
+#ifdef NDEBUG
+    if (from)
+#endif
+        settle_thread(from);
 }
 
 void dc_backend_sync(dc_alloc *a) { settle_thread(a); }
@@ -292,8 +304,11 @@ static void global_init_once(void) {
     g.process.own_arena_at = UINT64_MAX;
     dc_counters_init(&g.process.head.c, 1);
     g.process.flags = arena_flag(arena) | MALLOCX_TCACHE_NONE;
-    rc = create_arena(&g.shared_arena);
+    rc = create_arena(&g.shared_arenas[0]);
     if (rc != 0) g.init_error = rc;
+    atomic_store(&g.shared_made, 1);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    g.shared_slots = cpus < 1 ? 1 : cpus >= 32 ? 64 : (unsigned)cpus * 2;
 }
 
 int dc_alloc_global_init(void) {
@@ -403,6 +418,23 @@ static void set_arena_decay(unsigned arena, int which, ssize_t ms) {
     je_mallctl(name, NULL, NULL, &ms, sizeof ms);
 }
 
+/* The shared arena for contexts made on this thread: threads take slots in turn. */
+static unsigned shared_arena_for_thread(void) {
+    static _Thread_local unsigned slot_plus_one;
+    if (!slot_plus_one)
+        slot_plus_one = atomic_fetch_add(&g.next_shared_slot, 1) % g.shared_slots + 1;
+    unsigned slot = slot_plus_one - 1;
+    if (slot >= atomic_load_explicit(&g.shared_made, memory_order_acquire)) {
+        pthread_mutex_lock(&g.lock);
+        unsigned made = atomic_load(&g.shared_made);
+        while (made <= slot && create_arena_below_limit(&g.shared_arenas[made]) == 0) made++;
+        atomic_store_explicit(&g.shared_made, made, memory_order_release);
+        pthread_mutex_unlock(&g.lock);
+        if (slot >= made) slot = 0; /* past the arena limit: the first one */
+    }
+    return g.shared_arenas[slot];
+}
+
 /* Gives a an arena of its own: a purged one from the free list, or a new one. 0, or an errno
  * (EAGAIN: jemalloc's arena limit is reached). Does not touch a's tcache. */
 static int take_arena(dc_alloc *a, int nodump) {
@@ -492,8 +524,9 @@ dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why) {
         }
         if (rc != 0) threshold = UINT64_MAX; /* past the arena limit: shared for good */
     }
+    a->shared_arena = shared_arena_for_thread();
     if (!a->own_arena) {
-        a->arena = g.shared_arena;
+        a->arena = a->shared_arena;
         a->own_arena_at = threshold;
         a->flags = arena_flag(a->arena) |
                    (a->tcache >= 0 ? MALLOCX_TCACHE(a->tcache) : MALLOCX_TCACHE_NONE);
@@ -521,9 +554,8 @@ uint64_t dc_alloc_destroy(dc_alloc *a) {
     /* A context that grew out of the shared arena freed its first blocks back there: give
      * those pages back now too. (A small context's pages stay for the next small handle, and
      * decay like any arena's.) */
-    if (a->was_shared) arena_ctl(g.shared_arena, "purge");
+    if (a->was_shared) arena_ctl(a->shared_arena, "purge");
     a->own_arena = 0;
-    a->arena = g.shared_arena;
     pthread_mutex_lock(&g.lock);
     a->next_free = g.free_records;
     g.free_records = a;
@@ -547,7 +579,7 @@ static void check_owner(const dc_alloc *a, const void *p) {
     unsigned found;
     size_t len = sizeof found;
     int arena = je_mallctl("arenas.lookup", &found, &len, &p, sizeof p) == 0 ? (int)found : -1;
-    int shared_ok = (!a->own_arena || a->was_shared) && arena == (int)g.shared_arena;
+    int shared_ok = (!a->own_arena || a->was_shared) && arena == (int)a->shared_arena;
     DC_DEBUG_CHECK(arena == (int)a->arena || shared_ok,
                    "pointer %p from arena %d freed through arena %u", p, arena, a->arena);
 }
@@ -662,7 +694,7 @@ int dc_alloc_purge(dc_alloc *a) {
     /* A small context's freed pages sit in the shared arena: purging that returns them too
      * (and other small handles' unused pages, which cost them nothing but a page fault). */
     int rc = arena_ctl(a->arena, "purge");
-    if (rc == 0 && a->was_shared) rc = arena_ctl(g.shared_arena, "purge");
+    if (rc == 0 && a->was_shared) rc = arena_ctl(a->shared_arena, "purge");
     return rc;
 }
 
