@@ -58,6 +58,13 @@ typedef struct pc_cache {
     unsigned count;      /* pages in the table, pinned and unpinned */
     unsigned unpinned;   /* pages on the LRU list */
     unsigned max_key;    /* no page has a larger key (an upper bound, for xTruncate) */
+    /* The page at the top: when a page arrives above max_key it becomes raised_key, and every
+     * other page is at most max_below. When it leaves, max_key drops back to max_below. This
+     * keeps max_key tight through SQLite's page swaps in balance_nonroot, which park a page at
+     * the pending-byte page number (262145 for 4 KiB pages) for a moment: without it every
+     * later commit's xTruncate(dbSize + 1) would scan the whole table. 0: none. */
+    unsigned raised_key;
+    unsigned max_below;
     /* Open addressing with linear probing: no chain pointer in each record, which keeps the
      * record at 256 bytes. Invariants: slots is a power of two, count < slots (so every probe
      * meets an empty slot), and each page sits between its home slot and the first empty one. */
@@ -97,13 +104,23 @@ static void table_put(pc_page **table, unsigned mask, unsigned home, pc_page *p)
 static void table_insert(pc_cache *c, pc_page *p) {
     table_put(c->table, c->slots - 1, home_slot(c, p->key), p);
     c->count++;
-    if (p->key > c->max_key) c->max_key = p->key;
+    if (p->key > c->max_key) {
+        c->max_below = c->max_key;
+        c->raised_key = p->key;
+        c->max_key = p->key;
+    } else if (c->raised_key && p->key > c->max_below) {
+        c->max_below = p->key;
+    }
 }
 
 /* Empties slot i, moving later pages of the same run back into the hole so that every page stays
  * reachable from its home slot (no tombstones). Pages move only towards their home, and only from
  * slots after i up to the next empty one: a scan at i that looks at slot i again misses nothing. */
 static void table_remove_at(pc_cache *c, unsigned i) {
+    if (c->raised_key && c->table[i]->key == c->raised_key) {
+        c->max_key = c->max_below;
+        c->raised_key = 0;
+    }
     unsigned mask = c->slots - 1;
     unsigned hole = i;
     for (unsigned j = (i + 1) & mask; c->table[j]; j = (j + 1) & mask) {
@@ -331,6 +348,7 @@ static void pc_truncate(sqlite3_pcache *pc, unsigned iLimit) {
         }
     }
     c->max_key = iLimit > 0 ? iLimit - 1 : 0;
+    c->raised_key = 0;
 }
 
 static void pc_destroy(sqlite3_pcache *pc) {
