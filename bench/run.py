@@ -410,6 +410,8 @@ def main():
     ap.add_argument("--threads", type=lambda v: [int(x) for x in v.split(",") if x],
                     help="P2 thread counts beyond 1 and 2, e.g. 1,4,16")
     ap.add_argument("--only", help="comma-separated workloads, e.g. p1,p6 (default: all)")
+    ap.add_argument("--no-update", dest="update_benchmarks_md", action="store_false",
+                    help="leave BENCHMARKS.md as it is (a full run updates its results block)")
     args = ap.parse_args()
     if args.out is None:
         args.out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -437,7 +439,31 @@ def main():
     with open(os.path.join(args.out, "latest.md"), "w") as f:
         f.write(md)
     plots(s, args.out)
+    if not args.smoke and args.update_benchmarks_md:
+        update_benchmarks_md(md, args.out)
     print(md)
+
+
+def update_benchmarks_md(md, out):
+    """Replaces the generated block of the top-level BENCHMARKS.md with this run's table."""
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    path = os.path.join(top, "BENCHMARKS.md")
+    begin, end = "<!-- results: written by bench/run.py -->", "<!-- /results -->"
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return
+    if begin not in text or end not in text:
+        return
+    rel = os.path.relpath(out, top)
+    body = md.split("\n", 2)[2]  # without the title line
+    body = body.replace("](p2_throughput.png)", f"]({rel}/p2_throughput.png)")
+    body = body.replace("](p4_resident.png)", f"]({rel}/p4_resident.png)")
+    head, rest = text.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    with open(path, "w") as f:
+        f.write(head + begin + "\n" + body.strip() + "\n" + end + tail)
 
 
 if __name__ == "__main__":
