@@ -6,21 +6,10 @@
 
 #include "test.h"
 
-static void remove_db(const char *path) {
-    char extra[512];
-    unlink(path);
-    snprintf(extra, sizeof extra, "%s-wal", path);
-    unlink(extra);
-    snprintf(extra, sizeof extra, "%s-shm", path);
-    unlink(extra);
-    snprintf(extra, sizeof extra, "%s-journal", path);
-    unlink(extra);
-}
-
 static void shared_file(const char *journal_mode) {
     char path[256];
     test_temp_path(path, sizeof path, journal_mode);
-    remove_db(path);
+    test_remove_db(path);
     char sql[256];
 
     db_handle *first, *second;
@@ -72,7 +61,7 @@ static void shared_file(const char *journal_mode) {
     ASSERT_OK(third, db_close(third));
 
     /* Memory that SQLite's VFS kept for the file belongs to the process, not to any handle. */
-    remove_db(path);
+    test_remove_db(path);
 }
 
 TEST_IMPL(files_shared_file) {

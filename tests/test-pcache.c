@@ -11,17 +11,6 @@
 
 #include "test.h"
 
-static void remove_db(const char *path) {
-    char extra[512];
-    unlink(path);
-    snprintf(extra, sizeof extra, "%s-journal", path);
-    unlink(extra);
-    snprintf(extra, sizeof extra, "%s-wal", path);
-    unlink(extra);
-    snprintf(extra, sizeof extra, "%s-shm", path);
-    unlink(extra);
-}
-
 static void exec(db_handle *h, const char *sql) { ASSERT_OK(h, db_exec(h, sql, NULL, NULL)); }
 
 static void check_integrity(db_handle *h) {
@@ -82,7 +71,7 @@ static void check_rows(db_handle *h, const expected *e) {
 TEST_IMPL(pcache_small_cache) {
     char path[256];
     test_temp_path(path, sizeof path, "pcache-small.db");
-    remove_db(path);
+    test_remove_db(path);
     enum { ROWS = 30000, BYTES = 300 };
     db_handle *h;
     ASSERT_OK(NULL, db_open(path, &h));
@@ -134,7 +123,7 @@ TEST_IMPL(pcache_small_cache) {
     exec(h, "PRAGMA cache_size = 50");
     check_rows(h, &e);
     ASSERT_OK(h, db_close(h));
-    remove_db(path);
+    test_remove_db(path);
     return 0;
 }
 
@@ -143,7 +132,7 @@ TEST_IMPL(pcache_small_cache) {
 TEST_IMPL(pcache_shrink) {
     char path[256];
     test_temp_path(path, sizeof path, "pcache-shrink.db");
-    remove_db(path);
+    test_remove_db(path);
     db_handle *h;
     ASSERT_OK(NULL, db_open(path, &h));
     exec(h, "CREATE TABLE t(id INTEGER PRIMARY KEY, k INTEGER, v BLOB); CREATE INDEX t_k ON t(k)");
@@ -177,7 +166,7 @@ TEST_IMPL(pcache_shrink) {
     ASSERT_LT(small, empty + 20 * 4096 * 2 + (256u << 10));
     check_integrity(h);
     ASSERT_OK(h, db_close(h));
-    remove_db(path);
+    test_remove_db(path);
     return 0;
 }
 
@@ -186,7 +175,7 @@ TEST_IMPL(pcache_shrink) {
 static void shrink_file(const char *auto_vacuum, const char *reclaim) {
     char path[256], sql[128];
     test_temp_path(path, sizeof path, "pcache-truncate.db");
-    remove_db(path);
+    test_remove_db(path);
     db_handle *h;
     ASSERT_OK(NULL, db_open(path, &h));
     snprintf(sql, sizeof sql, "PRAGMA auto_vacuum = %s", auto_vacuum);
@@ -226,7 +215,7 @@ static void shrink_file(const char *auto_vacuum, const char *reclaim) {
     ASSERT_OK(NULL, db_open(path, &h));
     check_rows(h, &e);
     ASSERT_OK(h, db_close(h));
-    remove_db(path);
+    test_remove_db(path);
 }
 
 TEST_IMPL(pcache_truncate) {
@@ -285,11 +274,11 @@ TEST_IMPL(pcache_page_sizes) {
     char path[256];
     test_temp_path(path, sizeof path, "pcache-pagesize.db");
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        remove_db(path);
+        test_remove_db(path);
         page_size_round(path, sizes[i]);
         page_size_round(NULL, sizes[i]);
     }
-    remove_db(path);
+    test_remove_db(path);
     return 0;
 }
 

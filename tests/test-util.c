@@ -58,6 +58,15 @@ void test_temp_path(char *buf, size_t size, const char *name) {
              name);
 }
 
+void test_remove_db(const char *path) {
+    static const char *const suffixes[] = {"", "-journal", "-wal", "-shm"};
+    char file[512];
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        snprintf(file, sizeof file, "%s%s", path, suffixes[i]);
+        unlink(file);
+    }
+}
+
 int test_has_jemalloc(void) { return strncmp(db_allocator(), "jemalloc", 8) == 0; }
 
 db_handle *test_open_own_arena(void) {

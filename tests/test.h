@@ -77,6 +77,8 @@
 
 /* Helpers in test-util.c */
 int test_has_jemalloc(void);
+/* Deletes a database file and its -journal, -wal and -shm companions, if present. */
+void test_remove_db(const char *path);
 /* Opens an in-memory handle that has a jemalloc arena of its own from the start
  * (allocator_own_arena_threshold = 0) in jemalloc builds; a plain one elsewhere. */
 db_handle *test_open_own_arena(void);
