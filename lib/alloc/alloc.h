@@ -88,7 +88,6 @@ size_t dc_alloc_good_size(size_t size);
 /* Live bytes past which a context moves to an arena of its own (0: now). A context never moves
  * back. No effect in backends without arenas. */
 void dc_alloc_set_own_arena_threshold(dc_alloc *a, uint64_t bytes);
-int dc_alloc_has_own_arena(const dc_alloc *a);
 
 /* Hard limit in bytes on the context's live bytes; 0 = unlimited. */
 void dc_alloc_set_limit(dc_alloc *a, uint64_t limit);

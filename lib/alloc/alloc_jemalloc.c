@@ -569,8 +569,6 @@ void dc_alloc_set_own_arena_threshold(dc_alloc *a, uint64_t bytes) {
     if (dc_alloc_allocated(a) >= bytes) move_to_own_arena(a);
 }
 
-int dc_alloc_has_own_arena(const dc_alloc *a) { return a->own_arena; }
-
 /* ---- allocation ---------------------------------------------------------------------------- */
 
 #ifndef NDEBUG

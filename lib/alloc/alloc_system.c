@@ -135,10 +135,6 @@ size_t dc_alloc_usable_size(const void *p) { return p ? system_usable_size(p) : 
 
 /* One heap for all: no context has an arena of its own. */
 void dc_alloc_set_own_arena_threshold(dc_alloc *a, uint64_t bytes) { (void)a, (void)bytes; }
-int dc_alloc_has_own_arena(const dc_alloc *a) {
-    (void)a;
-    return 0;
-}
 size_t dc_alloc_good_size(size_t size) { return size; }
 
 int dc_alloc_purge(dc_alloc *a) {
