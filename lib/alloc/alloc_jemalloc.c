@@ -181,8 +181,9 @@ static inline int counted_by_thread(const dc_alloc *a) {
 
 /* a's live bytes now, counts not yet settled included (a: this thread's current context). */
 static inline uint64_t live_bytes(const dc_alloc *a) {
+    const dc_alloc_thread *t = &dc_alloc_tls;
     return atomic_load_explicit(&a->head.c.allocated, memory_order_relaxed) +
-           (*dc_alloc_tls.allocated - dc_alloc_tls.base_allocated) - (*dc_alloc_tls.deallocated - dc_alloc_tls.base_deallocated);
+           (*t->allocated - t->base_allocated) - (*t->deallocated - t->base_deallocated);
 }
 
 static void move_to_own_arena(dc_alloc *a);
@@ -202,11 +203,12 @@ static inline void note_live(dc_alloc *a, uint64_t now) {
 /* Moves the thread's counts since the last settlement into a (NULL: the thread had no handle
  * current, and then there can be none). */
 static void settle_thread(dc_alloc *a) {
-    if (!dc_alloc_tls.allocated) return;
-    uint64_t allocated = *dc_alloc_tls.allocated, deallocated = *dc_alloc_tls.deallocated;
-    uint64_t grew = allocated - dc_alloc_tls.base_allocated, shrank = deallocated - dc_alloc_tls.base_deallocated;
-    dc_alloc_tls.base_allocated = allocated;
-    dc_alloc_tls.base_deallocated = deallocated;
+    dc_alloc_thread *t = &dc_alloc_tls;
+    if (!t->allocated) return;
+    uint64_t allocated = *t->allocated, deallocated = *t->deallocated;
+    uint64_t grew = allocated - t->base_allocated, shrank = deallocated - t->base_deallocated;
+    t->base_allocated = allocated;
+    t->base_deallocated = deallocated;
     if (!a) {
         DC_DEBUG_CHECK(grew == 0 && shrank == 0,
                        "%llu bytes allocated, %llu freed outside any context's accounting",
@@ -285,12 +287,8 @@ static void global_init_once(void) {
     je_mallctl("opt.muzzy_decay_ms", &g.default_decay_ms[1], &len, NULL, 0);
     g.page = (size_t)read_size("arenas.page");
     g.size_classes_known = size_formula_matches();
-    {
-        const uint64_t *probe = NULL;
-        size_t plen = sizeof probe;
-        g.thread_counts = je_mallctl("thread.allocatedp", (void *)&probe, &plen, NULL, 0) == 0 &&
-                          probe != NULL;
-    }
+    thread_bytes_init(); /* the counters exist only in builds with statistics */
+    g.thread_counts = dc_alloc_tls.allocated != NULL;
 
     unsigned arena;
     int rc = create_arena(&arena);
@@ -412,10 +410,25 @@ static int make_nodump(unsigned arena) {
 
 /* ---- contexts ------------------------------------------------------------------------------ */
 
-static void set_arena_decay(unsigned arena, int which, ssize_t ms) {
+/* The mallocx flags naming a context's memory: its arena, and its tcache or none. */
+static int context_flags(unsigned arena, int tcache) {
+    return arena_flag(arena) | (tcache >= 0 ? MALLOCX_TCACHE(tcache) : MALLOCX_TCACHE_NONE);
+}
+
+/* Keeps a closed (or never opened) context's record, with its tcache id, for the next one. */
+static void keep_record(dc_alloc *a) {
+    a->own_arena = 0; /* records are kept without an arena */
+    pthread_mutex_lock(&g.lock);
+    a->next_free = g.free_records;
+    g.free_records = a;
+    pthread_mutex_unlock(&g.lock);
+}
+
+/* which: 0 dirty, 1 muzzy. 0, or mallctl's error. */
+static int set_arena_decay(unsigned arena, int which, ssize_t ms) {
     char name[64];
     snprintf(name, sizeof name, "arena.%u.%s_decay_ms", arena, which ? "muzzy" : "dirty");
-    je_mallctl(name, NULL, NULL, &ms, sizeof ms);
+    return je_mallctl(name, NULL, NULL, &ms, sizeof ms);
 }
 
 /* The shared arena for contexts made on this thread: threads take slots in turn. */
@@ -462,7 +475,7 @@ static int take_arena(dc_alloc *a, int nodump) {
     a->arena = arena;
     a->own_arena = 1;
     a->own_arena_at = UINT64_MAX;
-    a->flags = arena_flag(arena) | (a->tcache >= 0 ? MALLOCX_TCACHE(a->tcache) : MALLOCX_TCACHE_NONE);
+    a->flags = context_flags(arena, a->tcache);
     return 0;
 }
 
@@ -506,17 +519,13 @@ dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why) {
         if (je_mallctl("tcache.create", &tc, &len, NULL, 0) == 0) a->tcache = (int)tc;
     }
     a->next_free = NULL;
-    a->own_arena = 0; /* records are kept without an arena */
     a->was_shared = 0;
     a->nodump = nodump;
     uint64_t threshold = cfg ? cfg->own_arena_threshold : 0;
     if (nodump || threshold == 0) {
         int rc = take_arena(a, nodump);
         if (rc != 0 && nodump) {
-            pthread_mutex_lock(&g.lock);
-            a->next_free = g.free_records;
-            g.free_records = a;
-            pthread_mutex_unlock(&g.lock);
+            keep_record(a);
             *why = rc == EAGAIN ? "allocator_nodump needs an arena of its own, and jemalloc's "
                                   "arena limit (4095) is reached"
                                 : "could not install the nodump extent hooks";
@@ -528,8 +537,7 @@ dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why) {
     if (!a->own_arena) {
         a->arena = a->shared_arena;
         a->own_arena_at = threshold;
-        a->flags = arena_flag(a->arena) |
-                   (a->tcache >= 0 ? MALLOCX_TCACHE(a->tcache) : MALLOCX_TCACHE_NONE);
+        a->flags = context_flags(a->arena, a->tcache);
     }
     dc_head_open(a);
     *why = NULL;
@@ -555,11 +563,7 @@ uint64_t dc_alloc_destroy(dc_alloc *a) {
      * those pages back now too. (A small context's pages stay for the next small handle, and
      * decay like any arena's.) */
     if (a->was_shared) arena_ctl(a->shared_arena, "purge");
-    a->own_arena = 0;
-    pthread_mutex_lock(&g.lock);
-    a->next_free = g.free_records;
-    g.free_records = a;
-    pthread_mutex_unlock(&g.lock);
+    keep_record(a);
     return live;
 }
 
@@ -703,15 +707,9 @@ int dc_alloc_flush(dc_alloc *a) {
 
 /* Decay is an arena's setting: a context that asks for its own decay gets its own arena. */
 int dc_alloc_set_decay_ms(dc_alloc *a, int which, int64_t ms) {
-    if (!a->own_arena) {
-        a->own_arena_at = 0;
-        move_to_own_arena(a);
-    }
+    if (!a->own_arena) move_to_own_arena(a);
     if (!a->own_arena) return EPERM;
-    char name[64];
-    snprintf(name, sizeof name, "arena.%u.%s_decay_ms", a->arena, which ? "muzzy" : "dirty");
-    ssize_t v = (ssize_t)ms;
-    return je_mallctl(name, NULL, NULL, &v, sizeof v);
+    return set_arena_decay(a->arena, which, (ssize_t)ms);
 }
 
 int64_t dc_alloc_decay_ms(const dc_alloc *a, int which) {
