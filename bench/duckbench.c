@@ -413,7 +413,8 @@ static int workload_idle(long n) {
     uint64_t rss_open = rss_bytes();
     /* The same handles after a first use: a table with one row. */
     for (long i = 0; i < n; i++)
-        eng_exec(dbs[i], "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t(v) VALUES('x')");
+        eng_exec(dbs[i], "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);"
+                         "INSERT INTO t(v) VALUES('x')");
     uint64_t rss_used = rss_bytes();
     print_head("idle");
     printf(",\"n\":%ld,\"rss_before\":%" PRIu64 ",\"rss_open\":%" PRIu64 ",\"rss_used\":%" PRIu64

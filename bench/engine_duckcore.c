@@ -74,7 +74,8 @@ eng_stmt *eng_prepare(eng_db *db, const char *sql) {
 }
 
 void eng_bind_int64(eng_stmt *st, int index, int64_t value) {
-    if (db_bind_int64(ST(st), index, value) != DB_OK) die("bind", db_errmsg(db_stmt_handle(ST(st))));
+    if (db_bind_int64(ST(st), index, value) != DB_OK)
+        die("bind", db_errmsg(db_stmt_handle(ST(st))));
 }
 
 void eng_bind_blob(eng_stmt *st, int index, const void *data, int len) {

@@ -247,48 +247,43 @@ def report(s, info, seconds):
     def add(pid, workload, measure, target, cells, status):
         rows.append((pid, workload, measure, target, cells, status))
 
-    wall = lambda r: r["seconds"]
+    def add_ratio(pid, row, measure, metric, target, higher, unit="", scale=1.0, digits=1,
+                  **where):
+        """A row of per-repetition ratios to stock, with stock's own median for scale."""
+        stock = s.median("stock", metric, **where)
+        cells = {c: fmt_ratio(s.ratio(c, metric, **where)) for c in others}
+        r = s.ratio("duckcore", metric, **where)
+        add(pid, row, f"{measure} (stock {fmt_value(stock, unit, scale, digits)})",
+            f"{'≥' if higher else '≤'} {target:.2f}", cells, verdict(r and r[0], target, not higher))
+
+    def add_value(pid, row, measure, metric, target, **where):
+        """A row of each contender's own median (a ratio within one run), stock's beside it."""
+        cells = {c: fmt_value(s.median(c, metric, **where), digits=2) for c in others}
+        r = s.median("duckcore", metric, **where)
+        add(pid, row,
+            f"{measure} (stock {fmt_value(s.median('stock', metric, **where), digits=2)})",
+            f"≤ {target:.2f}", cells, verdict(r and r[0], target))
+
     for mode in ("memory", "file"):
-        cells = {c: fmt_ratio(s.ratio(c, wall, workload="speedtest1", mode=mode)) for c in others}
-        r = s.ratio("duckcore", wall, workload="speedtest1", mode=mode)
-        stock = s.median("stock", wall, workload="speedtest1", mode=mode)
-        add("P1", f"speedtest1 --size {s.size['p1_size']}, {mode}",
-            f"time ratio (stock {fmt_value(stock, ' s', digits=3)})", "≤ 1.00", cells,
-            verdict(r and r[0], 1.00))
-    tput = lambda r: r["ops_per_s"]
-    peak = lambda r: r["peak_growth"]
+        add_ratio("P1", f"speedtest1 --size {s.size['p1_size']}, {mode}", "time ratio",
+                  lambda r: r["seconds"], 1.00, False, " s", digits=3,
+                  workload="speedtest1", mode=mode)
     for handles in (1, 32):
         t_target, m_target = (1.0, 1.10) if handles == 1 else (0.95, 1.25)
         for threads in s.threads:
             where = dict(workload="oltp", threads=threads, handles=handles)
-            stock = s.median("stock", tput, **where)
-            cells = {c: fmt_ratio(s.ratio(c, tput, **where)) for c in others}
-            r = s.ratio("duckcore", tput, **where)
-            add("P2", f"OLTP, {threads} thread{'s' if threads > 1 else ''} × {handles} handle"
-                f"{'s' if handles > 1 else ''}",
-                f"throughput ratio (stock {fmt_value(stock, ' kops/s', 1000, 0)})",
-                f"≥ {t_target:.2f}", cells, verdict(r and r[0], t_target, False))
-            stock = s.median("stock", peak, **where)
-            cells = {c: fmt_ratio(s.ratio(c, peak, **where)) for c in others}
-            r = s.ratio("duckcore", peak, **where)
-            add("P2", f"OLTP, {threads} thread{'s' if threads > 1 else ''} × {handles} handle"
-                f"{'s' if handles > 1 else ''}",
-                f"peak resident ratio (stock {fmt_value(stock, ' MiB', 1048576)})",
-                f"≤ {m_target:.2f}", cells, verdict(r and r[0], m_target))
-    gb = lambda r: r["ratio"]
-    cells = {c: fmt_value(s.median(c, gb, workload="giveback"), digits=2) for c in others}
-    r = s.median("duckcore", gb, workload="giveback")
-    add("P3", f"8 handles × {s.size['p3_rows']} rows, 6 closed",
-        f"resident after close ÷ live (stock {fmt_value(s.median('stock', gb, workload='giveback'), digits=2)})",
-        "≤ 1.15", cells, verdict(r and r[0], 1.15))
+            label = (f"OLTP, {threads} thread{'s' if threads > 1 else ''} × {handles} handle"
+                     f"{'s' if handles > 1 else ''}")
+            add_ratio("P2", label, "throughput ratio", lambda r: r["ops_per_s"], t_target, True,
+                      " kops/s", 1000, 0, **where)
+            add_ratio("P2", label, "peak resident ratio", lambda r: r["peak_growth"], m_target,
+                      False, " MiB", 1048576, **where)
+    add_value("P3", f"8 handles × {s.size['p3_rows']} rows, 6 closed",
+              "resident after close ÷ live", lambda r: r["ratio"], 1.15, workload="giveback")
     for key, label, target in (("peak_ratio", "peak resident ÷ peak live", 1.25),
                                ("end_ratio", "resident at end ÷ (start + live)", 1.10)):
-        m = lambda r, key=key: r[key]
-        cells = {c: fmt_value(s.median(c, m, workload="churn"), digits=2) for c in others}
-        r = s.median("duckcore", m, workload="churn")
-        add("P4", f"churn, {s.size['p4_cycles']} cycles, 16 alive",
-            f"{label} (stock {fmt_value(s.median('stock', m, workload='churn'), digits=2)})",
-            f"≤ {target:.2f}", cells, verdict(r and r[0], target))
+        add_value("P4", f"churn, {s.size['p4_cycles']} cycles, 16 alive", label,
+                  lambda r, key=key: r[key], target, workload="churn")
     oc = lambda r: r["ns_per_pair"]
     cells = {c: fmt_ratio(s.ratio(c, oc, workload="openclose")) for c in others}
     add("P5", "open + close, in memory",

@@ -101,7 +101,9 @@ int bench_finalize(sqlite3_stmt *st) { return db_finalize(ST(st)); }
 int bench_bind_int(sqlite3_stmt *st, int i, int v);
 int bench_bind_int(sqlite3_stmt *st, int i, int v) { return db_bind_int64(ST(st), i, v); }
 int bench_bind_int64(sqlite3_stmt *st, int i, sqlite3_int64 v);
-int bench_bind_int64(sqlite3_stmt *st, int i, sqlite3_int64 v) { return db_bind_int64(ST(st), i, v); }
+int bench_bind_int64(sqlite3_stmt *st, int i, sqlite3_int64 v) {
+    return db_bind_int64(ST(st), i, v);
+}
 int bench_bind_double(sqlite3_stmt *st, int i, double v);
 int bench_bind_double(sqlite3_stmt *st, int i, double v) { return db_bind_double(ST(st), i, v); }
 int bench_bind_text(sqlite3_stmt *st, int i, const char *z, int n, void (*d)(void *));
