@@ -42,4 +42,5 @@
     TEST_ENTRY(pcache_shrink)                \
     TEST_ENTRY(pcache_truncate)              \
     TEST_ENTRY(pcache_page_sizes)            \
-    TEST_ENTRY(pcache_memory_rollback)
+    TEST_ENTRY(pcache_memory_rollback)       \
+    TEST_ENTRY(pcache_corrupt_page_overread)

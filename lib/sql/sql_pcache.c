@@ -1,14 +1,23 @@
 /*
- * sql_pcache.c: SQLite's page cache, each page buffer in an allocation of its own.
+ * sql_pcache.c: SQLite's page cache, pages carved from runs that waste no size-class space.
  *
  * SQLite's built-in cache (pcache1) allocates a page as one block: the page, pcache1's header and
  * SQLite's per-page extra (MemPage + PgHdr), 4368 bytes for a 4 KiB page, which jemalloc serves
- * from its 5120-byte class: 17% of every cached page wasted. Here the buffer is exactly szPage
- * bytes (a power of two, so a size class with no waste) and the rest lives in a separate record,
- * our 40-byte header + szExtra (216 on 64-bit in this build): 256 bytes, a size class too.
+ * from its 5120-byte class: 17% of every cached page wasted. Here a page is a slot in a run (one
+ * allocation holding several pages), laid out as pcache1 lays out a block: the page buffer, then
+ * its record, our 40-byte header + szExtra (216 on 64-bit in this build). A run's slot count is
+ * the one that loses least to the allocator's size classes: fifteen 4 KiB slots fill 64 KiB to
+ * within 0.4%.
+ *
+ * Overread: SQLite's b-tree may read up to 16 bytes past a page buffer whose content is malformed
+ * (a corrupt file); pcache1 keeps its header right after the page so that such a read stays in
+ * its own block. Here too every buffer is followed by its own record (at least 40 bytes) inside
+ * the same run, so no read past a page leaves the allocation, let alone the handle's memory. Page
+ * buffers of exactly szPage bytes, each an allocation of its own, let such reads land in whatever
+ * came next in the arena (another tenant's page), which is why pages come in runs.
  *
  * Memory: every allocation is sqlite3_malloc, i.e. the calling thread's current context. A cache
- * belongs to one connection, which only runs inside its handle, so a page is always freed through
+ * belongs to one connection, which only runs inside its handle, so a run is always freed through
  * the context (arena) that allocated it.
  *
  * Threads: a cache is used by one connection at a time, under its handle lock; no locking here.
@@ -17,34 +26,53 @@
  * Policy: pcache1's, for a cache in a page group of its own (the mode SQLite uses in this build):
  *   - pages are found by page number in a hash table; unpinned pages are also on an LRU list;
  *   - a purgeable cache (a database file) holds about cache_size pages: when it is full a new
- *     page takes the buffers of the least recently used unpinned one; createFlag 1 gives up (NULL)
+ *     page takes the slot of the least recently used unpinned one; createFlag 1 gives up (NULL)
  *     once 90% of cache_size is pinned, which makes SQLite spill dirty pages and ask again with
  *     createFlag 2, which allocates past cache_size if nothing can be recycled;
  *   - a non-purgeable cache (an in-memory database) is the data itself: nothing is ever evicted;
  *     pages go only when SQLite discards them (xUnpin with discard, xTruncate, xDestroy).
- *
- * Overread note: pcache1 puts its header right after the page so that the few bytes (at most 16)
- * SQLite may read past a page holding malformed content (a corrupt file) land in its own block.
- * Here they land in whatever lies next in the arena: harmless unless the buffer is the last page
- * of a mapping. Well-formed databases never cause it (the ASan suite runs on exact buffers).
  */
 #include <stdint.h>
 #include <string.h>
 
 #include <sqlite3.h>
 
+#include "../alloc/alloc.h"
+#include "../common.h"
 #include "sql_int.h"
 
 typedef struct pc_page pc_page;
+typedef struct pc_run pc_run;
 
-/* The record: SQLite's view first, then our bookkeeping, then SQLite's szExtra bytes. */
+/* The record, right after its page buffer: SQLite's view first, then our bookkeeping, then
+ * SQLite's szExtra bytes. */
 struct pc_page {
-    sqlite3_pcache_page base;      /* pBuf: szPage bytes, its own allocation; pExtra: this + 1 */
-    pc_page *lru_newer, *lru_older; /* links on the LRU list; meaningful only while unpinned */
+    sqlite3_pcache_page base;      /* pBuf: the szPage bytes before this record; pExtra: this + 1 */
+    pc_page *lru_newer, *lru_older; /* LRU links while unpinned; lru_older links a run's free slots */
     unsigned key;                  /* page number */
-    unsigned unpinned;             /* on the LRU list */
+    uint16_t slot;                 /* index of the slot in its run */
+    uint8_t unpinned;              /* on the LRU list */
+    uint8_t in_use;                /* holds a page (not on its run's free list) */
 };
 _Static_assert(sizeof(pc_page) % 8 == 0, "pExtra (this + 1) must stay 8-byte aligned");
+_Static_assert(sizeof(pc_page) >= 16, "the record is the overrun area behind a page: 16 bytes");
+
+/* A run: this header, then `capacity` slots of slot_size bytes (page buffer, record, extra).
+ * Slots are handed out in order the first time (fresh), so a run's untouched tail costs no
+ * resident memory; slots given back go on the run's free list. A run is freed with its last page. */
+struct pc_run {
+    pc_run *newer, *older; /* on the cache's list of runs with a free slot */
+    pc_page *free;         /* slots given back, linked through lru_older */
+    uint16_t capacity;
+    uint16_t used;         /* slots holding a page */
+    uint16_t fresh;        /* slots [fresh, capacity) were never handed out */
+};
+#define RUN_HEADER ((sizeof(pc_run) + 15) & ~(size_t)15) /* keeps page buffers 16-byte aligned */
+/* A new run's budget is what the cache's runs already hold (so a small cache stays small), at
+ * most RUN_MAX_BYTES or RUN_MAX_SLOTS slots, whichever is larger (large pages still get runs
+ * that fill their size class). */
+#define RUN_MAX_BYTES (64u << 10)
+#define RUN_MAX_SLOTS 16u
 
 /* Slots of a new table; each growth doubles them. */
 #define PC_MIN_SLOTS 64u
@@ -52,6 +80,9 @@ _Static_assert(sizeof(pc_page) % 8 == 0, "pExtra (this + 1) must stay 8-byte ali
 
 typedef struct pc_cache {
     int page_size, extra_size;
+    size_t slot_size;    /* page_size + the record and extra, rounded to 8 */
+    uint64_t run_bytes;  /* bytes held in runs */
+    pc_run *partial;     /* runs with a free slot, most recently given one first */
     int purgeable;
     unsigned max_pages;  /* cache_size, in pages (purgeable caches only) */
     unsigned pin_limit;  /* 90% of max_pages: createFlag 1 answers NULL at this many pinned */
@@ -189,31 +220,110 @@ static void lru_unlink(pc_cache *c, pc_page *p) {
     c->unpinned--;
 }
 
-/* ---- pages --------------------------------------------------------------------------------- */
+/* ---- runs and pages ------------------------------------------------------------------------ */
 
-/* A new page: record and buffer, in the current context. NULL when out of memory. */
-static pc_page *page_alloc(const pc_cache *c) {
-    pc_page *p = sqlite3_malloc64(sizeof *p + (sqlite3_uint64)c->extra_size);
-    if (!p) return NULL;
-    p->base.pBuf = sqlite3_malloc(c->page_size);
-    if (!p->base.pBuf) {
-        sqlite3_free(p);
-        return NULL;
+static pc_page *run_slot(const pc_cache *c, pc_run *r, unsigned i) {
+    char *buf = (char *)r + RUN_HEADER + (size_t)i * c->slot_size;
+    return (pc_page *)(buf + c->page_size);
+}
+
+static pc_run *page_run(const pc_cache *c, const pc_page *p) {
+    return (pc_run *)((char *)p->base.pBuf - (size_t)p->slot * c->slot_size - RUN_HEADER);
+}
+
+static size_t run_size(const pc_cache *c, unsigned capacity) {
+    return RUN_HEADER + (size_t)capacity * c->slot_size;
+}
+
+/* The slot count for a new run: within the budget, the count that leaves least per page to the
+ * allocator's rounding (ties to fewer slots); at least one. */
+static unsigned run_capacity(const pc_cache *c) {
+    uint64_t max_bytes = RUN_MAX_BYTES;
+    if (max_bytes < run_size(c, RUN_MAX_SLOTS)) max_bytes = run_size(c, RUN_MAX_SLOTS);
+    uint64_t budget = c->run_bytes < max_bytes ? c->run_bytes : max_bytes;
+    unsigned best = 1;
+    size_t best_bytes = dc_alloc_good_size(run_size(c, 1));
+    for (unsigned n = 2; n <= UINT16_MAX && run_size(c, n) <= budget; n++) {
+        size_t bytes = dc_alloc_good_size(run_size(c, n));
+        if ((uint64_t)bytes * best < (uint64_t)best_bytes * n) {
+            best = n;
+            best_bytes = bytes;
+        }
     }
-    p->base.pExtra = p + 1;
+    return best;
+}
+
+static void partial_push(pc_cache *c, pc_run *r) {
+    r->older = c->partial;
+    r->newer = NULL;
+    if (c->partial) c->partial->newer = r;
+    c->partial = r;
+}
+
+static void partial_unlink(pc_cache *c, pc_run *r) {
+    if (r->newer) r->newer->older = r->older;
+    else c->partial = r->older;
+    if (r->older) r->older->newer = r->newer;
+    r->newer = r->older = NULL;
+}
+
+static pc_run *run_new(pc_cache *c) {
+    unsigned capacity = run_capacity(c);
+    pc_run *r = sqlite3_malloc64(run_size(c, capacity));
+    if (!r) return NULL;
+    r->free = NULL;
+    r->capacity = (uint16_t)capacity;
+    r->used = 0;
+    r->fresh = 0;
+    c->run_bytes += run_size(c, capacity);
+    partial_push(c, r);
+    return r;
+}
+
+/* A slot for a new page, from a run with room or a new run. NULL when out of memory. */
+static pc_page *page_alloc(pc_cache *c) {
+    pc_run *r = c->partial;
+    if (!r && !(r = run_new(c))) return NULL;
+    pc_page *p;
+    if (r->free) {
+        p = r->free;
+        r->free = p->lru_older;
+    } else {
+        DC_DEBUG_CHECK(r->fresh < r->capacity, "a full run on the partial list");
+        p = run_slot(c, r, r->fresh);
+        p->base.pBuf = (char *)p - c->page_size;
+        p->base.pExtra = p + 1;
+        p->slot = r->fresh++;
+        p->in_use = 0;
+    }
+    DC_DEBUG_CHECK(!p->in_use && page_run(c, p) == r, "slot %u of a run handed out twice", p->slot);
+    p->in_use = 1;
+    if (++r->used == r->capacity) partial_unlink(c, r);
     return p;
 }
 
-static void page_free(pc_page *p) {
-    sqlite3_free(p->base.pBuf);
-    sqlite3_free(p);
+/* Gives p's slot back to its run; the run goes with its last page. */
+static void page_free(pc_cache *c, pc_page *p) {
+    pc_run *r = page_run(c, p);
+    DC_DEBUG_CHECK(p->in_use && r->used > 0 && r->used <= r->capacity,
+                   "freeing slot %u of a run with %u of %u in use", p->slot, r->used, r->capacity);
+    p->in_use = 0;
+    if (r->used-- == r->capacity) partial_push(c, r);
+    if (r->used == 0) {
+        partial_unlink(c, r);
+        c->run_bytes -= run_size(c, r->capacity);
+        sqlite3_free(r);
+        return;
+    }
+    p->lru_older = r->free;
+    r->free = p;
 }
 
 /* Takes p, pinned or not, out of the cache and frees it. */
 static void page_discard(pc_cache *c, pc_page *p) {
     if (p->unpinned) lru_unlink(c, p);
     table_remove(c, p);
-    page_free(p);
+    page_free(c, p);
 }
 
 /* Frees least recently used unpinned pages until at most limit pages remain or none is left. */
@@ -252,6 +362,7 @@ static sqlite3_pcache *pc_create(int szPage, int szExtra, int bPurgeable) {
     c->shift = 32 - PC_MIN_BITS;
     c->page_size = szPage;
     c->extra_size = szExtra;
+    c->slot_size = ((size_t)szPage + sizeof(pc_page) + (size_t)szExtra + 7) & ~(size_t)7;
     c->purgeable = bPurgeable != 0;
     /* SQLite sets the real size with xCachesize right after creating the cache. */
     c->max_pages = 100;
@@ -283,8 +394,8 @@ static sqlite3_pcache_page *pc_fetch(sqlite3_pcache *pc, unsigned key, int creat
 
     pc_page *p;
     if (c->purgeable && c->lru_oldest && c->count + 1 >= c->max_pages) {
-        /* Full: the least recently used unpinned page gives up its record and buffer (every page
-         * of a cache has the same sizes). The count does not change, so no table growth. */
+        /* Full: the least recently used unpinned page gives up its slot. The count does not
+         * change, so no table growth. */
         p = c->lru_oldest;
         lru_unlink(c, p);
         table_remove(c, p);
@@ -341,7 +452,7 @@ static void pc_truncate(sqlite3_pcache *pc, unsigned iLimit) {
             if (p && p->key >= iLimit) {
                 if (p->unpinned) lru_unlink(c, p);
                 table_remove_at(c, i);
-                page_free(p);
+                page_free(c, p);
             } else {
                 i++;
             }
@@ -354,7 +465,8 @@ static void pc_truncate(sqlite3_pcache *pc, unsigned iLimit) {
 static void pc_destroy(sqlite3_pcache *pc) {
     pc_cache *c = (pc_cache *)pc;
     for (unsigned i = 0; i < c->slots; i++)
-        if (c->table[i]) page_free(c->table[i]);
+        if (c->table[i]) page_free(c, c->table[i]);
+    DC_DEBUG_CHECK(c->run_bytes == 0 && !c->partial, "runs left after every page was freed");
     sqlite3_free(c->table);
     sqlite3_free(c);
 }
