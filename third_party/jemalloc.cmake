@@ -10,6 +10,10 @@
 #                                         memory in static TLS block"
 #   --disable-cxx                         no C++ runtime dependency
 #   --disable-libdl                       no dlsym() interposition of pthread_create
+#   --disable-cache-oblivious             a large block starts at the start of its extent, not at a
+#                                         random cache line of one extra page: the page cache keeps
+#                                         pages in 64 KiB runs, and that page was 6% of their
+#                                         resident size (P3 1.12 -> 1.08, P7 115 -> 112 KiB)
 #   --with-malloc-conf=...                defaults compiled in (DUCKCORE_JE_MALLOC_CONF overrides):
 #       dirty_decay_ms:1000   a process has many arenas (one per large handle), and an arena
 #                             keeps its unused pages for the decay time: 1 s (as DuckDB uses)
@@ -24,9 +28,6 @@
 #                             blocks per class, filled half at a time) a handle that did almost
 #                             nothing held ~150 KiB of cached blocks; these hold ~20 KiB (idle
 #                             handle 125 -> 79 KiB resident, BENCHMARKS.md P7)
-#       slab_sizes:4096-4096:8  page buffers (duckcore's page cache allocates exactly 4 KiB)
-#                             come in 32 KiB slabs instead of one page each: a slab's metadata
-#                             record per 8 pages instead of per page (P3 1.24 -> 1.15)
 # Defines the imported target duckcore::jemalloc.
 
 set(DUCKCORE_JEMALLOC_VERSION "5.3.0")
@@ -56,9 +57,10 @@ set(_je_args
   --disable-cxx
   --disable-initial-exec-tls
   --disable-libdl
+  --disable-cache-oblivious
   --disable-doc
   --disable-zone-allocator
-  --with-malloc-conf=dirty_decay_ms:1000,muzzy_decay_ms:0,tcache_nslots_small_min:2,tcache_nslots_small_max:16,lg_tcache_nslots_mul:-1,tcache_nslots_large:2,slab_sizes:4096-4096:8)
+  --with-malloc-conf=dirty_decay_ms:1000,muzzy_decay_ms:0,tcache_nslots_small_min:2,tcache_nslots_small_max:16,lg_tcache_nslots_mul:-1,tcache_nslots_large:2)
 if(DUCKCORE_JEMALLOC_DEBUG)
   list(APPEND _je_args --enable-debug)
 endif()
