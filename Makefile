@@ -49,8 +49,11 @@ release: bootstrap
 debug: bootstrap
 	$(call build,debug,-DCMAKE_BUILD_TYPE=Debug -DDUCKCORE_JEMALLOC_DEBUG=ON)
 
+# Sanitizer builds run on the system allocator: ASan cannot see inside jemalloc's arenas, so on
+# jemalloc it would check nothing of the engine's heap.
 asan: bootstrap
-	$(call build,asan,-DCMAKE_BUILD_TYPE=Debug -DDUCKCORE_SANITIZE=address$(comma)undefined)
+	$(call build,asan-system,-DCMAKE_BUILD_TYPE=Debug -DDUCKCORE_JEMALLOC=OFF \
+	    -DDUCKCORE_SANITIZE=address$(comma)undefined)
 
 test: release
 	ctest --test-dir build/$(RELEASE_DIR) --output-on-failure -j $(JOBS)
@@ -104,7 +107,7 @@ fuzz: fuzz-build
 
 test-asan: asan
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	    ctest --test-dir build/asan --output-on-failure -j $(JOBS)
+	    ctest --test-dir build/asan-system --output-on-failure -j $(JOBS)
 
 demo: release
 	build/$(RELEASE_DIR)/examples/demo

@@ -122,7 +122,9 @@ TEST_IMPL(memory_open_close_cycles) {
            CYCLES, rss0 / 1048576.0, rss1 / 1048576.0, ((long long)rss1 - (long long)rss0) / 1024,
            (unsigned long long)arenas0, (unsigned long long)arenas1);
     ASSERT_EQ(arenas1, arenas0);
-    ASSERT_LE(rss1, rss0 + (512u << 10));
+    /* ASan keeps freed blocks in quarantine (256 MiB): resident size says nothing there, and its
+     * leak checker does this test's job. */
+    if (!test_under_asan()) ASSERT_LE(rss1, rss0 + (512u << 10));
     return 0;
 }
 

@@ -40,9 +40,12 @@ TEST_IMPL(misuse_null_arguments) {
     ASSERT_EQ(db_set_option(NULL, NULL, "1"), DB_MISUSE);
     ASSERT_EQ(db_prepare(h, "SELECT 1", NULL, NULL), DB_MISUSE);
     ASSERT_CONTAINS(db_errmsg(h), "out is NULL");
-    ASSERT_EQ(db_open_ext(NULL, (const char *[]){NULL}, (const char *[]){"1"}, 1, &h), DB_MISUSE);
+    ASSERT_OK(h, db_close(h));
+    db_handle *refused;
+    ASSERT_EQ(db_open_ext(NULL, (const char *[]){NULL}, (const char *[]){"1"}, 1, &refused),
+              DB_MISUSE);
     ASSERT_CONTAINS(db_errmsg(NULL), "NULL name or value");
-    ASSERT_EQ(db_open_ext(NULL, NULL, NULL, -1, &h), DB_MISUSE);
+    ASSERT_EQ(db_open_ext(NULL, NULL, NULL, -1, &refused), DB_MISUSE);
     ASSERT_OK(NULL, db_open(NULL, &h));
     db_stmt *s;
     ASSERT_OK(h, db_prepare(h, "SELECT ?1, :name", &s, NULL));

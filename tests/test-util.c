@@ -69,6 +69,23 @@ void test_remove_db(const char *path) {
 
 int test_has_jemalloc(void) { return strncmp(db_allocator(), "jemalloc", 8) == 0; }
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(TEST_ASAN)
+#define TEST_ASAN 1
+#endif
+
+int test_under_asan(void) {
+#ifdef TEST_ASAN
+    return 1;
+#else
+    return 0;
+#endif
+}
+
 db_handle *test_open_own_arena(void) {
     const char *names[] = {"allocator_own_arena_threshold"}, *values[] = {"0"};
     db_handle *h = NULL;

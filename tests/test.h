@@ -76,6 +76,8 @@
     } while (0)
 
 /* Helpers in test-util.c */
+/* Whether the tests were built with AddressSanitizer (its quarantine makes resident sizes moot). */
+int test_under_asan(void);
 int test_has_jemalloc(void);
 /* Deletes a database file and its -journal, -wal and -shm companions, if present. */
 void test_remove_db(const char *path);
