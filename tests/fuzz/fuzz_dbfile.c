@@ -12,8 +12,9 @@
  * An input shorter than 4 bytes is the database file as a whole, with no WAL.
  *
  * The files live in a private scratch folder made once per process (mkdtemp in /dev/shm when it
- * exists, else $TMPDIR or /tmp); the database, -wal, -shm and -journal files are removed before
- * each input. The same fixed work runs on every input:
+ * exists, else $TMPDIR or /tmp, named with the process id so that the next process removes it
+ * if this one crashes); the database, -wal, -shm and -journal files are removed before each input.
+ * The same fixed work runs on every input:
  *   PRAGMA integrity_check; SELECT * FROM sqlite_schema; a full scan of each table in the schema
  *   (at most MAX_TABLES); for each index of those tables (PRAGMA index_list, index_info) a
  *   lookup through it on its first column, with a text and an integer key; an UPDATE that grows
@@ -23,7 +24,10 @@
  * STATEMENT_MS, and work stops after INPUT_MS, so a file that loops cannot hang the fuzzer.
  * FUZZ_DBFILE_VERBOSE=1 in the environment prints each statement and how it ended (triage).
  */
+#include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define INPUT_MS 1000
 #define MAX_TABLES 16
 #define MAX_INDEXES 8 /* per table */
+#define DIR_PREFIX "duckcore-fuzz-dbfile-"
 
 static char dir[4096];
 static char paths[4][4200]; /* database, -wal, -shm, -journal */
@@ -94,13 +99,34 @@ static void remove_dir(void) {
     rmdir(dir);
 }
 
+/* A process that crashed (the point of fuzzing) left its folder behind: remove the folders of
+ * processes that no longer exist. Folder names carry the process id. */
+static void remove_stale(const char *base) {
+    DIR *d = opendir(base);
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        long pid;
+        char rest[16];
+        if (sscanf(e->d_name, DIR_PREFIX "%ld-%15s", &pid, rest) != 2 || pid <= 0) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        char stale[4096], file[4200];
+        snprintf(stale, sizeof stale, "%s/%s", base, e->d_name);
+        for (int i = 0; i < 4; i++) {
+            snprintf(file, sizeof file, "%s/db%s", stale, suffixes[i]);
+            unlink(file);
+        }
+        rmdir(stale);
+    }
+    if (d) closedir(d);
+}
+
 static void setup_once(void) {
     const char *base = getenv("TMPDIR");
     struct stat st;
     if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0)
         base = "/dev/shm";
     if (!base || !*base) base = "/tmp";
-    snprintf(dir, sizeof dir, "%s/duckcore-fuzz-dbfile-XXXXXX", base);
+    remove_stale(base);
+    snprintf(dir, sizeof dir, "%s/" DIR_PREFIX "%ld-XXXXXX", base, (long)getpid());
     if (!mkdtemp(dir)) {
         perror("fuzz_dbfile: mkdtemp");
         abort();
