@@ -15,6 +15,7 @@
 #ifndef DC_ALLOC_H
 #define DC_ALLOC_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,9 +51,30 @@ dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why);
  * its pages to the OS. Returns the bytes still counted as live (0 when correct). */
 uint64_t dc_alloc_destroy(dc_alloc *a);
 
-/* The calling thread's current context, never NULL (the process context when none was set).
- * Inline: SQLite's memory methods read it on every allocation. */
-static inline dc_alloc *dc_alloc_current(void);
+/* The calling thread's current context, never NULL (the process context when none was set):
+ * dc_alloc_current() below, inline because SQLite's memory methods read it on every allocation. */
+
+/* Exact byte counters of one context. Written only by the context's user (the handle lock's
+ * holder) unless shared, so plain loads and stores suffice and keep locked instructions off the
+ * allocation path; atomics make them readable from any thread. */
+typedef struct dc_counters {
+    int shared; /* used from many threads at once (the process context): atomic RMW */
+    _Atomic uint64_t allocated;
+    _Atomic uint64_t peak;
+    _Atomic uint64_t window_peak;       /* highest allocated since dc_alloc_window_reset */
+    _Atomic uint64_t freed;             /* bytes freed since creation (unshared contexts only) */
+    _Atomic uint64_t limit;             /* 0: none */
+    _Atomic uint64_t limit_hit_request; /* size of the last request refused for the limit, or 0 */
+    _Atomic uint64_t limit_hit_usage;   /* live bytes when it was refused */
+} dc_counters;
+
+typedef struct dc_alloc_head {
+    dc_counters c;
+    dc_alloc *prev, *next; /* the live list while in use; backends may reuse next afterwards */
+} dc_alloc_head;
+
+#define DC_HEAD(a) ((dc_alloc_head *)(void *)(a))
+#define DC_CHEAD(a) ((const dc_alloc_head *)(const void *)(a))
 
 /* The calling thread's allocator state, read on every allocation: its current context, and what
  * a backend keeps per thread for counting (alloc_jemalloc.c, "accounting"). One TLS block, so one
@@ -62,6 +84,7 @@ typedef struct dc_alloc_thread {
     dc_alloc *current;                 /* NULL: the process context */
     const uint64_t *allocated, *deallocated; /* the backend's per-thread byte counters, or NULL */
     uint64_t base_allocated, base_deallocated; /* their values at the last settlement */
+    int started;                       /* dc_alloc_thread_start has run on this thread */
 } dc_alloc_thread;
 extern _Thread_local dc_alloc_thread dc_alloc_tls;
 
@@ -70,8 +93,61 @@ static inline dc_alloc *dc_alloc_current(void) {
     return a ? a : dc_alloc_process();
 }
 
+/* The backend's per-thread set-up, before the thread's first handle context (jemalloc: find its
+ * byte counters, bind it to its shared arena). Called by dc_alloc_enter. */
+void dc_alloc_thread_start(void);
+#ifndef NDEBUG
+/* Debug builds: the thread's counters moved only by directly counted calls since the last
+ * settlement (nothing was allocated outside every context's accounting). */
+void dc_alloc_check_unowned(void);
+#else
+#define dc_alloc_check_unowned() ((void)0)
+#endif
+
+/* Settles a, the calling thread's current context: what the thread's byte counters moved since
+ * the last settlement is a's (backends that count call by call keep no thread counters, and this
+ * is a no-op there). Counters then read exactly from any thread. */
+static inline void dc_alloc_settle(dc_alloc *a) {
+    dc_alloc_thread *t = &dc_alloc_tls;
+    if (!t->allocated) return;
+    uint64_t allocated = *t->allocated, deallocated = *t->deallocated;
+    uint64_t grew = allocated - t->base_allocated, shrank = deallocated - t->base_deallocated;
+    if ((grew | shrank) == 0) return;
+    t->base_allocated = allocated;
+    t->base_deallocated = deallocated;
+    dc_counters *c = &DC_HEAD(a)->c;
+    atomic_store_explicit(&c->allocated,
+                          atomic_load_explicit(&c->allocated, memory_order_relaxed) + grew - shrank,
+                          memory_order_relaxed);
+    atomic_store_explicit(&c->freed, atomic_load_explicit(&c->freed, memory_order_relaxed) + shrank,
+                          memory_order_relaxed);
+}
+
+/* Makes a (a handle's context) the thread's current one for the length of a call and returns
+ * what was current, for dc_alloc_leave. Entering the context that is already current (a nested
+ * call on the same handle) changes nothing; entering another settles the one it interrupts. */
+static inline dc_alloc *dc_alloc_enter(dc_alloc *a) {
+    dc_alloc_thread *t = &dc_alloc_tls;
+    if (!t->started) dc_alloc_thread_start();
+    dc_alloc *previous = t->current;
+    if (previous != a) {
+        if (previous) dc_alloc_settle(previous);
+        else dc_alloc_check_unowned();
+        t->current = a;
+    }
+    return previous;
+}
+
+/* Ends what dc_alloc_enter began: a's counts are settled (so they read exactly between calls,
+ * and a may be closed from another thread) and the previous context is current again. */
+static inline void dc_alloc_leave(dc_alloc *a, dc_alloc *previous) {
+    if (previous == a) return; /* nested: the outer leave settles */
+    dc_alloc_settle(a);
+    dc_alloc_tls.current = previous;
+}
+
 /* Makes a the calling thread's current context (NULL: the process context) and returns the
- * previous one, to be restored with another call. Nesting is the caller's business. */
+ * previous one, to be restored with another call; the context it leaves is settled. */
 dc_alloc *dc_alloc_swap_current(dc_alloc *a);
 
 /* Allocation. NULL on failure (out of memory, or over the limit: see dc_alloc_limit_hit). */
@@ -97,6 +173,13 @@ uint64_t dc_alloc_allocated(const dc_alloc *a);
 /* Whether an allocation was refused for the limit since the last call, the request's size and the
  * live bytes at that moment (either pointer may be NULL); reading clears the flag. */
 int dc_alloc_limit_hit(dc_alloc *a, uint64_t *request, uint64_t *usage);
+
+/* Forgets a refusal recorded by an earlier call (the start of each statement). */
+static inline void dc_alloc_limit_forget(dc_alloc *a) {
+    _Atomic uint64_t *hit = &DC_HEAD(a)->c.limit_hit_request;
+    if (atomic_load_explicit(hit, memory_order_relaxed))
+        atomic_store_explicit(hit, 0, memory_order_relaxed);
+}
 
 /* Fills *st for a, or for the process when a is NULL. Backend measures it lacks read 0. */
 void dc_alloc_stats_get(dc_alloc *a, dc_alloc_stats *st);
@@ -128,7 +211,16 @@ uint64_t dc_alloc_max_background_threads(void);
 uint64_t dc_alloc_max_background_threads_default(void);
 
 /* Statement windows, for the flush thresholds: bytes freed by the context since it was created
- * (monotonic), and the highest live byte count since the last dc_alloc_window_reset(). */
+ * (monotonic), and the highest live byte count since the last dc_alloc_window_reset().
+ * dc_alloc_window reads both and the live bytes at once, for a the thread's current context. */
+static inline void dc_alloc_window(dc_alloc *a, uint64_t *freed, uint64_t *live,
+                                   uint64_t *window_peak) {
+    if (a == dc_alloc_tls.current) dc_alloc_settle(a);
+    const dc_counters *c = &DC_HEAD(a)->c;
+    *freed = atomic_load_explicit(&c->freed, memory_order_relaxed);
+    *live = atomic_load_explicit(&c->allocated, memory_order_relaxed);
+    *window_peak = atomic_load_explicit(&c->window_peak, memory_order_relaxed);
+}
 uint64_t dc_alloc_freed_total(const dc_alloc *a);
 uint64_t dc_alloc_window_peak(const dc_alloc *a);
 void dc_alloc_window_reset(dc_alloc *a);

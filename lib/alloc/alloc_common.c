@@ -45,12 +45,28 @@ int64_t dc_alloc_fault_inject(int64_t nth, int persistent) {
 /* ---- the current context ------------------------------------------------------------------- */
 
 dc_alloc *dc_alloc_swap_current(dc_alloc *a) {
-    dc_alloc *prev = dc_alloc_tls.current;
     if (a == dc_alloc_process()) a = NULL;
-    if (a != prev) dc_backend_switch(prev, a);
-    dc_alloc_tls.current = a;
+    dc_alloc *prev = dc_alloc_tls.current;
+    if (a) {
+        dc_alloc_enter(a);
+    } else if (prev) {
+        dc_alloc_settle(prev);
+        dc_alloc_tls.current = NULL;
+    }
     return prev ? prev : dc_alloc_process();
 }
+
+#ifndef NDEBUG
+void dc_alloc_check_unowned(void) {
+    const dc_alloc_thread *t = &dc_alloc_tls;
+    if (!t->allocated) return;
+    uint64_t grew = *t->allocated - t->base_allocated;
+    uint64_t shrank = *t->deallocated - t->base_deallocated;
+    DC_DEBUG_CHECK(grew == 0 && shrank == 0,
+                   "%llu bytes allocated, %llu freed outside any context's accounting",
+                   (unsigned long long)grew, (unsigned long long)shrank);
+}
+#endif
 
 void dc_counters_init(dc_counters *c, int shared) {
     c->shared = shared;
@@ -66,8 +82,8 @@ void dc_counters_init(dc_counters *c, int shared) {
 void dc_alloc_set_limit(dc_alloc *a, uint64_t limit) { atomic_store(&DC_HEAD(a)->c.limit, limit); }
 uint64_t dc_alloc_limit(const dc_alloc *a) { return atomic_load(&DC_CHEAD(a)->c.limit); }
 /* The counters of the calling thread's current context may have counts still to settle. */
-static void settle(const dc_alloc *a) {
-    if (a && a == dc_alloc_tls.current) dc_backend_sync(dc_alloc_tls.current);
+static inline void settle(const dc_alloc *a) {
+    if (a && a == dc_alloc_tls.current) dc_alloc_settle(dc_alloc_tls.current);
 }
 
 uint64_t dc_alloc_allocated(const dc_alloc *a) {
@@ -76,7 +92,9 @@ uint64_t dc_alloc_allocated(const dc_alloc *a) {
 }
 
 int dc_alloc_limit_hit(dc_alloc *a, uint64_t *request, uint64_t *usage) {
-    uint64_t r = atomic_exchange(&DC_HEAD(a)->c.limit_hit_request, 0);
+    _Atomic uint64_t *hit = &DC_HEAD(a)->c.limit_hit_request;
+    /* Plain load first: the common answer is "no", and that needs no locked instruction. */
+    uint64_t r = atomic_load_explicit(hit, memory_order_relaxed) ? atomic_exchange(hit, 0) : 0;
     if (request) *request = r;
     if (usage) *usage = atomic_load(&DC_HEAD(a)->c.limit_hit_usage);
     return r != 0;

@@ -10,27 +10,6 @@
 
 #include "alloc.h"
 
-/* Exact byte counters of one context. Written only by the context's user (the handle lock's
- * holder) unless shared, so plain loads and stores suffice and keep locked instructions off the
- * allocation path; atomics make them readable from any thread. */
-typedef struct dc_counters {
-    int shared; /* used from many threads at once (the process context): atomic RMW */
-    _Atomic uint64_t allocated;
-    _Atomic uint64_t peak;
-    _Atomic uint64_t window_peak;       /* highest allocated since dc_alloc_window_reset */
-    _Atomic uint64_t freed;             /* bytes freed since creation (unshared contexts only) */
-    _Atomic uint64_t limit;             /* 0: none */
-    _Atomic uint64_t limit_hit_request; /* size of the last request refused for the limit, or 0 */
-    _Atomic uint64_t limit_hit_usage;   /* live bytes when it was refused */
-} dc_counters;
-
-typedef struct dc_alloc_head {
-    dc_counters c;
-    dc_alloc *prev, *next; /* the live list while in use; backends may reuse next afterwards */
-} dc_alloc_head;
-
-#define DC_HEAD(a) ((dc_alloc_head *)(void *)(a))
-#define DC_CHEAD(a) ((const dc_alloc_head *)(const void *)(a))
 
 static inline void dc_counters_add(dc_counters *c, uint64_t n) {
     uint64_t now;
@@ -92,14 +71,6 @@ void dc_counters_init(dc_counters *c, int shared);
  * (0 when correct; debug builds abort otherwise). */
 void dc_head_open(dc_alloc *a);
 uint64_t dc_head_close(dc_alloc *a);
-
-/* Backends that learn a context's byte counts other than call by call (jemalloc: from its
- * per-thread allocation counters, see alloc_jemalloc.c) settle them here. switch: the calling
- * thread's current context changes from `from` to `to` (NULL: the process context); sync: a's
- * counters must be up to date now, a being the calling thread's current context. The system
- * backend counts every call, and both are no-ops there. */
-void dc_backend_switch(dc_alloc *from, dc_alloc *to);
-void dc_backend_sync(dc_alloc *a);
 
 /* The backend's part of the statistics: its own measures for a (arena fields), or for the
  * process when a is NULL. The counter fields are already filled. */

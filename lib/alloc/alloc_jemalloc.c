@@ -1,12 +1,16 @@
 /*
  * alloc_jemalloc.c: allocator contexts on a private, prefixed jemalloc.
  *
- * Each context has an explicit tcache and draws either on the arena shared by small handles or,
- * once it holds more than its threshold (allocator_own_arena_threshold, 4 MiB by default), on a
- * manual arena of its own. Every allocation and free names both (MALLOCX_ARENA | MALLOCX_TCACHE),
- * because jemalloc's automatic tcache ignores the arena flag and would mix arenas. The process
- * context uses an arena of its own with no tcache, so any thread may use it without a lock. This
- * is the only file in lib/ that includes jemalloc.h or calls mallctl.
+ * A context draws either on the arena shared by small handles or, once it holds more than its
+ * threshold (allocator_own_arena_threshold, 4 MiB by default), on a manual arena of its own.
+ * Small contexts take jemalloc's plain fast path (je_malloc / je_free) and its automatic thread
+ * cache: each thread that enters a handle is bound to its shared arena (thread.arena), so what
+ * they allocate comes from there, one thread cache serves every small handle the thread uses, and
+ * opening or closing a handle builds and tears down no cache. A context with an arena of its own
+ * names it and an explicit tcache of its own on every call (MALLOCX_ARENA | MALLOCX_TCACHE):
+ * jemalloc's automatic tcache ignores the arena flag and would mix arenas. The process context
+ * uses an arena of its own with no tcache, so any thread may use it without a lock. This is the
+ * only file in lib/ that includes jemalloc.h or calls mallctl.
  *
  * Why small handles share: an arena costs about 140 KiB of jemalloc metadata, and a handle with an
  * arena of its own keeps at least one partly used slab (a touched page or more) per size class it
@@ -41,9 +45,11 @@
 
 struct dc_alloc {
     dc_alloc_head head;  /* counters and live-list links (alloc_int.h); first */
-    int flags;           /* MALLOCX_ARENA | MALLOCX_TCACHE (or TCACHE_NONE): names the memory */
+    int flags;           /* counted calls: MALLOCX_ARENA | MALLOCX_TCACHE, or 0 (shared arena:
+                            the thread's own arena and cache, je_malloc's fast path) */
+    int direct_flags;    /* calls counted one by one: the arena, and a tcache only if its own */
     unsigned arena;      /* arena index: its own, or the shared arena */
-    int tcache;          /* explicit tcache id, or -1 (jemalloc has at most 4096) */
+    int tcache;          /* explicit tcache id (made with its first own arena), or -1 */
     int own_arena;       /* the arena is this context's alone */
     unsigned shared_arena; /* the small handles' arena it drew on before it had its own */
     int was_shared;      /* moved from the shared arena: blocks of its may still be there */
@@ -135,16 +141,12 @@ static inline size_t usable_size(size_t size) {
     return je_nallocx(size, 0);
 }
 
-/* Every size to 64 KiB, then both sides of every class boundary up to SIZE_FORMULA_MAX. */
+/* Both sides of every class boundary up to SIZE_FORMULA_MAX: between two boundaries both the
+ * formula and jemalloc are constant, so this checks every size. */
 static int size_formula_matches(void) {
-    for (size_t n = 1; n <= 65536; n++)
-        if (size_class_formula(n) != je_nallocx(n, 0)) return 0;
-    for (size_t base = 65536; base < SIZE_FORMULA_MAX; base *= 2)
-        for (size_t k = 1; k <= 4; k++) {
-            size_t c = base + k * (base / 4);
-            for (size_t n = c - 1; n <= c + 1; n++)
-                if (size_class_formula(n) != je_nallocx(n, 0)) return 0;
-        }
+    for (size_t c = 8; c <= SIZE_FORMULA_MAX; c = size_class_formula(c + 1))
+        for (size_t n = c - 1; n <= c + 1; n++)
+            if (n > 0 && size_class_formula(n) != je_nallocx(n, 0)) return 0;
     return 1;
 }
 
@@ -154,7 +156,7 @@ static int size_formula_matches(void) {
  * thread.deallocatedp: the usable bytes this thread has allocated and freed, kept by jemalloc on
  * every call anyway). What the thread allocates and frees while a handle's context is its current
  * one belongs to that context, and is settled into the context's counters when the thread leaves
- * it (dc_backend_switch) or when they are read (dc_backend_sync). The free path then needs no
+ * it (dc_alloc_leave, alloc.h) or when they are read. The free path then needs no
  * usable size (no sallocx lookup besides the one inside dallocx), the allocation path only the
  * inline size class, for the limit and the peak.
  *
@@ -200,45 +202,16 @@ static inline void note_live(dc_alloc *a, uint64_t now) {
     if (now > a->own_arena_at) move_to_own_arena(a);
 }
 
-/* Moves the thread's counts since the last settlement into a (NULL: the thread had no handle
- * current, and then there can be none). */
-static void settle_thread(dc_alloc *a) {
-    dc_alloc_thread *t = &dc_alloc_tls;
-    if (!t->allocated) return;
-    uint64_t allocated = *t->allocated, deallocated = *t->deallocated;
-    uint64_t grew = allocated - t->base_allocated, shrank = deallocated - t->base_deallocated;
-    t->base_allocated = allocated;
-    t->base_deallocated = deallocated;
-    if (!a) {
-        DC_DEBUG_CHECK(grew == 0 && shrank == 0,
-                       "%llu bytes allocated, %llu freed outside any context's accounting",
-                       (unsigned long long)grew, (unsigned long long)shrank);
-        return;
-    }
-    dc_counters *c = &a->head.c;
-    atomic_store_explicit(&c->allocated,
-                          atomic_load_explicit(&c->allocated, memory_order_relaxed) + grew - shrank,
-                          memory_order_relaxed);
-    atomic_store_explicit(&c->freed, atomic_load_explicit(&c->freed, memory_order_relaxed) + shrank,
-                          memory_order_relaxed);
-}
+static unsigned shared_arena_for_thread(void);
 
-void dc_backend_switch(dc_alloc *from, dc_alloc *to) {
-    if (!g.thread_counts) return;
-    if (!dc_alloc_tls.allocated) {
-        if (!to) return; /* nothing of a handle's to count yet */
-        thread_bytes_init();
-        return;
-    }
-    /* Leaving a handle settles its counts. Coming from the process context there is nothing to
-     * settle: its calls are counted directly and keep the base exact (debug builds check). */
-#ifdef NDEBUG
-    if (from)
-#endif
-        settle_thread(from);
+/* Before the thread's first handle context: its byte counters, and its binding to its shared
+ * arena, so that its plain je_malloc calls (small contexts) are served from there. */
+void dc_alloc_thread_start(void) {
+    dc_alloc_tls.started = 1;
+    if (g.thread_counts) thread_bytes_init();
+    unsigned arena = shared_arena_for_thread();
+    je_mallctl("thread.arena", NULL, NULL, &arena, sizeof arena);
 }
-
-void dc_backend_sync(dc_alloc *a) { settle_thread(a); }
 
 /* Direct counting: the thread's counters moved by n, which is not the current context's. */
 static inline void thread_allocated_elsewhere(size_t n) {
@@ -289,6 +262,7 @@ static void global_init_once(void) {
     g.size_classes_known = size_formula_matches();
     thread_bytes_init(); /* the counters exist only in builds with statistics */
     g.thread_counts = dc_alloc_tls.allocated != NULL;
+    dc_alloc_tls.allocated = dc_alloc_tls.deallocated = NULL; /* dc_alloc_thread_start's job */
 
     unsigned arena;
     int rc = create_arena(&arena);
@@ -301,7 +275,7 @@ static void global_init_once(void) {
     g.process.own_arena = 1;
     g.process.own_arena_at = UINT64_MAX;
     dc_counters_init(&g.process.head.c, 1);
-    g.process.flags = arena_flag(arena) | MALLOCX_TCACHE_NONE;
+    g.process.flags = g.process.direct_flags = arena_flag(arena) | MALLOCX_TCACHE_NONE;
     rc = create_arena(&g.shared_arenas[0]);
     if (rc != 0) g.init_error = rc;
     atomic_store(&g.shared_made, 1);
@@ -415,6 +389,23 @@ static int context_flags(unsigned arena, int tcache) {
     return arena_flag(arena) | (tcache >= 0 ? MALLOCX_TCACHE(tcache) : MALLOCX_TCACHE_NONE);
 }
 
+/* A shared context: the thread's arena and cache on counted calls; on direct ones its arena and
+ * no cache (the calling thread may not be bound to that arena). */
+static void use_shared_arena(dc_alloc *a) {
+    a->arena = a->shared_arena;
+    a->flags = 0;
+    a->direct_flags = context_flags(a->arena, -1);
+}
+
+#ifndef NDEBUG
+static int is_shared_arena(unsigned arena) {
+    unsigned made = atomic_load_explicit(&g.shared_made, memory_order_acquire);
+    for (unsigned i = 0; i < made; i++)
+        if (g.shared_arenas[i] == arena) return 1;
+    return 0;
+}
+#endif
+
 /* Keeps a closed (or never opened) context's record, with its tcache id, for the next one. */
 static void keep_record(dc_alloc *a) {
     a->own_arena = 0; /* records are kept without an arena */
@@ -472,25 +463,35 @@ static int take_arena(dc_alloc *a, int nodump) {
         set_arena_decay(arena, 0, g.default_decay_ms[0]);
         set_arena_decay(arena, 1, g.default_decay_ms[1]);
     }
+    if (a->tcache < 0) { /* kept with the record when it is recycled */
+        unsigned tc;
+        size_t len = sizeof tc;
+        if (je_mallctl("tcache.create", &tc, &len, NULL, 0) == 0) a->tcache = (int)tc;
+    }
     a->arena = arena;
     a->own_arena = 1;
     a->own_arena_at = UINT64_MAX;
-    a->flags = context_flags(arena, a->tcache);
+    a->flags = a->direct_flags = context_flags(arena, a->tcache);
     return 0;
 }
 
+/* Returns the blocks a's cache holds to their arenas: its own tcache, or for a shared context
+ * the calling thread's (which serves every small handle on the thread). */
 static void flush_tcache(dc_alloc *a) {
+    if (!a->own_arena) {
+        je_mallctl("thread.tcache.flush", NULL, NULL, NULL, 0);
+        return;
+    }
     if (a->tcache < 0) return;
     unsigned tc = (unsigned)a->tcache;
     je_mallctl("tcache.flush", NULL, NULL, &tc, sizeof tc);
 }
 
-/* Moves a from the shared arena to one of its own. Its cache goes back first, so that what it
- * hands out from now on comes from the new arena; if no arena can be had, a stays shared. */
+/* Moves a from the shared arena to one of its own; if no arena can be had, a stays shared. What
+ * it allocated before stays in the shared arena (and the thread's cache) until freed. */
 static void move_to_own_arena(dc_alloc *a) {
     a->own_arena_at = UINT64_MAX; /* one try */
     if (a->own_arena) return;
-    flush_tcache(a);
     if (take_arena(a, 0) == 0) a->was_shared = 1;
 }
 
@@ -514,9 +515,6 @@ dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why) {
         a = bookkeeping_alloc(sizeof *a);
         if (!a) return NULL;
         a->tcache = -1;
-        unsigned tc;
-        size_t len = sizeof tc;
-        if (je_mallctl("tcache.create", &tc, &len, NULL, 0) == 0) a->tcache = (int)tc;
     }
     a->next_free = NULL;
     a->was_shared = 0;
@@ -535,9 +533,8 @@ dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why) {
     }
     a->shared_arena = shared_arena_for_thread();
     if (!a->own_arena) {
-        a->arena = a->shared_arena;
+        use_shared_arena(a);
         a->own_arena_at = threshold;
-        a->flags = context_flags(a->arena, a->tcache);
     }
     dc_head_open(a);
     *why = NULL;
@@ -547,8 +544,8 @@ dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why) {
 uint64_t dc_alloc_destroy(dc_alloc *a) {
     if (!a || a == &g.process) return 0;
     uint64_t live = dc_head_close(a);
-    flush_tcache(a);
     if (a->own_arena) {
+        flush_tcache(a);
         /* An empty arena only needs its pages handed back, and purge does that at once. Reset,
          * which discards what a bug left behind, is kept for that case alone: it pauses
          * jemalloc's background threads, and in 5.3.0 that pause can deadlock against a
@@ -581,7 +578,8 @@ static void check_owner(const dc_alloc *a, const void *p) {
     unsigned found;
     size_t len = sizeof found;
     int arena = je_mallctl("arenas.lookup", &found, &len, &p, sizeof p) == 0 ? (int)found : -1;
-    int shared_ok = (!a->own_arena || a->was_shared) && arena == (int)a->shared_arena;
+    /* A small context's blocks come from the shared arena of whichever thread allocated them. */
+    int shared_ok = (!a->own_arena || a->was_shared) && arena >= 0 && is_shared_arena((unsigned)arena);
     DC_DEBUG_CHECK(arena == (int)a->arena || shared_ok,
                    "pointer %p from arena %d freed through arena %u", p, arena, a->arena);
 }
@@ -597,17 +595,17 @@ void *dc_alloc_malloc(dc_alloc *a, size_t size) {
         if (atomic_load_explicit(&c->limit, memory_order_relaxed) != 0) {
             size_t usize = usable_size(size);
             if (usize == 0) return NULL; /* size overflows every size class */
-            settle_thread(a); /* the check reads the settled counters */
+            dc_alloc_settle(a); /* the check reads the settled counters */
             if (dc_counters_refuse(c, usize, size)) return NULL;
         }
-        void *p = je_mallocx(size, a->flags);
+        void *p = a->flags ? je_mallocx(size, a->flags) : je_malloc(size);
         if (p) note_live(a, live_bytes(a));
         return p;
     }
     size_t usize = usable_size(size);
     if (usize == 0) return NULL; /* size overflows every size class */
     if (dc_counters_refuse(c, usize, size)) return NULL;
-    void *p = je_mallocx(usize, a->flags);
+    void *p = je_mallocx(usize, a->direct_flags);
     if (!p) return NULL;
     dc_counters_add(c, usize);
     thread_allocated_elsewhere(usize);
@@ -622,7 +620,8 @@ void *dc_alloc_malloc_current(size_t size) {
     if (a && dc_alloc_tls.allocated &&
         atomic_load_explicit(&a->head.c.limit, memory_order_relaxed) == 0 &&
         !atomic_load_explicit(&dc_fault_armed, memory_order_relaxed)) {
-        void *p = je_mallocx(size ? size : 1, a->flags);
+        size = size ? size : 1;
+        void *p = a->flags ? je_mallocx(size, a->flags) : je_malloc(size);
         if (p) note_live(a, live_bytes(a));
         return p;
     }
@@ -633,7 +632,8 @@ void dc_alloc_free_current(void *p) {
     dc_alloc *a = dc_alloc_tls.current;
     if (a && dc_alloc_tls.allocated && p) {
         check_owner(a, p);
-        je_dallocx(p, a->flags);
+        if (a->flags) je_dallocx(p, a->flags);
+        else je_free(p);
         return;
     }
     dc_alloc_free(dc_alloc_current(), p);
@@ -643,11 +643,12 @@ void dc_alloc_free(dc_alloc *a, void *p) {
     if (!p) return;
     check_owner(a, p);
     if (counted_by_thread(a)) {
-        je_dallocx(p, a->flags);
+        if (a->flags) je_dallocx(p, a->flags);
+        else je_free(p);
         return;
     }
     size_t usize = je_sallocx(p, 0);
-    je_sdallocx(p, usize, a->flags);
+    je_sdallocx(p, usize, a->direct_flags);
     dc_counters_sub(&a->head.c, usize);
     thread_freed_elsewhere(usize);
 }
@@ -664,10 +665,10 @@ void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
     size_t old = 0;
     if (!by_thread || atomic_load_explicit(&c->limit, memory_order_relaxed) != 0) {
         old = je_sallocx(p, 0);
-        if (by_thread) settle_thread(a);
+        if (by_thread) dc_alloc_settle(a);
         if (usize > old && dc_counters_refuse(c, usize - old, size)) return NULL;
     }
-    void *q = je_rallocx(p, usize, a->flags);
+    void *q = je_rallocx(p, usize, by_thread ? a->flags : a->direct_flags);
     if (!q) return NULL;
     if (by_thread) {
         note_live(a, live_bytes(a));
