@@ -17,14 +17,16 @@ static _Thread_local struct {
     char msg[DC_ERRMSG_MAX];
 } thread_error;
 
-static void set_thread_error(int code, const char *fmt, ...) DC_PRINTF(2, 3);
-static void set_thread_error(int code, const char *fmt, ...) {
+int dc_thread_error(int code, const char *fmt, ...) {
     thread_error.code = code;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(thread_error.msg, sizeof thread_error.msg, fmt, ap);
     va_end(ap);
+    return code;
 }
+
+void dc_thread_ok(void) { thread_error.code = DB_OK; }
 
 /* ---- versions and result codes ------------------------------------------------------------- */
 
@@ -42,39 +44,56 @@ const char *db_errstr(int code) {
 
 /* ---- entering, checks and errors ----------------------------------------------------------- */
 
-dc_entry dc_enter(db_handle *h) {
-    pthread_mutex_lock(&h->lock);
-    dc_entry e = {h, dc_alloc_swap_current(h->alloc)};
-    return e;
+/* ---- the handle lock's slow path ------------------------------------------------------------ */
+
+int dc_lock_init(dc_lock *l) {
+    atomic_init(&l->owner, 0);
+    atomic_init(&l->waiters, 0);
+    l->depth = 0;
+    if (pthread_mutex_init(&l->mutex, NULL) != 0) return -1;
+    if (pthread_cond_init(&l->cond, NULL) != 0) {
+        pthread_mutex_destroy(&l->mutex);
+        return -1;
+    }
+    return 0;
 }
 
-void dc_leave(dc_entry e) {
-    dc_alloc_swap_current(e.previous);
-    pthread_mutex_unlock(&e.h->lock);
+void dc_lock_destroy(dc_lock *l) {
+    pthread_cond_destroy(&l->cond);
+    pthread_mutex_destroy(&l->mutex);
 }
 
-int dc_check_handle(const db_handle *h, const char *call) {
-    if (!h) {
-        set_thread_error(DB_MISUSE, "%s: handle is NULL", call);
-        return DB_MISUSE;
+void dc_lock_wait(dc_lock *l, uintptr_t me) {
+    pthread_mutex_lock(&l->mutex);
+    atomic_fetch_add_explicit(&l->waiters, 1, memory_order_seq_cst);
+    for (;;) {
+        uintptr_t expected = 0;
+        if (atomic_compare_exchange_strong_explicit(&l->owner, &expected, me, memory_order_seq_cst,
+                                                    memory_order_relaxed))
+            break;
+        pthread_cond_wait(&l->cond, &l->mutex);
     }
-    if (h->magic != DC_HANDLE_MAGIC) {
-        set_thread_error(DB_MISUSE, "%s: not an open handle", call);
-        return DB_MISUSE;
-    }
-    return DB_OK;
+    atomic_fetch_sub_explicit(&l->waiters, 1, memory_order_relaxed);
+    pthread_mutex_unlock(&l->mutex);
+    l->depth = 1;
 }
 
-int dc_check_stmt(const db_stmt *s, const char *call) {
-    if (!s) {
-        set_thread_error(DB_MISUSE, "%s: statement is NULL", call);
-        return DB_MISUSE;
-    }
-    if (s->magic != DC_STMT_MAGIC) {
-        set_thread_error(DB_MISUSE, "%s: not a live statement (finalized?)", call);
-        return DB_MISUSE;
-    }
-    return DB_OK;
+void dc_lock_wake(dc_lock *l) {
+    pthread_mutex_lock(&l->mutex);
+    pthread_cond_broadcast(&l->cond);
+    pthread_mutex_unlock(&l->mutex);
+}
+
+/* ---- checks and errors --------------------------------------------------------------------- */
+
+int dc_misuse_handle(const db_handle *h, const char *call) {
+    return dc_thread_error(DB_MISUSE, h ? "%s: not an open handle" : "%s: handle is NULL", call);
+}
+
+int dc_misuse_stmt(const db_stmt *s, const char *call) {
+    return dc_thread_error(DB_MISUSE,
+                           s ? "%s: not a live statement (finalized?)" : "%s: statement is NULL",
+                           call);
 }
 
 int dc_set_error(db_handle *h, int code, const char *fmt, ...) {
@@ -83,11 +102,6 @@ int dc_set_error(db_handle *h, int code, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(h->errmsg, sizeof h->errmsg, fmt, ap);
     va_end(ap);
-    return code;
-}
-
-int dc_ok(db_handle *h, int code) {
-    h->errcode = DB_OK;
     return code;
 }
 
@@ -126,7 +140,7 @@ int dc_set_sqlite_error(db_handle *h, int rc) {
                             "allocation of %llu bytes refused)",
                             limit, (unsigned long long)usage, (unsigned long long)request);
     }
-    if (code == DB_OK || code == DB_ROW || code == DB_DONE) return dc_ok(h, code);
+    if (code == DB_OK || code == DB_ROW || code == DB_DONE) return code;
     const char *msg = code == DB_NOMEM ? "out of memory"
                       : h->db          ? sqlite3_errmsg(h->db)
                                        : sqlite3_errstr(rc);
@@ -148,7 +162,7 @@ int db_errcode(const db_handle *h) {
 /* ---- open and close ------------------------------------------------------------------------ */
 
 static void handle_free(db_handle *h) {
-    pthread_mutex_destroy(&h->lock);
+    dc_lock_destroy(&h->lock);
     h->magic = DC_DEAD_MAGIC;
     dc_alloc_free(dc_alloc_process(), h);
 }
@@ -156,24 +170,24 @@ static void handle_free(db_handle *h) {
 int db_open_ext(const char *path, const char *const *names, const char *const *values,
                 int count, db_handle **out) {
     if (!out) {
-        set_thread_error(DB_MISUSE, "db_open: out is NULL");
+        dc_thread_error(DB_MISUSE, "db_open: out is NULL");
         return DB_MISUSE;
     }
     *out = NULL;
     if (count < 0 || (count > 0 && (!names || !values))) {
-        set_thread_error(DB_MISUSE, "db_open_ext: %d options given without names or values",
+        dc_thread_error(DB_MISUSE, "db_open_ext: %d options given without names or values",
                          count);
         return DB_MISUSE;
     }
     for (int i = 0; i < count; i++) {
         if (!names[i] || !values[i]) {
-            set_thread_error(DB_MISUSE, "db_open_ext: option %d has a NULL name or value", i);
+            dc_thread_error(DB_MISUSE, "db_open_ext: option %d has a NULL name or value", i);
             return DB_MISUSE;
         }
     }
     char err[DC_ERRMSG_MAX];
     if (dc_sql_global_init(err, sizeof err) != 0) {
-        set_thread_error(DB_ERROR, "%s", err);
+        dc_thread_error(DB_ERROR, "%s", err);
         return DB_ERROR;
     }
 
@@ -181,7 +195,7 @@ int db_open_ext(const char *path, const char *const *names, const char *const *v
      * it will come from its own context. */
     db_handle *h = dc_alloc_malloc(dc_alloc_process(), sizeof *h);
     if (!h) {
-        set_thread_error(DB_NOMEM, "out of memory opening a handle");
+        dc_thread_error(DB_NOMEM, "out of memory opening a handle");
         return DB_NOMEM;
     }
     memset(h, 0, sizeof *h);
@@ -193,7 +207,7 @@ int db_open_ext(const char *path, const char *const *names, const char *const *v
     for (int i = 0; i < count; i++) {
         int rc = dc_option_set(&early, names[i], values[i], DC_SET_OPEN_EARLY, err, sizeof err);
         if (rc != DB_OK) {
-            set_thread_error(rc, "%s", err);
+            dc_thread_error(rc, "%s", err);
             dc_alloc_free(dc_alloc_process(), h);
             return rc;
         }
@@ -204,17 +218,17 @@ int db_open_ext(const char *path, const char *const *names, const char *const *v
     if (!h->alloc) {
         dc_alloc_free(dc_alloc_process(), h);
         int code = why && strcmp(why, "out of memory") != 0 ? DB_ERROR : DB_NOMEM;
-        set_thread_error(code, "cannot create the handle's allocator context: %s",
+        dc_thread_error(code, "cannot create the handle's allocator context: %s",
                          why ? why : "out of memory");
         return code;
     }
     h->target.alloc = h->alloc;
     h->target.settings = &h->settings;
-    pthread_mutexattr_t attr;
-    pthread_mutexattr_init(&attr);
-    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
-    pthread_mutex_init(&h->lock, &attr);
-    pthread_mutexattr_destroy(&attr);
+    if (dc_lock_init(&h->lock) != 0) {
+        dc_alloc_destroy(h->alloc);
+        dc_alloc_free(dc_alloc_process(), h);
+        return dc_thread_error(DB_NOMEM, "out of memory opening a handle (its lock)");
+    }
     h->magic = DC_HANDLE_MAGIC;
 
     /* Second pass: the rest, before the engine's first allocation for this handle. */
@@ -222,7 +236,7 @@ int db_open_ext(const char *path, const char *const *names, const char *const *v
         int rc = dc_option_set(&h->target, names[i], values[i], DC_SET_OPEN_LATE, err,
                                sizeof err);
         if (rc != DB_OK) {
-            set_thread_error(rc, "%s", err);
+            dc_thread_error(rc, "%s", err);
             dc_alloc_destroy(h->alloc);
             handle_free(h);
             return rc;
@@ -230,22 +244,23 @@ int db_open_ext(const char *path, const char *const *names, const char *const *v
     }
 
     if (!path || !*path) path = ":memory:";
-    dc_entry e = dc_enter(h);
+    dc_call c = dc_enter(h);
     int rc = sqlite3_open_v2(path, &h->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL);
     if (rc == SQLITE_OK) rc = dc_sql_register(h->db, &h->target);
     if (rc != SQLITE_OK) {
         dc_set_sqlite_error(h, rc);
-        set_thread_error(h->errcode, "cannot open '%s': %s", path, h->errmsg);
+        dc_thread_error(h->errcode, "cannot open '%s': %s", path, h->errmsg);
         int code = h->errcode;
         sqlite3_close(h->db); /* SQLite may return a connection even on failure */
         h->db = NULL;
-        dc_leave(e);
+        dc_exit_quiet(c);
         dc_alloc_destroy(h->alloc);
         handle_free(h);
         return code;
     }
-    dc_leave(e);
+    dc_exit_quiet(c);
+    dc_thread_ok();
     *out = h;
     return DB_OK;
 }
@@ -253,27 +268,26 @@ int db_open_ext(const char *path, const char *const *names, const char *const *v
 int db_open(const char *path, db_handle **out) { return db_open_ext(path, NULL, NULL, 0, out); }
 
 int db_close(db_handle *h) {
-    if (!h) return DB_OK;
+    if (!h) {
+        dc_thread_ok();
+        return DB_OK;
+    }
     int rc = dc_check_handle(h, "db_close");
     if (rc != DB_OK) return rc;
-    dc_entry e = dc_enter(h);
+    dc_call c = dc_enter(h);
     if (h->live_statements > 0) {
         rc = dc_set_error(h, DB_BUSY, "unable to close: %d statement%s not finalized",
                           h->live_statements, h->live_statements == 1 ? "" : "s");
-        dc_leave(e);
-        return rc;
+        return dc_exit(c, rc);
     }
     dc_free_dead_statements(h);
     rc = sqlite3_close(h->db);
-    if (rc != SQLITE_OK) {
-        /* Only when called from inside this handle's own db_exec callback. */
-        rc = dc_set_sqlite_error(h, rc);
-        dc_leave(e);
-        return rc;
-    }
+    if (rc != SQLITE_OK) /* only when called from inside this handle's own db_exec callback */
+        return dc_exit(c, dc_set_sqlite_error(h, rc));
     h->db = NULL;
     h->magic = DC_DEAD_MAGIC;
-    dc_leave(e);
+    dc_exit_quiet(c);
+    dc_thread_ok();
     /* Counters must read zero now (debug builds abort otherwise); the arena is reset, purged and
      * recycled, so its pages are back with the OS when this returns. */
     dc_alloc_destroy(h->alloc);
@@ -322,13 +336,9 @@ int db_exec(db_handle *h, const char *sql, int (*row)(void *, int, char **, char
             void *ctx) {
     int rc = dc_check_handle(h, "db_exec");
     if (rc != DB_OK) return rc;
-    dc_entry e = dc_enter(h);
-    if (!sql) {
-        rc = dc_set_error(h, DB_MISUSE, "db_exec: sql is NULL");
-        dc_leave(e);
-        return rc;
-    }
-    dc_alloc_limit_hit(h->alloc, NULL, NULL); /* forget refusals from earlier calls */
+    dc_call c = dc_enter(h);
+    if (!sql) return dc_exit(c, dc_set_error(h, DB_MISUSE, "db_exec: sql is NULL"));
+    dc_alloc_limit_forget(h->alloc); /* refusals of earlier calls */
     rc = DB_OK;
     const char *next = sql;
     while (rc == DB_OK && *next) {
@@ -337,7 +347,7 @@ int db_exec(db_handle *h, const char *sql, int (*row)(void *, int, char **, char
         const char *tail = NULL;
         int kind = dc_sql_parse_set(next, &set, &tail, h->errmsg, sizeof h->errmsg);
         if (kind < 0) {
-            rc = h->errcode = DB_ERROR;
+            rc = h->errcode = DB_ERROR; /* the message is in errmsg already */
             break;
         }
         if (kind > 0) {
@@ -362,8 +372,7 @@ int db_exec(db_handle *h, const char *sql, int (*row)(void *, int, char **, char
         else rc = dc_set_sqlite_error(h, src);
         dc_after_statement(h, src, in_transaction);
     }
-    dc_leave(e);
-    return rc;
+    return dc_exit(c, rc);
 }
 
 int dc_run_set(db_handle *h, const dc_set_statement *set) {
@@ -371,62 +380,57 @@ int dc_run_set(db_handle *h, const dc_set_statement *set) {
     int rc = set->is_reset ? dc_option_reset(&h->target, set->name, err, sizeof err)
                            : dc_option_set(&h->target, set->name, set->value, DC_SET_RUNTIME,
                                            err, sizeof err);
-    return rc == DB_OK ? dc_ok(h, DB_OK) : dc_set_error(h, rc, "%s", err);
+    return rc == DB_OK ? DB_OK : dc_set_error(h, rc, "%s", err);
 }
 
-void dc_after_statement(db_handle *h, int rc, int in_transaction) {
-    dc_alloc *a = h->alloc;
-    if ((rc & 0xff) == SQLITE_NOMEM && h->db) {
-        /* A transaction that ran out of memory (or into memory_limit) is rolled back whole, so
-         * the handle is left in a known state (SQLite sometimes does it itself). The limit is
-         * lifted while it runs, since rolling back may itself allocate a little. */
-        if (!sqlite3_get_autocommit(h->db)) {
-            uint64_t limit = dc_alloc_limit(a);
-            dc_alloc_set_limit(a, 0);
-            sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-            dc_alloc_set_limit(a, limit);
-            in_transaction = 1;
-        }
-        if (in_transaction) {
-            size_t len = strlen(h->errmsg);
-            snprintf(h->errmsg + len, sizeof h->errmsg - len, "; the transaction was rolled back");
-        }
+void dc_statement_nomem(db_handle *h, int in_transaction) {
+    if (!h->db) return;
+    /* A transaction that ran out of memory (or into memory_limit) is rolled back whole, so the
+     * handle is left in a known state (SQLite sometimes does it itself). The limit is lifted
+     * while it runs, since rolling back may itself allocate a little. */
+    if (!sqlite3_get_autocommit(h->db)) {
+        dc_alloc *a = h->alloc;
+        uint64_t limit = dc_alloc_limit(a);
+        dc_alloc_set_limit(a, 0);
+        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+        dc_alloc_set_limit(a, limit);
+        in_transaction = 1;
     }
-    uint64_t freed = dc_alloc_freed_total(a);
-    uint64_t live = dc_alloc_allocated(a);
-    if (freed - h->freed_mark > h->settings.bulk_flush_threshold) {
-        dc_alloc_purge(a);
-        dc_alloc_window_reset(a);
-    } else if (dc_alloc_window_peak(a) - live > h->settings.flush_threshold) {
-        dc_alloc_flush(a);
-        dc_alloc_window_reset(a);
+    if (in_transaction) {
+        size_t len = strlen(h->errmsg);
+        snprintf(h->errmsg + len, sizeof h->errmsg - len, "; the transaction was rolled back");
     }
-    h->freed_mark = freed;
+}
+
+void dc_statement_flush(db_handle *h, uint64_t freed, uint64_t live, uint64_t window_peak) {
+    if (freed - h->freed_mark > h->settings.bulk_flush_threshold) dc_alloc_purge(h->alloc);
+    else if (window_peak - live > h->settings.flush_threshold) dc_alloc_flush(h->alloc);
+    dc_alloc_window_reset(h->alloc);
 }
 
 /* ---- small accessors ----------------------------------------------------------------------- */
 
 int64_t db_changes(db_handle *h) {
     if (dc_check_handle(h, "db_changes") != DB_OK) return 0;
-    dc_entry e = dc_enter(h);
+    dc_hold(h); /* reads the connection's state: nothing to allocate */
     int64_t n = sqlite3_changes64(h->db);
-    dc_leave(e);
+    dc_release(h);
     return n;
 }
 
 int64_t db_last_insert_rowid(db_handle *h) {
     if (dc_check_handle(h, "db_last_insert_rowid") != DB_OK) return 0;
-    dc_entry e = dc_enter(h);
+    dc_hold(h); /* reads the connection's state: nothing to allocate */
     int64_t n = sqlite3_last_insert_rowid(h->db);
-    dc_leave(e);
+    dc_release(h);
     return n;
 }
 
 int db_in_transaction(db_handle *h) {
     if (dc_check_handle(h, "db_in_transaction") != DB_OK) return 0;
-    dc_entry e = dc_enter(h);
+    dc_hold(h); /* reads the connection's state: nothing to allocate */
     int open = !sqlite3_get_autocommit(h->db);
-    dc_leave(e);
+    dc_release(h);
     return open;
 }
 
@@ -444,18 +448,18 @@ static int process_option_call(const char *call, const char *name, const char *v
                                size_t size) {
     char err[DC_ERRMSG_MAX];
     if (!name || (!buf && !value)) {
-        set_thread_error(DB_MISUSE, "%s: %s is NULL", call, name ? "value" : "name");
+        dc_thread_error(DB_MISUSE, "%s: %s is NULL", call, name ? "value" : "name");
         return DB_MISUSE;
     }
     if (dc_sql_global_init(err, sizeof err) != 0) {
-        set_thread_error(DB_ERROR, "%s", err);
+        dc_thread_error(DB_ERROR, "%s", err);
         return DB_ERROR;
     }
     dc_option_target none = {NULL, NULL};
     int rc = buf ? dc_option_get(&none, name, buf, size, err, sizeof err)
                  : dc_option_set(&none, name, value, DC_SET_RUNTIME, err, sizeof err);
-    if (rc != DB_OK) set_thread_error(rc, "%s", err);
-    else thread_error.code = DB_OK;
+    if (rc != DB_OK) return dc_thread_error(rc, "%s", err);
+    dc_thread_ok();
     return rc;
 }
 
@@ -463,38 +467,34 @@ int db_set_option(db_handle *h, const char *name, const char *value) {
     if (!h) return process_option_call("db_set_option", name, value, NULL, 0);
     int rc = dc_check_handle(h, "db_set_option");
     if (rc != DB_OK) return rc;
-    dc_entry e = dc_enter(h);
+    dc_call c = dc_enter(h);
     if (!name || !value) {
         rc = dc_set_error(h, DB_MISUSE, "db_set_option: %s is NULL", name ? "value" : "name");
     } else {
         rc = dc_option_set(&h->target, name, value, DC_SET_RUNTIME, h->errmsg, sizeof h->errmsg);
         if (rc != DB_OK) h->errcode = rc;
-        else dc_ok(h, DB_OK);
     }
-    dc_leave(e);
-    return rc;
+    return dc_exit(c, rc);
 }
 
 int db_get_option(db_handle *h, const char *name, char *buf, size_t size) {
     if (!h) {
         if (!buf) {
-            set_thread_error(DB_MISUSE, "db_get_option: buf is NULL");
+            dc_thread_error(DB_MISUSE, "db_get_option: buf is NULL");
             return DB_MISUSE;
         }
         return process_option_call("db_get_option", name, NULL, buf, size);
     }
     int rc = dc_check_handle(h, "db_get_option");
     if (rc != DB_OK) return rc;
-    dc_entry e = dc_enter(h);
+    dc_call c = dc_enter(h);
     if (!name || !buf) {
         rc = dc_set_error(h, DB_MISUSE, "db_get_option: %s is NULL", name ? "buf" : "name");
     } else {
         rc = dc_option_get(&h->target, name, buf, size, h->errmsg, sizeof h->errmsg);
         if (rc != DB_OK) h->errcode = rc;
-        else dc_ok(h, DB_OK);
     }
-    dc_leave(e);
-    return rc;
+    return dc_exit(c, rc);
 }
 
 int db_option_count(void) { return dc_option_count(); }
@@ -511,27 +511,26 @@ int db_purge(db_handle *h) {
     char err[DC_ERRMSG_MAX];
     if (!h) {
         if (dc_sql_global_init(err, sizeof err) != 0) {
-            set_thread_error(DB_ERROR, "%s", err);
+            dc_thread_error(DB_ERROR, "%s", err);
             return DB_ERROR;
         }
         if (!dc_alloc_has_arenas()) {
-            set_thread_error(DB_ERROR, "%s", purge_unavailable);
+            dc_thread_error(DB_ERROR, "%s", purge_unavailable);
             return DB_ERROR;
         }
         dc_alloc_purge(NULL);
+        dc_thread_ok();
         return DB_OK;
     }
     int rc = dc_check_handle(h, "db_purge");
     if (rc != DB_OK) return rc;
-    dc_entry e = dc_enter(h);
+    dc_call c = dc_enter(h);
     if (!dc_alloc_has_arenas()) {
         rc = dc_set_error(h, DB_ERROR, "%s", purge_unavailable);
     } else {
         dc_alloc_purge(h->alloc);
-        rc = dc_ok(h, DB_OK);
     }
-    dc_leave(e);
-    return rc;
+    return dc_exit(c, rc);
 }
 
 const char *db_allocator(void) {
@@ -547,23 +546,35 @@ int db_memory_stats(db_handle *h, struct db_memory_stats *stats) {
     if (!stats || stats->struct_size < sizeof(uint64_t)) {
         const char *why = stats ? "stats->struct_size is not set" : "stats is NULL";
         if (!h) {
-            set_thread_error(DB_MISUSE, "db_memory_stats: %s", why);
+            dc_thread_error(DB_MISUSE, "db_memory_stats: %s", why);
             return DB_MISUSE;
         }
-        dc_entry e = dc_enter(h);
-        dc_set_error(h, DB_MISUSE, "db_memory_stats: %s", why);
-        dc_leave(e);
-        return DB_MISUSE;
+        dc_call c = dc_enter(h);
+        return dc_exit(c, dc_set_error(h, DB_MISUSE, "db_memory_stats: %s", why));
     }
     char err[DC_ERRMSG_MAX];
     if (!h && dc_sql_global_init(err, sizeof err) != 0) {
-        set_thread_error(DB_ERROR, "%s", err);
+        dc_thread_error(DB_ERROR, "%s", err);
         return DB_ERROR;
     }
     /* Reading counters and arena statistics needs no handle lock (they are atomics and
      * jemalloc's own locks), so a busy handle can be observed while it works. */
     dc_alloc_stats st;
     dc_alloc_stats_get(h ? h->alloc : NULL, &st);
+    /* A successful call clears the caller's last error: the thread's, or the handle's when its
+     * lock is free (a busy handle is observed without waiting, and its error left to its user). */
+    if (!h) {
+        dc_thread_ok();
+    } else {
+        uintptr_t expected = 0;
+        if (atomic_compare_exchange_strong(&h->lock.owner, &expected, dc_thread_token())) {
+            h->errcode = DB_OK;
+            atomic_store(&h->lock.owner, 0);
+            if (atomic_load(&h->lock.waiters)) dc_lock_wake(&h->lock);
+        } else if (expected == dc_thread_token()) {
+            h->errcode = DB_OK; /* called from inside its own db_exec callback */
+        }
+    }
     struct db_memory_stats full = {
         .struct_size = sizeof full,
         .allocated = st.allocated,

@@ -6,11 +6,13 @@
 #define DC_HANDLE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
 
 #include "alloc/alloc.h"
+#include "common.h"
 #include "duckcore.h"
 #include "options.h"
 
@@ -19,9 +21,55 @@
 #define DC_DEAD_MAGIC 0xdeaddeadu
 #define DC_ERRMSG_MAX 512
 
+#if defined(__GNUC__) || defined(__clang__)
+#define DC_LIKELY(x) __builtin_expect(!!(x), 1)
+#else
+#define DC_LIKELY(x) (x)
+#endif
+
+/* The handle lock: recursive (a db_exec callback may call on its own handle), one uncontended
+ * atomic to take and one to give back. The owner is a thread token; the mutex and condition
+ * variable are touched only when a thread has to wait. */
+typedef struct dc_lock {
+    _Atomic uintptr_t owner; /* holding thread's token, 0 when free */
+    unsigned depth;          /* the holder's nesting; written by the holder only */
+    _Atomic int waiters;     /* threads in dc_lock_wait */
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+} dc_lock;
+
+int dc_lock_init(dc_lock *l);
+void dc_lock_destroy(dc_lock *l);
+void dc_lock_wait(dc_lock *l, uintptr_t me); /* the slow path of dc_lock_acquire */
+void dc_lock_wake(dc_lock *l);               /* the slow path of dc_lock_release */
+
+/* A token unique to the calling thread while it lives: the address of its allocator state. */
+static inline uintptr_t dc_thread_token(void) { return (uintptr_t)&dc_alloc_tls; }
+
+static inline void dc_lock_acquire(dc_lock *l) {
+    uintptr_t me = dc_thread_token(), expected = 0;
+    if (DC_LIKELY(atomic_compare_exchange_strong_explicit(&l->owner, &expected, me,
+                                                          memory_order_seq_cst,
+                                                          memory_order_relaxed))) {
+        l->depth = 1;
+    } else if (expected == me) {
+        l->depth++;
+    } else {
+        dc_lock_wait(l, me);
+    }
+}
+
+static inline void dc_lock_release(dc_lock *l) {
+    if (--l->depth) return;
+    /* Sequentially consistent with the waiter's increment of waiters and its retry: either the
+     * waiter sees the lock free, or this sees the waiter and wakes it. */
+    atomic_store_explicit(&l->owner, 0, memory_order_seq_cst);
+    if (atomic_load_explicit(&l->waiters, memory_order_seq_cst)) dc_lock_wake(l);
+}
+
 struct db_handle {
     uint32_t magic;
-    pthread_mutex_t lock; /* recursive: a db_exec callback may use its own handle */
+    dc_lock lock;
     dc_alloc *alloc;      /* owned; every engine allocation for this handle comes from it */
     dc_handle_settings settings;
     dc_option_target target; /* {alloc, &settings}: what options and duckcore's SQL act on */
@@ -45,31 +93,63 @@ struct db_stmt {
 /* Frees the records of finalized statements; on an entered handle, at close. */
 void dc_free_dead_statements(db_handle *h);
 
-/* Entering a handle (DESIGN.md, invariant 1): take its lock and make its allocator context the
- * thread's current one; leaving restores the previous context, so nesting works. */
-typedef struct dc_entry {
+/* ---- the API shell ---------------------------------------------------------------------------
+ * Every public call on a handle or statement has one shape, as SQLite's sqlite3ApiExit gives its
+ * calls one exit:
+ *     check (dc_check_handle / dc_check_stmt: misuse is reported on the thread, nothing changes)
+ *     c = dc_enter(h)          lock, and the handle's allocator context made current
+ *     ... errors recorded with dc_set_error / dc_set_sqlite_error ...
+ *     return dc_exit(c, rc)    success clears the handle's error; context and lock restored
+ * Calls that cannot allocate or free (plain reads of the connection's state, and column values
+ * that need no conversion) only take the lock (dc_hold / dc_release) and leave the error alone.
+ * Invariant: an engine allocation for a handle happens only between dc_enter and dc_exit. */
+typedef struct dc_call {
     db_handle *h;
-    dc_alloc *previous;
-} dc_entry;
+    dc_alloc *previous; /* the context current before: restored at exit (nesting) */
+} dc_call;
 
-dc_entry dc_enter(db_handle *h);
-void dc_leave(dc_entry e);
+static inline dc_call dc_enter(db_handle *h) {
+    dc_lock_acquire(&h->lock);
+    dc_call c = {h, dc_alloc_enter(h->alloc)};
+    return c;
+}
 
-/* Validity checks at the entry points: set the error (on the thread for a NULL handle) and return
- * DB_MISUSE, or DB_OK. */
-int dc_check_handle(const db_handle *h, const char *call);
-int dc_check_stmt(const db_stmt *s, const char *call);
+/* Ends a call without touching the handle's error (calls that report nothing of their own). */
+static inline void dc_exit_quiet(dc_call c) {
+    dc_alloc_leave(c.h->alloc, c.previous);
+    dc_lock_release(&c.h->lock);
+}
 
-/* Error reporting on an entered handle. */
-int dc_set_error(db_handle *h, int code, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-/* Maps a SQLite result to DB_* and records SQLite's message (or the memory_limit refusal). */
+static inline int dc_exit(dc_call c, int rc) {
+    if (rc == DB_OK || rc == DB_ROW || rc == DB_DONE) c.h->errcode = DB_OK;
+    else DC_DEBUG_CHECK(c.h->errcode == rc, "call returns %d but recorded %d", rc, c.h->errcode);
+    dc_exit_quiet(c);
+    return rc;
+}
+
+static inline void dc_hold(db_handle *h) { dc_lock_acquire(&h->lock); }
+static inline void dc_release(db_handle *h) { dc_lock_release(&h->lock); }
+
+/* Validity checks at the entry points: DB_OK, or DB_MISUSE with the error set on the thread. */
+int dc_misuse_handle(const db_handle *h, const char *call);
+int dc_misuse_stmt(const db_stmt *s, const char *call);
+static inline int dc_check_handle(const db_handle *h, const char *call) {
+    return DC_LIKELY(h && h->magic == DC_HANDLE_MAGIC) ? DB_OK : dc_misuse_handle(h, call);
+}
+static inline int dc_check_stmt(const db_stmt *s, const char *call) {
+    return DC_LIKELY(s && s->magic == DC_STMT_MAGIC) ? DB_OK : dc_misuse_stmt(s, call);
+}
+
+/* The thread's error, for calls without a handle (db_open, NULL handles, process options);
+ * every such call sets it or clears it. */
+int dc_thread_error(int code, const char *fmt, ...) DC_PRINTF(2, 3);
+void dc_thread_ok(void);
+
+/* Error reporting on an entered handle; both return the code. */
+int dc_set_error(db_handle *h, int code, const char *fmt, ...) DC_PRINTF(3, 4);
+/* Maps a SQLite result to DB_* and records SQLite's message (or the memory_limit refusal);
+ * success codes record nothing. */
 int dc_set_sqlite_error(db_handle *h, int rc);
-/* Marks the last call on h as successful and returns code. */
-int dc_ok(db_handle *h, int code);
 
 /* Runs a parsed SET/RESET on an entered handle; returns DB_OK or the error (recorded on h). */
 struct dc_set_statement;
@@ -77,7 +157,18 @@ int dc_run_set(db_handle *h, const struct dc_set_statement *set);
 
 /* Bookkeeping after each statement ends: rolls back a transaction broken by running out of
  * memory (memory_limit), and applies the allocator flush thresholds. rc is the statement's SQLite
- * result; in_transaction whether a transaction was open when it started. */
-void dc_after_statement(db_handle *h, int rc, int in_transaction);
+ * result; in_transaction whether a transaction was open when it started. Inline: the common case
+ * is two comparisons. */
+void dc_statement_nomem(db_handle *h, int in_transaction);
+void dc_statement_flush(db_handle *h, uint64_t freed, uint64_t live, uint64_t window_peak);
+static inline void dc_after_statement(db_handle *h, int rc, int in_transaction) {
+    if ((rc & 0xff) == SQLITE_NOMEM) dc_statement_nomem(h, in_transaction);
+    uint64_t freed, live, window_peak;
+    dc_alloc_window(h->alloc, &freed, &live, &window_peak);
+    if (freed - h->freed_mark > h->settings.bulk_flush_threshold ||
+        window_peak - live > h->settings.flush_threshold)
+        dc_statement_flush(h, freed, live, window_peak);
+    h->freed_mark = freed;
+}
 
 #endif
