@@ -247,6 +247,12 @@ int db_open_ext(const char *path, const char *const *names, const char *const *v
     dc_call c = dc_enter(h);
     int rc = sqlite3_open_v2(path, &h->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL);
+    if (rc == SQLITE_OK && h->settings.lookaside_size != DC_LOOKASIDE_DEFAULT) {
+        /* Before the connection's first statement, while no lookaside slot is in use. */
+        int slots = (int)(h->settings.lookaside_size / DC_LOOKASIDE_SLOT);
+        rc = sqlite3_db_config(h->db, SQLITE_DBCONFIG_LOOKASIDE, NULL,
+                               slots ? DC_LOOKASIDE_SLOT : 0, slots);
+    }
     if (rc == SQLITE_OK) rc = dc_sql_register(h->db, &h->target);
     if (rc != SQLITE_OK) {
         dc_set_sqlite_error(h, rc);

@@ -121,6 +121,20 @@ static void read_nodump(const dc_option_target *t, dc_option_value *v) {
     v->boolean = t->settings->nodump;
 }
 
+static int apply_lookaside_size(dc_option_target *t, const dc_option_value *v, char *err,
+                                size_t errlen) {
+    if (v->size > DC_LOOKASIDE_MAX) {
+        snprintf(err, errlen, "lookaside_size: at most %lluMiB",
+                 (unsigned long long)(DC_LOOKASIDE_MAX >> 20));
+        return DB_RANGE;
+    }
+    t->settings->lookaside_size = v->size;
+    return DB_OK;
+}
+static void read_lookaside_size(const dc_option_target *t, dc_option_value *v) {
+    v->size = t->settings->lookaside_size;
+}
+
 static int apply_background_threads(dc_option_target *t, const dc_option_value *v, char *err,
                                     size_t errlen) {
     (void)t;
@@ -201,6 +215,12 @@ static const dc_option registry[] = {
      "Exclude the handle's memory from core dumps (MADV_DONTDUMP on every extent of its arena); "
      "only when opening (db_open_ext)",
      DC_TYPE_BOOL, DC_SCOPE_HANDLE, DC_OPT_OPEN_ONLY | DC_OPT_NEEDS_ARENAS, 0, 0, apply_nodump, read_nodump, "false", NULL},
+    {"lookaside_size",
+     "Bytes of SQLite's per-connection lookaside buffer (slots of 1200 bytes for its small, "
+     "short-lived objects; 0: none). Costs that much resident per handle that has run a statement, "
+     "saves ~8% of instructions on small statements; only when opening (db_open_ext)",
+     DC_TYPE_SIZE, DC_SCOPE_HANDLE, DC_OPT_OPEN_ONLY | DC_OPT_ZERO_IS_ZERO, 0, 0,
+     apply_lookaside_size, read_lookaside_size, "48KB", NULL},
     {"allocator_background_threads",
      "Run jemalloc's background threads, which return unused pages of every arena to the OS on "
      "their decay schedule, even for idle handles",
@@ -222,6 +242,7 @@ void dc_handle_settings_init(dc_handle_settings *s) {
     s->bulk_flush_threshold = 512ull << 20;
     s->nodump = 0;
     s->own_arena_threshold = 4ull << 20;
+    s->lookaside_size = DC_LOOKASIDE_DEFAULT;
 }
 
 /* ---- parsing ------------------------------------------------------------------------------- */

@@ -27,7 +27,14 @@ typedef struct dc_handle_settings {
     uint64_t bulk_flush_threshold; /* allocator_bulk_deallocation_flush_threshold */
     int nodump;                    /* allocator_nodump, fixed at open */
     uint64_t own_arena_threshold;  /* allocator_own_arena_threshold */
+    uint64_t lookaside_size;       /* lookaside_size, fixed at open */
 } dc_handle_settings;
+
+/* SQLite's per-connection lookaside: its default slot size and count (SQLITE_DEFAULT_LOOKASIDE),
+ * and the most lookaside_size accepts. */
+#define DC_LOOKASIDE_SLOT 1200
+#define DC_LOOKASIDE_DEFAULT (DC_LOOKASIDE_SLOT * 40)
+#define DC_LOOKASIDE_MAX (64ull << 20)
 
 /* What an option acts on. alloc is NULL while a handle is being opened and has no context yet,
  * and for process-wide calls without a handle (then settings is NULL too). */

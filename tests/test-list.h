@@ -25,6 +25,7 @@
     TEST_ENTRY(options_flush_threshold)      \
     TEST_ENTRY(options_bulk_flush_threshold) \
     TEST_ENTRY(options_nodump)               \
+    TEST_ENTRY(options_lookaside_size)       \
     TEST_ENTRY(options_background_threads)   \
     TEST_ENTRY(options_max_background_threads) \
     TEST_ENTRY(options_environment)          \

@@ -43,7 +43,7 @@ static void fill_and_drop(db_handle *h, int mib) {
 
 TEST_IMPL(options_enumeration) {
     int n = db_option_count();
-    ASSERT_EQ(n, 10);
+    ASSERT_EQ(n, 11);
     db_handle *h;
     ASSERT_OK(NULL, db_open(NULL, &h));
     int process = 0, open_only = 0;
@@ -59,7 +59,7 @@ TEST_IMPL(options_enumeration) {
         ASSERT_STR_EQ(value, db_option_default(i));
     }
     ASSERT_EQ(process, 3);
-    ASSERT_EQ(open_only, 2); /* allocator_nodump, and the read-only allocator */
+    ASSERT_EQ(open_only, 3); /* allocator_nodump, lookaside_size, the read-only allocator */
     ASSERT(db_option_name(n) == NULL && db_option_name(-1) == NULL);
     ASSERT_EQ(db_option_settable_after_open(n), -1);
     ASSERT_STR_EQ(db_option_default(0), "unlimited");
@@ -391,6 +391,46 @@ TEST_IMPL(options_nodump) {
                              NULL, NULL));
     ASSERT_LE(dontdump_resident(), after_plain + (1u << 20));
     ASSERT_OK(plain, db_close(plain));
+    return 0;
+}
+
+/* The lookaside buffer is the handle's memory: its size shows in the handle's bytes once the
+ * connection has run a statement, and 0 turns it off. */
+static uint64_t bytes_after_first_use(const char *lookaside) {
+    const char *names[] = {"lookaside_size"};
+    const char *values[] = {lookaside};
+    db_handle *h;
+    ASSERT_OK(NULL, db_open_ext(NULL, names, values, lookaside ? 1 : 0, &h));
+    ASSERT_OK(h, db_exec(h, "CREATE TABLE t(x); INSERT INTO t VALUES (1)", NULL, NULL));
+    uint64_t bytes = test_stats(h).allocated;
+    ASSERT_OK(h, db_close(h));
+    return bytes;
+}
+
+TEST_IMPL(options_lookaside_size) {
+    uint64_t standard = bytes_after_first_use(NULL);
+    uint64_t none = bytes_after_first_use("0");
+    uint64_t big = bytes_after_first_use("240000");
+    printf("handle bytes after a first use: lookaside 48KB %llu, none %llu, 240000 %llu\n",
+           (unsigned long long)standard, (unsigned long long)none, (unsigned long long)big);
+    ASSERT_GE(standard - none, 48000u);
+    /* The buffer is one allocation: up to a size class (25%) more than asked. */
+    ASSERT_GE(big - none, 240000u);
+    ASSERT_LE(big - none, 240000u + 240000u / 4);
+
+    db_handle *h;
+    const char *names[] = {"lookaside_size"};
+    const char *huge[] = {"1GB"};
+    ASSERT_EQ(db_open_ext(NULL, names, huge, 1, &h), DB_RANGE);
+    ASSERT(h == NULL && strstr(db_errmsg(NULL), "lookaside_size"));
+    ASSERT_OK(NULL, db_open(NULL, &h));
+    char buf[32];
+    get_option(h, "lookaside_size", buf, sizeof buf);
+    ASSERT_STR_EQ(buf, "48KB");
+    ASSERT_NE(db_set_option(h, "lookaside_size", "0"), DB_OK); /* fixed at open */
+    get_option(h, "lookaside_size", buf, sizeof buf);
+    ASSERT_STR_EQ(buf, "48KB");
+    ASSERT_OK(h, db_close(h));
     return 0;
 }
 

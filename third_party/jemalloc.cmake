@@ -21,13 +21,10 @@
 #       muzzy_decay_ms:0      no MADV_FREE stage: lazily freed pages stay in the process's
 #                             resident size until the kernel is short of memory, which would make
 #                             resident-memory monitoring (and memory given back) a guess
-#       tcache_nslots_small_min:2,tcache_nslots_small_max:16,lg_tcache_nslots_mul:-1,
-#       tcache_nslots_large:2
-#                             every handle has a thread cache of its own, so what caches hold is
-#                             multiplied by the open handles: with jemalloc's defaults (up to 200
-#                             blocks per class, filled half at a time) a handle that did almost
-#                             nothing held ~150 KiB of cached blocks; these hold ~20 KiB (idle
-#                             handle 125 -> 79 KiB resident, BENCHMARKS.md P7)
+#   thread caches: jemalloc's defaults. Small handles share their thread's automatic cache (one
+#                             per thread, not per handle); 16-slot caches refilled and flushed so
+#                             often that they cost P2 16% more instructions (BENCHMARKS.md). Only
+#                             handles with an arena of their own (past 4 MiB) have a cache each.
 # Defines the imported target duckcore::jemalloc.
 
 set(DUCKCORE_JEMALLOC_VERSION "5.3.0")
@@ -60,7 +57,7 @@ set(_je_args
   --disable-cache-oblivious
   --disable-doc
   --disable-zone-allocator
-  --with-malloc-conf=dirty_decay_ms:1000,muzzy_decay_ms:0,tcache_nslots_small_min:2,tcache_nslots_small_max:16,lg_tcache_nslots_mul:-1,tcache_nslots_large:2)
+  --with-malloc-conf=dirty_decay_ms:1000,muzzy_decay_ms:0)
 if(DUCKCORE_JEMALLOC_DEBUG)
   list(APPEND _je_args --enable-debug)
 endif()
