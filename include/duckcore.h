@@ -160,10 +160,10 @@ DUCKCORE_API int db_close(db_handle *h);
  *     Defaults are the process's (DUCKCORE_JE_MALLOC_CONF can change them).
  * allocator_nodump                           BOOLEAN   false      handle   at open only
  *     MADV_DONTDUMP on all of the handle's memory: it is left out of core dumps.
- * lookaside_size                             SIZE      48KB       handle   at open only
+ * lookaside_size                             SIZE      40KiB      handle   at open only
  *     SQLite's per-connection lookaside buffer, in 1200-byte slots for small short-lived
- *     objects (0: none). Resident in every handle that has run a statement; saves ~8% of the
- *     instructions of small statements. 0 suits many mostly idle handles. At most 64MiB.
+ *     objects (0: none). Resident in every open handle; saves ~8% of the instructions of small
+ *     statements. 0 suits many mostly idle handles. At most 64MiB.
  * allocator_background_threads               BOOLEAN   false      process  any time
  *     jemalloc's background threads: unused pages of every arena (idle handles too) go back to
  *     the OS on their decay schedule without any call.

@@ -11,8 +11,10 @@
 
 #if defined(__GNUC__) || defined(__clang__)
 #define DC_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#define DC_NOINLINE __attribute__((noinline))
 #else
 #define DC_PRINTF(fmt, args)
+#define DC_NOINLINE
 #endif
 
 /* A broken invariant: loud in debug builds (file:line, then abort), compiled out in release. */

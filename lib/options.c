@@ -220,7 +220,7 @@ static const dc_option registry[] = {
      "short-lived objects; 0: none). Costs that much resident per handle that has run a statement, "
      "saves ~8% of instructions on small statements; only when opening (db_open_ext)",
      DC_TYPE_SIZE, DC_SCOPE_HANDLE, DC_OPT_OPEN_ONLY | DC_OPT_ZERO_IS_ZERO, 0, 0,
-     apply_lookaside_size, read_lookaside_size, "48KB", NULL},
+     apply_lookaside_size, read_lookaside_size, DC_LOOKASIDE_DEFAULT_TEXT, NULL},
     {"allocator_background_threads",
      "Run jemalloc's background threads, which return unused pages of every arena to the OS on "
      "their decay schedule, even for idle handles",

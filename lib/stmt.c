@@ -135,6 +135,7 @@ int db_reset(db_stmt *s) {
 
 /* Binding enters the handle: a new value frees the one it replaces. */
 static inline int bind_exit(dc_call c, db_stmt *s, const char *name, int src) {
+    if (DC_LIKELY(src == SQLITE_OK && s->st)) return dc_exit(c, DB_OK);
     int rc = s->st ? dc_set_sqlite_error(s->h, src)
                    : dc_set_error(s->h, DB_RANGE, "%s: SET and RESET take no parameters", name);
     return dc_exit(c, rc);

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "../alloc/alloc.h"
+#include "../options.h"
 #include "sql.h"
 #include "sql_int.h"
 
@@ -22,6 +23,9 @@ static void sql_init_once(void) {
     /* Runs before any handle exists: whatever the engine sets up here is the process's. */
     rc = dc_sql_install_memory_methods();
     if (rc == SQLITE_OK) rc = dc_sql_install_page_cache();
+    if (rc == SQLITE_OK) /* lookaside_size's default; handles that set it reconfigure at open */
+        rc = sqlite3_config(SQLITE_CONFIG_LOOKASIDE, DC_LOOKASIDE_SLOT,
+                            DC_LOOKASIDE_DEFAULT / DC_LOOKASIDE_SLOT);
     if (rc == SQLITE_OK) rc = sqlite3_initialize();
     if (rc == SQLITE_OK) rc = dc_sql_install_vfs_shims();
     if (rc != SQLITE_OK)

@@ -380,14 +380,9 @@ static void pc_cachesize(sqlite3_pcache *pc, int nMax) {
 
 static int pc_pagecount(sqlite3_pcache *pc) { return (int)((pc_cache *)pc)->count; }
 
-static sqlite3_pcache_page *pc_fetch(sqlite3_pcache *pc, unsigned key, int createFlag) {
-    pc_cache *c = (pc_cache *)pc;
-    long i = find_slot(c, key);
-    if (i >= 0) {
-        pc_page *p = c->table[i];
-        if (p->unpinned) lru_unlink(c, p);
-        return &p->base;
-    }
+/* A page that is not in the cache: a new slot, or the least recently used page's. Kept out of
+ * line so that pc_fetch, most often a hit, stays short. */
+static DC_NOINLINE sqlite3_pcache_page *fetch_new(pc_cache *c, unsigned key, int createFlag) {
     if (createFlag == 0) return NULL;
     /* "Only if easy": with most of the cache pinned, NULL makes SQLite spill and retry with 2. */
     if (c->purgeable && createFlag == 1 && c->count - c->unpinned >= c->pin_limit) return NULL;
@@ -411,6 +406,15 @@ static sqlite3_pcache_page *pc_fetch(sqlite3_pcache *pc, unsigned key, int creat
     p->unpinned = 0;
     p->lru_newer = p->lru_older = NULL;
     table_insert(c, p);
+    return &p->base;
+}
+
+static sqlite3_pcache_page *pc_fetch(sqlite3_pcache *pc, unsigned key, int createFlag) {
+    pc_cache *c = (pc_cache *)pc;
+    long i = find_slot(c, key);
+    if (i < 0) return fetch_new(c, key, createFlag);
+    pc_page *p = c->table[i];
+    if (p->unpinned) lru_unlink(c, p);
     return &p->base;
 }
 
