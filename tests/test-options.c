@@ -413,9 +413,10 @@ TEST_IMPL(options_lookaside_size) {
     uint64_t big = bytes_after_first_use("240000");
     printf("handle bytes after a first use: lookaside 40KiB %llu, none %llu, 240000 %llu\n",
            (unsigned long long)standard, (unsigned long long)none, (unsigned long long)big);
-    ASSERT_GE(standard - none, 40800u); /* 34 slots of 1200 bytes */
-    /* The buffer is one allocation: up to a size class (25%) more than asked. */
-    ASSERT_GE(big - none, 240000u);
+    /* The buffer is one allocation of up to a size class (25%) more than asked; with it, a few
+     * of the engine's small objects live in its slots instead of the heap. */
+    ASSERT_GE(standard - none, 40800u * 9 / 10); /* 34 slots of 1200 bytes */
+    ASSERT_GE(big - none, 240000u * 9 / 10);
     ASSERT_LE(big - none, 240000u + 240000u / 4);
 
     db_handle *h;
