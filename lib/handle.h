@@ -46,8 +46,9 @@ void dc_lock_wake(dc_lock *l);               /* the slow path of dc_lock_release
 /* A token unique to the calling thread while it lives: the address of its allocator state. */
 static inline uintptr_t dc_thread_token(void) { return (uintptr_t)&dc_alloc_tls; }
 
-static inline void dc_lock_acquire(dc_lock *l) {
-    uintptr_t me = dc_thread_token(), expected = 0;
+/* me: the calling thread's token. */
+static inline void dc_lock_acquire(dc_lock *l, uintptr_t me) {
+    uintptr_t expected = 0;
     if (DC_LIKELY(atomic_compare_exchange_strong_explicit(&l->owner, &expected, me,
                                                           memory_order_seq_cst,
                                                           memory_order_relaxed))) {
@@ -105,18 +106,20 @@ void dc_free_dead_statements(db_handle *h);
  * Invariant: an engine allocation for a handle happens only between dc_enter and dc_exit. */
 typedef struct dc_call {
     db_handle *h;
-    dc_alloc *previous; /* the context current before: restored at exit (nesting) */
+    dc_alloc_thread *thread; /* the calling thread's allocator state (its address: the token) */
+    dc_alloc *previous;      /* the context current before: restored at exit (nesting) */
 } dc_call;
 
 static inline dc_call dc_enter(db_handle *h) {
-    dc_lock_acquire(&h->lock);
-    dc_call c = {h, dc_alloc_enter(h->alloc)};
+    dc_alloc_thread *t = &dc_alloc_tls;
+    dc_lock_acquire(&h->lock, (uintptr_t)t);
+    dc_call c = {h, t, dc_alloc_enter_on(t, h->alloc)};
     return c;
 }
 
 /* Ends a call without touching the handle's error (calls that report nothing of their own). */
 static inline void dc_exit_quiet(dc_call c) {
-    dc_alloc_leave(c.h->alloc, c.previous);
+    dc_alloc_leave_on(c.thread, c.h->alloc, c.previous);
     dc_lock_release(&c.h->lock);
 }
 
@@ -127,7 +130,7 @@ static inline int dc_exit(dc_call c, int rc) {
     return rc;
 }
 
-static inline void dc_hold(db_handle *h) { dc_lock_acquire(&h->lock); }
+static inline void dc_hold(db_handle *h) { dc_lock_acquire(&h->lock, dc_thread_token()); }
 static inline void dc_release(db_handle *h) { dc_lock_release(&h->lock); }
 
 /* Validity checks at the entry points: DB_OK, or DB_MISUSE with the error set on the thread. */

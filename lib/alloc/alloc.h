@@ -107,8 +107,7 @@ void dc_alloc_check_unowned(void);
 /* Settles a, the calling thread's current context: what the thread's byte counters moved since
  * the last settlement is a's (backends that count call by call keep no thread counters, and this
  * is a no-op there). Counters then read exactly from any thread. */
-static inline void dc_alloc_settle(dc_alloc *a) {
-    dc_alloc_thread *t = &dc_alloc_tls;
+static inline void dc_alloc_settle_on(dc_alloc_thread *t, dc_alloc *a) {
     if (!t->allocated) return;
     uint64_t allocated = *t->allocated, deallocated = *t->deallocated;
     uint64_t grew = allocated - t->base_allocated, shrank = deallocated - t->base_deallocated;
@@ -122,28 +121,32 @@ static inline void dc_alloc_settle(dc_alloc *a) {
     atomic_store_explicit(&c->freed, atomic_load_explicit(&c->freed, memory_order_relaxed) + shrank,
                           memory_order_relaxed);
 }
+static inline void dc_alloc_settle(dc_alloc *a) { dc_alloc_settle_on(&dc_alloc_tls, a); }
 
 /* Makes a (a handle's context) the thread's current one for the length of a call and returns
- * what was current, for dc_alloc_leave. Entering the context that is already current (a nested
+ * what was current, for dc_alloc_leave_on. Entering the context that is already current (a nested
  * call on the same handle) changes nothing; entering another settles the one it interrupts. */
-static inline dc_alloc *dc_alloc_enter(dc_alloc *a) {
-    dc_alloc_thread *t = &dc_alloc_tls;
-    if (!t->started) dc_alloc_thread_start();
+static inline dc_alloc *dc_alloc_enter_on(dc_alloc_thread *t, dc_alloc *a) {
     dc_alloc *previous = t->current;
     if (previous != a) {
-        if (previous) dc_alloc_settle(previous);
-        else dc_alloc_check_unowned();
+        if (previous) {
+            dc_alloc_settle_on(t, previous);
+        } else {
+            if (!t->started) dc_alloc_thread_start();
+            dc_alloc_check_unowned();
+        }
         t->current = a;
     }
     return previous;
 }
+static inline dc_alloc *dc_alloc_enter(dc_alloc *a) { return dc_alloc_enter_on(&dc_alloc_tls, a); }
 
-/* Ends what dc_alloc_enter began: a's counts are settled (so they read exactly between calls,
+/* Ends what dc_alloc_enter_on began: a's counts are settled (so they read exactly between calls,
  * and a may be closed from another thread) and the previous context is current again. */
-static inline void dc_alloc_leave(dc_alloc *a, dc_alloc *previous) {
+static inline void dc_alloc_leave_on(dc_alloc_thread *t, dc_alloc *a, dc_alloc *previous) {
     if (previous == a) return; /* nested: the outer leave settles */
-    dc_alloc_settle(a);
-    dc_alloc_tls.current = previous;
+    dc_alloc_settle_on(t, a);
+    t->current = previous;
 }
 
 /* Makes a the calling thread's current context (NULL: the process context) and returns the

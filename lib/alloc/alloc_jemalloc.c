@@ -156,7 +156,7 @@ static int size_formula_matches(void) {
  * thread.deallocatedp: the usable bytes this thread has allocated and freed, kept by jemalloc on
  * every call anyway). What the thread allocates and frees while a handle's context is its current
  * one belongs to that context, and is settled into the context's counters when the thread leaves
- * it (dc_alloc_leave, alloc.h) or when they are read. The free path then needs no
+ * it (dc_alloc_leave_on, alloc.h) or when they are read. The free path then needs no
  * usable size (no sallocx lookup besides the one inside dallocx), the allocation path only the
  * inline size class, for the limit and the peak.
  *
