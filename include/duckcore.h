@@ -146,9 +146,13 @@ DUCKCORE_API int db_close(db_handle *h);
  *
  * option                                     type      default    scope    settable
  * memory_limit                               SIZE      unlimited  handle   any time
- *     Hard cap on the handle's live engine bytes, checked on every allocation. A query that needs
- *     more fails with DB_NOMEM and a message naming the limit and the usage; an open transaction
- *     is rolled back; the handle stays usable and committed data is intact.
+ *     Hard cap on the handle's live engine bytes, checked on every allocation. The page cache
+ *     holds what the limit leaves (cache_size is an upper bound): near the limit a new page
+ *     reuses the least recently used unused page, dirty pages are spilled to the file as at
+ *     cache_size, and an allocation that would pass the limit first frees unused cached pages.
+ *     Only what is left in use is refused: the query fails with DB_NOMEM and a message naming
+ *     the limit and the usage; an open transaction is rolled back; the handle stays usable and
+ *     committed data is intact. In-memory databases are their pages: never given up.
  * allocator_flush_threshold                  SIZE      128MiB     handle   any time
  *     After a statement, if the handle's freed-but-cached memory (its peak since the last flush
  *     minus its live bytes) exceeds this, its thread cache is flushed and its arena decayed.
@@ -346,6 +350,13 @@ struct db_memory_stats {
     uint64_t arenas;       /* handle: 1 if it has an arena of its own, else 0; process: number of
                               jemalloc arenas that exist */
     uint64_t cached;       /* bytes in the handle's thread cache (process: all thread caches) */
+    /* The page caches and memory_limit (process: the sums over open handles): */
+    uint64_t page_cache;   /* bytes held by the handle's page caches (of files and in-memory
+                              databases), part of allocated */
+    uint64_t reclaimable;  /* of those, bytes in cached pages nobody uses, which the handle gives
+                              up before refusing an allocation for its memory_limit (measured by
+                              this call unless another thread is inside a call on the handle) */
+    uint64_t reclaims;     /* times cached pages were given up to stay within memory_limit */
 };
 
 /* Returns the handle's unused memory (its thread cache and its arena's dirty and muzzy pages) to

@@ -534,6 +534,7 @@ int db_purge(db_handle *h) {
     if (!dc_alloc_has_arenas()) {
         rc = dc_set_error(h, DB_ERROR, "%s", purge_unavailable);
     } else {
+        sqlite3_db_release_memory(h->db); /* the page caches' unused pages first */
         dc_alloc_purge(h->alloc);
     }
     return dc_exit(c, rc);
@@ -564,23 +565,26 @@ int db_memory_stats(db_handle *h, struct db_memory_stats *stats) {
         return DB_ERROR;
     }
     /* Reading counters and arena statistics needs no handle lock (they are atomics and
-     * jemalloc's own locks), so a busy handle can be observed while it works. */
-    dc_alloc_stats st;
-    dc_alloc_stats_get(h ? h->alloc : NULL, &st);
-    /* A successful call clears the caller's last error: the thread's, or the handle's when its
-     * lock is free (a busy handle is observed without waiting, and its error left to its user). */
+     * jemalloc's own locks), so a busy handle can be observed while it works. A successful call
+     * clears the caller's last error: the thread's, or the handle's when its lock is free (a busy
+     * handle is observed without waiting, and its error left to its user); with the lock, the
+     * page caches' unused bytes are measured now, else they read as last measured. */
     if (!h) {
         dc_thread_ok();
     } else {
         uintptr_t expected = 0;
         if (atomic_compare_exchange_strong(&h->lock.owner, &expected, dc_thread_token())) {
             h->errcode = DB_OK;
+            dc_alloc_measure_reclaimable(h->alloc);
             atomic_store(&h->lock.owner, 0);
             if (atomic_load(&h->lock.waiters)) dc_lock_wake(&h->lock);
         } else if (expected == dc_thread_token()) {
             h->errcode = DB_OK; /* called from inside its own db_exec callback */
+            dc_alloc_measure_reclaimable(h->alloc);
         }
     }
+    dc_alloc_stats st;
+    dc_alloc_stats_get(h ? h->alloc : NULL, &st);
     struct db_memory_stats full = {
         .struct_size = sizeof full,
         .allocated = st.allocated,
@@ -595,6 +599,9 @@ int db_memory_stats(db_handle *h, struct db_memory_stats *stats) {
         .muzzy = st.muzzy,
         .arenas = st.arenas,
         .cached = st.cached,
+        .page_cache = st.page_cache,
+        .reclaimable = st.reclaimable,
+        .reclaims = st.reclaims,
     };
     size_t n = stats->struct_size < sizeof full ? (size_t)stats->struct_size : sizeof full;
     uint64_t caller_size = stats->struct_size;

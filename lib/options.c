@@ -179,9 +179,9 @@ static void default_allocator(dc_option_value *v) { v->string = dc_alloc_backend
 
 static const dc_option registry[] = {
     {"memory_limit",
-     "Hard cap on the bytes this handle's engine may hold, checked on every allocation; a query "
-     "needing more fails with DB_NOMEM, its transaction is rolled back and the handle stays "
-     "usable (0 or 'unlimited': no cap)",
+     "Hard cap on the bytes this handle's engine may hold, checked on every allocation; the page "
+     "cache gives up unused pages first, and a query still needing more fails with DB_NOMEM, its "
+     "transaction is rolled back and the handle stays usable (0 or 'unlimited': no cap)",
      DC_TYPE_SIZE, DC_SCOPE_HANDLE, 0, 0, 0, apply_memory_limit, read_memory_limit, "unlimited",
      NULL},
     {"allocator_flush_threshold",

@@ -85,3 +85,135 @@ TEST_IMPL(limits_property) {
     ASSERT_GT(successes, 100);
     return 0;
 }
+
+/* ---- reclaiming before refusing ------------------------------------------------------------ */
+
+/* A database file of about mb megabytes: one table of 1000-byte rows with an index. */
+static void make_file(const char *path, int mb) {
+    test_remove_db(path);
+    db_handle *h;
+    ASSERT_OK(NULL, db_open(path, &h));
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "CREATE TABLE t(id INTEGER PRIMARY KEY, k INTEGER, v BLOB);"
+             "INSERT INTO t(k, v) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+             "WHERE i < %d) SELECT i %% 977, randomblob(1000) FROM n;"
+             "CREATE INDEX t_k ON t(k)",
+             mb * 1000);
+    ASSERT_OK(h, db_exec(h, sql, NULL, NULL));
+    ASSERT_OK(h, db_close(h));
+}
+
+static db_handle *open_limited(const char *path, const char *limit) {
+    const char *names[] = {"memory_limit"};
+    const char *values[] = {limit};
+    db_handle *h;
+    ASSERT_OK(NULL, db_open_ext(path, names, values, 1, &h));
+    return h;
+}
+
+/* A handle whose cache_size was raised for speed scans a file far larger than its memory_limit:
+ * the cache gives up unused pages instead of the scan being refused, and the peak stays within
+ * the limit. */
+TEST_IMPL(limits_cache_yields_to_limit) {
+    char path[256];
+    test_temp_path(path, sizeof path, "limits-yield.db");
+    make_file(path, 40);
+    static const char *const cache_sizes[] = {"-2000", "-65536", "100000"};
+    const uint64_t limit = 8u << 20;
+    for (size_t i = 0; i < sizeof cache_sizes / sizeof cache_sizes[0]; i++) {
+        db_handle *h = open_limited(path, "8MB");
+        char sql[128];
+        snprintf(sql, sizeof sql, "PRAGMA cache_size = %s", cache_sizes[i]);
+        ASSERT_OK(h, db_exec(h, sql, NULL, NULL));
+        ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM t WHERE length(v) = 1000"), 40000);
+        ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM t INDEXED BY t_k WHERE k >= 0"), 40000);
+        struct db_memory_stats st = test_stats(h);
+        printf("cache_size %-7s peak %.2f MB of %.2f MB, page cache %.2f MB, %llu reclaims\n",
+               cache_sizes[i], st.peak / 1048576.0, limit / 1048576.0, st.page_cache / 1048576.0,
+               (unsigned long long)st.reclaims);
+        ASSERT_LE(st.peak, limit);
+        ASSERT_LE(st.page_cache, st.allocated);
+        ASSERT_LE(st.reclaimable, st.page_cache);
+        if (i > 0) ASSERT_GT(st.reclaims, 0); /* the default cache (2 MB) fits without any */
+        ASSERT_OK(h, db_close(h));
+    }
+    test_remove_db(path);
+    return 0;
+}
+
+/* A write transaction larger than the limit leaves room for in cache: SQLite spills dirty pages
+ * to the file as it does at cache_size, committed data is intact, and after a refusal (a
+ * transaction whose undo needs more than the limit) the handle still works. */
+TEST_IMPL(limits_spill_under_limit) {
+    char path[256];
+    test_temp_path(path, sizeof path, "limits-spill.db");
+    make_file(path, 4);
+    db_handle *h = open_limited(path, "3MB");
+    ASSERT_OK(h, db_exec(h, "PRAGMA cache_size = 100000", NULL, NULL));
+    /* About 12 MB of new pages in one transaction, four times the limit. */
+    ASSERT_OK(h, db_exec(h,
+                         "BEGIN; INSERT INTO t(k, v) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+                         "SELECT i + 1 FROM n WHERE i < 12000) SELECT -i, randomblob(1000) FROM n; "
+                         "UPDATE t SET v = zeroblob(1000) WHERE k = 5; COMMIT",
+                         NULL, NULL));
+    struct db_memory_stats st = test_stats(h);
+    printf("12 MB transaction under a 3 MB limit: peak %.2f MB, %llu reclaims\n",
+           st.peak / 1048576.0, (unsigned long long)st.reclaims);
+    ASSERT_LE(st.peak, 3u << 20);
+    ASSERT_GT(st.reclaims, 0);
+    ASSERT_OK(h, db_close(h));
+
+    h = open_limited(path, "3MB");
+    ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM t WHERE k < 0"), 12000);
+    ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM t WHERE k = 5 AND v = zeroblob(1000)"),
+              test_query_int(h, "SELECT count(*) FROM t WHERE k = 5"));
+    /* A statement whose own working set passes the limit is still refused, cleanly. */
+    int rc = db_exec(h, "SELECT group_concat(hex(v)) FROM t", NULL, NULL);
+    ASSERT_EQ(rc, DB_NOMEM);
+    ASSERT_CONTAINS(db_errmsg(h), "memory_limit of");
+    ASSERT_EQ(db_in_transaction(h), 0);
+    ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM pragma_integrity_check WHERE "
+                                "integrity_check = 'ok'"),
+              1);
+    ASSERT_OK(h, db_close(h));
+    test_remove_db(path);
+    return 0;
+}
+
+/* The page cache's figures: what it holds, what is unused, and db_purge / PRAGMA shrink_memory
+ * giving the unused pages up. */
+TEST_IMPL(limits_page_cache_stats) {
+    char path[256];
+    test_temp_path(path, sizeof path, "limits-stats.db");
+    make_file(path, 4);
+    db_handle *h;
+    ASSERT_OK(NULL, db_open(path, &h));
+    ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM t WHERE length(v) = 1000"), 4000);
+    struct db_memory_stats st = test_stats(h);
+    printf("after a scan: page cache %llu bytes, %llu reclaimable, allocated %llu\n",
+           (unsigned long long)st.page_cache, (unsigned long long)st.reclaimable,
+           (unsigned long long)st.allocated);
+    ASSERT_GT(st.page_cache, 1u << 20); /* the default cache_size: 2 MB of pages */
+    ASSERT_LE(st.page_cache, st.allocated);
+    ASSERT_GT(st.reclaimable, st.page_cache / 2); /* nothing is in use between statements */
+    ASSERT_LE(st.reclaimable, st.page_cache);
+    ASSERT_EQ(st.reclaims, 0);
+    ASSERT_GT(test_query_int(h, "SELECT bytes FROM duckcore_memory() WHERE scope = 'handle' AND "
+                                "name = 'page_cache'"),
+              0);
+    ASSERT_OK(h, db_exec(h, "PRAGMA shrink_memory", NULL, NULL));
+    struct db_memory_stats shrunk = test_stats(h);
+    ASSERT_LT(shrunk.page_cache, st.page_cache / 4);
+    ASSERT_LT(shrunk.allocated, st.allocated - st.page_cache / 2);
+
+    ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM t WHERE length(v) = 1000"), 4000);
+    if (db_purge(h) == DB_OK) {
+        struct db_memory_stats purged = test_stats(h);
+        ASSERT_LT(purged.page_cache, st.page_cache / 4);
+        ASSERT_EQ(purged.reclaimable, 0);
+    }
+    ASSERT_OK(h, db_close(h));
+    test_remove_db(path);
+    return 0;
+}

@@ -37,6 +37,9 @@
     TEST_ENTRY(misuse_absurd_options)        \
     TEST_ENTRY(misuse_huge_and_invalid_sql)  \
     TEST_ENTRY(limits_property)              \
+    TEST_ENTRY(limits_cache_yields_to_limit) \
+    TEST_ENTRY(limits_spill_under_limit)     \
+    TEST_ENTRY(limits_page_cache_stats)      \
     TEST_ENTRY(concurrency_handles_threads_options) \
     TEST_ENTRY(pcache_bytes_per_page)        \
     TEST_ENTRY(pcache_small_cache)           \

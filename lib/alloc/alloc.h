@@ -26,6 +26,9 @@ typedef struct dc_alloc_stats {
     uint64_t allocated, peak, limit;
     uint64_t arena_allocated, active, resident, mapped, retained, dirty, muzzy, arenas;
     uint64_t cached; /* bytes held in the context's thread cache */
+    uint64_t page_cache;  /* bytes held by the context's page caches */
+    uint64_t reclaimable; /* of those, bytes in pages nobody uses (handles only) */
+    uint64_t reclaims;    /* times memory was reclaimed for the limit */
 } dc_alloc_stats;
 
 /* How a context is made; fixed for its lifetime. */
@@ -66,11 +69,29 @@ typedef struct dc_counters {
     _Atomic uint64_t limit;             /* 0: none */
     _Atomic uint64_t limit_hit_request; /* size of the last request refused for the limit, or 0 */
     _Atomic uint64_t limit_hit_usage;   /* live bytes when it was refused */
+    _Atomic uint64_t page_cache;        /* bytes held by page caches (dc_alloc_note_cache) */
+    _Atomic uint64_t reclaimable;       /* unused page cache bytes, as last measured */
+    _Atomic uint64_t reclaims;          /* reclaims run for the limit */
 } dc_counters;
+
+/* Memory that a context's owner can give back on demand: a page cache's unused (unpinned) pages.
+ * Asked before an allocation is refused for the limit. Registered, used and removed only by the
+ * thread inside the owning handle's call (under its lock), so the list needs no lock. */
+typedef struct dc_reclaimable dc_reclaimable;
+struct dc_reclaimable {
+    dc_reclaimable *next, *prev;
+    /* Frees unused memory until at least want bytes are gone or nothing unused is left. Only
+     * frees: never allocates, so it cannot recurse into the limit. */
+    void (*reclaim)(dc_reclaimable *r, uint64_t want);
+    /* Bytes reclaim could free now. */
+    uint64_t (*unused_bytes)(const dc_reclaimable *r);
+};
 
 typedef struct dc_alloc_head {
     dc_counters c;
     dc_alloc *prev, *next; /* the live list while in use; backends may reuse next afterwards */
+    dc_reclaimable *reclaimables;
+    int reclaiming; /* inside a reclaim: allocations fail rather than recurse */
 } dc_alloc_head;
 
 #define DC_HEAD(a) ((dc_alloc_head *)(void *)(a))
@@ -172,6 +193,31 @@ void dc_alloc_set_own_arena_threshold(dc_alloc *a, uint64_t bytes);
 void dc_alloc_set_limit(dc_alloc *a, uint64_t limit);
 uint64_t dc_alloc_limit(const dc_alloc *a);
 uint64_t dc_alloc_allocated(const dc_alloc *a);
+
+/* Bytes the context may still grow by before its limit; UINT64_MAX without one. */
+uint64_t dc_alloc_headroom(dc_alloc *a);
+
+/* The reclaimables of a (a handle's context), asked in order of registration when an
+ * allocation would pass the limit: the allocation goes ahead if what they free makes room. */
+void dc_alloc_add_reclaimable(dc_alloc *a, dc_reclaimable *r);
+void dc_alloc_remove_reclaimable(dc_alloc *a, dc_reclaimable *r);
+/* Asks every reclaimable of a (the calling thread's current context) to free up to want bytes;
+ * returns the live bytes that went. want = UINT64_MAX: everything unused. */
+uint64_t dc_alloc_reclaim(dc_alloc *a, uint64_t want);
+/* Measures the unused bytes of a's reclaimables into the reclaimable statistic (caller: inside a
+ * call on a's handle, or holding its lock). */
+void dc_alloc_measure_reclaimable(dc_alloc *a);
+/* Memory was given up to stay within a's limit (the reclaims statistic). Single writer: the thread
+ * inside a's handle. */
+static inline void dc_alloc_note_reclaim(dc_alloc *a) {
+    _Atomic uint64_t *n = &DC_HEAD(a)->c.reclaims;
+    atomic_store_explicit(n, atomic_load_explicit(n, memory_order_relaxed) + 1, memory_order_relaxed);
+}
+/* A page cache's size changed by delta bytes (counted in the page_cache statistic). */
+static inline void dc_alloc_note_cache(dc_alloc *a, int64_t delta) {
+    _Atomic uint64_t *pc = &DC_HEAD(a)->c.page_cache;
+    atomic_fetch_add_explicit(pc, (uint64_t)delta, memory_order_relaxed);
+}
 
 /* Whether an allocation was refused for the limit since the last call, the request's size and the
  * live bytes at that moment (either pointer may be NULL); reading clears the flag. */

@@ -77,6 +77,9 @@ void dc_counters_init(dc_counters *c, int shared) {
     atomic_store(&c->limit, 0);
     atomic_store(&c->limit_hit_request, 0);
     atomic_store(&c->limit_hit_usage, 0);
+    atomic_store(&c->page_cache, 0);
+    atomic_store(&c->reclaimable, 0);
+    atomic_store(&c->reclaims, 0);
 }
 
 void dc_alloc_set_limit(dc_alloc *a, uint64_t limit) { atomic_store(&DC_HEAD(a)->c.limit, limit); }
@@ -89,6 +92,74 @@ static inline void settle(const dc_alloc *a) {
 uint64_t dc_alloc_allocated(const dc_alloc *a) {
     settle(a);
     return atomic_load(&DC_CHEAD(a)->c.allocated);
+}
+
+uint64_t dc_alloc_headroom(dc_alloc *a) {
+    const dc_counters *c = &DC_HEAD(a)->c;
+    uint64_t limit = atomic_load_explicit(&c->limit, memory_order_relaxed);
+    if (limit == 0) return UINT64_MAX;
+    settle(a);
+    uint64_t live = atomic_load_explicit(&c->allocated, memory_order_relaxed);
+    return live < limit ? limit - live : 0;
+}
+
+/* ---- reclaiming before refusing ------------------------------------------------------------ */
+
+void dc_alloc_add_reclaimable(dc_alloc *a, dc_reclaimable *r) {
+    dc_alloc_head *h = DC_HEAD(a);
+    r->prev = NULL;
+    r->next = h->reclaimables;
+    if (h->reclaimables) h->reclaimables->prev = r;
+    h->reclaimables = r;
+}
+
+void dc_alloc_remove_reclaimable(dc_alloc *a, dc_reclaimable *r) {
+    dc_alloc_head *h = DC_HEAD(a);
+    if (r->prev) r->prev->next = r->next;
+    else h->reclaimables = r->next;
+    if (r->next) r->next->prev = r->prev;
+    r->next = r->prev = NULL;
+}
+
+uint64_t dc_alloc_reclaim(dc_alloc *a, uint64_t want) {
+    dc_alloc_head *h = DC_HEAD(a);
+    DC_DEBUG_CHECK(a == dc_alloc_tls.current, "reclaiming for a context the thread is not in");
+    if (h->reclaiming || !h->reclaimables) return 0;
+    h->reclaiming = 1;
+    settle(a);
+    uint64_t before = atomic_load_explicit(&h->c.allocated, memory_order_relaxed), freed = 0;
+    for (dc_reclaimable *r = h->reclaimables; r && freed < want; r = r->next) {
+        r->reclaim(r, want - freed);
+        settle(a);
+        uint64_t now = atomic_load_explicit(&h->c.allocated, memory_order_relaxed);
+        freed = before > now ? before - now : 0;
+    }
+    h->reclaiming = 0;
+    dc_alloc_measure_reclaimable(a);
+    return freed;
+}
+
+void dc_alloc_measure_reclaimable(dc_alloc *a) {
+    uint64_t unused = 0;
+    for (const dc_reclaimable *r = DC_HEAD(a)->reclaimables; r; r = r->next)
+        unused += r->unused_bytes(r);
+    atomic_store_explicit(&DC_HEAD(a)->c.reclaimable, unused, memory_order_relaxed);
+}
+
+int dc_alloc_refuse(dc_alloc *a, uint64_t grow, size_t request) {
+    dc_counters *c = &DC_HEAD(a)->c;
+    uint64_t limit = atomic_load_explicit(&c->limit, memory_order_relaxed);
+    if (limit == 0) return 0;
+    uint64_t live = atomic_load_explicit(&c->allocated, memory_order_relaxed);
+    if (live + grow <= limit) return 0;
+    /* Unused cache pages go before the request is refused; only the thread inside the handle
+     * may touch its caches. */
+    if (a == dc_alloc_tls.current && DC_HEAD(a)->reclaimables && !DC_HEAD(a)->reclaiming) {
+        if (dc_alloc_reclaim(a, live + grow - limit)) dc_alloc_note_reclaim(a);
+        live = atomic_load_explicit(&c->allocated, memory_order_relaxed);
+        if (live + grow <= limit) return 0;
+    }
+    return dc_counters_refuse(c, grow, request);
 }
 
 int dc_alloc_limit_hit(dc_alloc *a, uint64_t *request, uint64_t *usage) {
@@ -120,6 +191,8 @@ void dc_alloc_window_reset(dc_alloc *a) {
 void dc_head_open(dc_alloc *a) {
     dc_alloc_head *h = DC_HEAD(a);
     dc_counters_init(&h->c, 0);
+    h->reclaimables = NULL;
+    h->reclaiming = 0;
     pthread_mutex_lock(&common.lock);
     h->prev = NULL;
     h->next = common.live;
@@ -152,13 +225,21 @@ void dc_alloc_stats_get(dc_alloc *a, dc_alloc_stats *st) {
         st->allocated = atomic_load(&c->allocated);
         st->peak = atomic_load(&c->peak);
         st->limit = atomic_load(&c->limit);
+        st->page_cache = atomic_load(&c->page_cache);
+        st->reclaimable = atomic_load(&c->reclaimable);
+        st->reclaims = atomic_load(&c->reclaims);
         dc_backend_stats(a, st);
         return;
     }
     pthread_mutex_lock(&common.lock);
     uint64_t total = atomic_load(&DC_HEAD(dc_alloc_process())->c.allocated);
-    for (dc_alloc *c = common.live; c; c = DC_HEAD(c)->next)
-        total += atomic_load(&DC_HEAD(c)->c.allocated);
+    for (dc_alloc *c = common.live; c; c = DC_HEAD(c)->next) {
+        const dc_counters *k = &DC_HEAD(c)->c;
+        total += atomic_load(&k->allocated);
+        st->page_cache += atomic_load(&k->page_cache);
+        st->reclaimable += atomic_load(&k->reclaimable);
+        st->reclaims += atomic_load(&k->reclaims);
+    }
     if (total > common.process_peak) common.process_peak = total;
     st->peak = common.process_peak;
     pthread_mutex_unlock(&common.lock);

@@ -55,6 +55,10 @@ static inline int dc_counters_refuse(dc_counters *c, uint64_t grow, size_t reque
     return 1;
 }
 
+/* dc_counters_refuse for a context, after its unused cache memory was reclaimed (alloc_common.c):
+ * the limit check of every backend's allocation path. */
+int dc_alloc_refuse(dc_alloc *a, uint64_t grow, size_t request);
+
 /* Fault injection (a testing aid, SQLite's method): while armed, every allocation in the process
  * counts down, and the chosen ones fail. One relaxed load on the allocation path when disarmed. */
 extern _Atomic int dc_fault_armed;

@@ -596,7 +596,7 @@ void *dc_alloc_malloc(dc_alloc *a, size_t size) {
             size_t usize = usable_size(size);
             if (usize == 0) return NULL; /* size overflows every size class */
             dc_alloc_settle(a); /* the check reads the settled counters */
-            if (dc_counters_refuse(c, usize, size)) return NULL;
+            if (dc_alloc_refuse(a, usize, size)) return NULL;
         }
         void *p = a->flags ? je_mallocx(size, a->flags) : je_malloc(size);
         if (p) note_live(a, live_bytes(a));
@@ -604,7 +604,7 @@ void *dc_alloc_malloc(dc_alloc *a, size_t size) {
     }
     size_t usize = usable_size(size);
     if (usize == 0) return NULL; /* size overflows every size class */
-    if (dc_counters_refuse(c, usize, size)) return NULL;
+    if (dc_alloc_refuse(a, usize, size)) return NULL;
     void *p = je_mallocx(usize, a->direct_flags);
     if (!p) return NULL;
     dc_counters_add(c, usize);
@@ -666,7 +666,7 @@ void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
     if (!by_thread || atomic_load_explicit(&c->limit, memory_order_relaxed) != 0) {
         old = je_sallocx(p, 0);
         if (by_thread) dc_alloc_settle(a);
-        if (usize > old && dc_counters_refuse(c, usize - old, size)) return NULL;
+        if (usize > old && dc_alloc_refuse(a, usize - old, size)) return NULL;
     }
     void *q = je_rallocx(p, usize, by_thread ? a->flags : a->direct_flags);
     if (!q) return NULL;

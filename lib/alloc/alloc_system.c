@@ -93,7 +93,7 @@ void *dc_alloc_malloc(dc_alloc *a, size_t size) {
     void *p = malloc(size ? size : 1);
     if (!p) return NULL;
     size_t usize = system_usable_size(p); /* known only once allocated */
-    if (dc_counters_refuse(&a->head.c, usize, size)) {
+    if (dc_alloc_refuse(a, usize, size)) {
         free(p);
         return NULL;
     }

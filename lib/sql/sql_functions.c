@@ -223,11 +223,15 @@ static void add_measures(rows *r, const char *scope, const dc_alloc_stats *st) {
         {"arena_allocated", st->arena_allocated}, {"cached", st->cached},
         {"active", st->active},       {"resident", st->resident}, {"mapped", st->mapped},
         {"retained", st->retained},   {"dirty", st->dirty},       {"muzzy", st->muzzy},
+        {"page_cache", st->page_cache}, {"reclaimable", st->reclaimable},
+        {"reclaims", st->reclaims},
     };
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
         char human[32];
         human_size(m[i].value, human, sizeof human);
         if (strcmp(m[i].name, "limit") == 0 && m[i].value == 0) snprintf(human, sizeof human, "unlimited");
+        if (strcmp(m[i].name, "reclaims") == 0) /* a count, not bytes */
+            snprintf(human, sizeof human, "%llu", (unsigned long long)m[i].value);
         const sqlite3_int64 ints[4] = {0, 0, (sqlite3_int64)m[i].value, 0};
         const char *texts[4] = {scope, m[i].name, NULL, human};
         add_row(r, is_int, ints, texts);
@@ -236,6 +240,7 @@ static void add_measures(rows *r, const char *scope, const dc_alloc_stats *st) {
 
 static void fill_memory(dc_option_target *t, rows *r) {
     dc_alloc_stats st;
+    dc_alloc_measure_reclaimable(t->alloc); /* inside a call on the handle */
     dc_alloc_stats_get(t->alloc, &st);
     add_measures(r, "handle", &st);
     dc_alloc_stats_get(NULL, &st);

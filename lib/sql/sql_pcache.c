@@ -79,6 +79,8 @@ struct pc_run {
 #define PC_MIN_BITS 6
 
 typedef struct pc_cache {
+    dc_reclaimable reclaimable; /* first: the cache is found from it */
+    dc_alloc *owner;     /* the handle context it was created in; NULL: the process's */
     int page_size, extra_size;
     size_t slot_size;    /* page_size + the record and extra, rounded to 8 */
     uint64_t run_bytes;  /* bytes held in runs */
@@ -276,6 +278,7 @@ static pc_run *run_new(pc_cache *c) {
     r->used = 0;
     r->fresh = 0;
     c->run_bytes += run_size(c, capacity);
+    if (c->owner) dc_alloc_note_cache(c->owner, (int64_t)run_size(c, capacity));
     partial_push(c, r);
     return r;
 }
@@ -312,6 +315,7 @@ static void page_free(pc_cache *c, pc_page *p) {
     if (r->used == 0) {
         partial_unlink(c, r);
         c->run_bytes -= run_size(c, r->capacity);
+        if (c->owner) dc_alloc_note_cache(c->owner, -(int64_t)run_size(c, r->capacity));
         sqlite3_free(r);
         return;
     }
@@ -329,6 +333,46 @@ static void page_discard(pc_cache *c, pc_page *p) {
 /* Frees least recently used unpinned pages until at most limit pages remain or none is left. */
 static void evict_down_to(pc_cache *c, unsigned limit) {
     while (c->count > limit && c->lru_oldest) page_discard(c, c->lru_oldest);
+}
+
+/* ---- reclaiming for the handle's memory_limit ------------------------------------------------
+ * A purgeable cache registers with its handle's allocator context, which asks it for memory
+ * before refusing an allocation for the limit (dc_alloc_refuse): unpinned pages are clean and
+ * unreferenced (SQLite keeps dirty pages pinned), so they can go at any allocation, as pcache1's
+ * pages go for sqlite3_release_memory. Memory returns when a run's last page goes. Dirty pages are
+ * made clean by SQLite's own spill: fetch_new answers createFlag 1 with NULL when a new page
+ * would pass the limit (see there). */
+
+static pc_cache *cache_of(const dc_reclaimable *r) { return (pc_cache *)(void *)(uintptr_t)r; }
+
+static void pc_reclaim(dc_reclaimable *r, uint64_t want) {
+    pc_cache *c = cache_of(r);
+    uint64_t start = c->run_bytes;
+    while (c->lru_oldest && start - c->run_bytes < want) page_discard(c, c->lru_oldest);
+}
+
+static uint64_t pc_unused_bytes(const dc_reclaimable *r) {
+    const pc_cache *c = cache_of(r);
+    return (uint64_t)c->unpinned * c->slot_size;
+}
+
+/* Room the cache leaves under a limit for everything else a statement allocates (the b-tree's
+ * balance buffers, sorting, results): dirty pages cannot be reclaimed at an arbitrary allocation,
+ * only spilled when the cache asks for a page, so the cache stops growing this far below the limit. */
+static uint64_t limit_reserve(uint64_t limit) {
+    uint64_t reserve = limit / 8;
+    if (reserve < (64u << 10)) reserve = 64u << 10;
+    if (reserve > (4u << 20)) reserve = 4u << 20;
+    return reserve;
+}
+
+/* Whether a new page needs memory the limit does not leave (a new run past the headroom). */
+static int over_limit_for_new_page(const pc_cache *c) {
+    if (!c->owner || c->partial) return 0; /* a free slot in a run costs nothing */
+    uint64_t room = dc_alloc_headroom(c->owner);
+    if (room == UINT64_MAX) return 0;
+    uint64_t need = dc_alloc_good_size(run_size(c, run_capacity(c)));
+    return room < need + limit_reserve(dc_alloc_limit(c->owner));
 }
 
 /* ---- sqlite3_pcache_methods2 --------------------------------------------------------------- */
@@ -367,6 +411,12 @@ static sqlite3_pcache *pc_create(int szPage, int szExtra, int bPurgeable) {
     /* SQLite sets the real size with xCachesize right after creating the cache. */
     c->max_pages = 100;
     c->pin_limit = 90;
+    /* Created inside a call on its handle (the connection runs nowhere else). An in-memory
+     * database's pages are its data: counted, never reclaimed. */
+    c->owner = dc_alloc_tls.current;
+    c->reclaimable.reclaim = pc_reclaim;
+    c->reclaimable.unused_bytes = pc_unused_bytes;
+    if (c->owner && c->purgeable) dc_alloc_add_reclaimable(c->owner, &c->reclaimable);
     return (sqlite3_pcache *)c;
 }
 
@@ -387,10 +437,17 @@ static DC_NOINLINE sqlite3_pcache_page *fetch_new(pc_cache *c, unsigned key, int
     /* "Only if easy": with most of the cache pinned, NULL makes SQLite spill and retry with 2. */
     if (c->purgeable && createFlag == 1 && c->count - c->unpinned >= c->pin_limit) return NULL;
 
+    /* Under the handle's memory_limit the cache holds what the limit leaves: a new page that
+     * would pass it takes an unpinned page's slot; with none, createFlag 1 makes SQLite spill a
+     * dirty page (which unpins it) and ask again. */
+    int limited = c->purgeable && over_limit_for_new_page(c);
+    if (limited && createFlag == 1 && !c->lru_oldest) return NULL;
+
     pc_page *p;
-    if (c->purgeable && c->lru_oldest && c->count + 1 >= c->max_pages) {
+    if (c->purgeable && c->lru_oldest && (c->count + 1 >= c->max_pages || limited)) {
         /* Full: the least recently used unpinned page gives up its slot. The count does not
          * change, so no table growth. */
+        if (c->count + 1 < c->max_pages) dc_alloc_note_reclaim(c->owner); /* for the limit */
         p = c->lru_oldest;
         lru_unlink(c, p);
         table_remove(c, p);
@@ -468,6 +525,8 @@ static void pc_truncate(sqlite3_pcache *pc, unsigned iLimit) {
 
 static void pc_destroy(sqlite3_pcache *pc) {
     pc_cache *c = (pc_cache *)pc;
+    DC_DEBUG_CHECK(c->owner == dc_alloc_tls.current, "a page cache destroyed outside its handle");
+    if (c->owner && c->purgeable) dc_alloc_remove_reclaimable(c->owner, &c->reclaimable);
     for (unsigned i = 0; i < c->slots; i++)
         if (c->table[i]) page_free(c, c->table[i]);
     DC_DEBUG_CHECK(c->run_bytes == 0 && !c->partial, "runs left after every page was freed");

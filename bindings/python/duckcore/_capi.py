@@ -26,7 +26,8 @@ class MemoryStats(ctypes.Structure):
     tells it how many this binding knows, so a newer library keeps working with this layout."""
     _fields_ = [(name, ctypes.c_uint64) for name in (
         "struct_size", "allocated", "peak", "limit", "arena_allocated", "active", "resident",
-        "mapped", "retained", "dirty", "muzzy", "arenas", "cached")]
+        "mapped", "retained", "dirty", "muzzy", "arenas", "cached", "page_cache", "reclaimable",
+        "reclaims")]
 
 
 if sys.platform == "darwin":
