@@ -132,13 +132,16 @@ static int map_sqlite_code(int rc) {
 int dc_set_sqlite_error(db_handle *h, int rc) {
     int code = map_sqlite_code(rc);
     uint64_t request = 0, usage = 0;
-    if (dc_alloc_limit_hit(h->alloc, &request, &usage) && code == DB_NOMEM) {
+    int process = 0;
+    if (dc_alloc_limit_hit(h->alloc, &request, &usage, &process) && code == DB_NOMEM) {
         char limit[32];
-        dc_format_size(dc_alloc_limit(h->alloc), 1, limit, sizeof limit);
+        dc_format_size(process ? dc_alloc_budget() : dc_alloc_limit(h->alloc), 1, limit,
+                       sizeof limit);
         return dc_set_error(h, DB_NOMEM,
-                            "out of memory: memory_limit of %s reached (%llu bytes in use, an "
-                            "allocation of %llu bytes refused)",
-                            limit, (unsigned long long)usage, (unsigned long long)request);
+                            "out of memory: %smemory_limit of %s reached (%llu bytes in use%s, "
+                            "an allocation of %llu bytes refused)",
+                            process ? "the process's " : "", limit, (unsigned long long)usage,
+                            process ? " by all handles" : "", (unsigned long long)request);
     }
     if (code == DB_OK || code == DB_ROW || code == DB_DONE) return code;
     const char *msg = code == DB_NOMEM ? "out of memory"
@@ -165,6 +168,26 @@ static void handle_free(db_handle *h) {
     dc_lock_destroy(&h->lock);
     h->magic = DC_DEAD_MAGIC;
     dc_alloc_free(dc_alloc_process(), h);
+}
+
+/* The process budget's reclaimer (alloc.h): a handle that no thread is inside gives up its unused
+ * cache pages and its spare reservation. Runs on the thread of a call on another handle, inside
+ * an allocation: it takes h's lock without waiting (no lock order to keep) and makes h's context
+ * current for the frees. */
+static int reclaim_for_budget(void *owner, dc_alloc *a) {
+    db_handle *h = owner;
+    uintptr_t expected = 0, me = dc_thread_token();
+    if (!atomic_compare_exchange_strong(&h->lock.owner, &expected, me)) return 0; /* busy */
+    h->lock.depth = 1;
+    int done = h->magic == DC_HANDLE_MAGIC && h->db != NULL; /* not opening or closed */
+    if (done) {
+        dc_alloc *previous = dc_alloc_swap_current(a);
+        sqlite3_db_release_memory(h->db);
+        dc_alloc_budget_trim(a, 0);
+        dc_alloc_swap_current(previous);
+    }
+    dc_lock_release(&h->lock);
+    return done;
 }
 
 int db_open_ext(const char *path, const char *const *names, const char *const *values,
@@ -230,6 +253,8 @@ int db_open_ext(const char *path, const char *const *names, const char *const *v
         return dc_thread_error(DB_NOMEM, "out of memory opening a handle (its lock)");
     }
     h->magic = DC_HANDLE_MAGIC;
+    dc_alloc_set_owner(h->alloc, h);
+    dc_alloc_set_budget_reclaimer(reclaim_for_budget);
 
     /* Second pass: the rest, before the engine's first allocation for this handle. */
     for (int i = 0; i < count; i++) {
@@ -383,9 +408,11 @@ int db_exec(db_handle *h, const char *sql, int (*row)(void *, int, char **, char
 
 int dc_run_set(db_handle *h, const dc_set_statement *set) {
     char err[DC_ERRMSG_MAX];
-    int rc = set->is_reset ? dc_option_reset(&h->target, set->name, err, sizeof err)
-                           : dc_option_set(&h->target, set->name, set->value, DC_SET_RUNTIME,
-                                           err, sizeof err);
+    dc_option_target process = {NULL, NULL};
+    dc_option_target *t = set->global ? &process : &h->target;
+    int rc = set->is_reset ? dc_option_reset(t, set->name, err, sizeof err)
+                           : dc_option_set(t, set->name, set->value, DC_SET_RUNTIME, err,
+                                           sizeof err);
     return rc == DB_OK ? DB_OK : dc_set_error(h, rc, "%s", err);
 }
 

@@ -172,6 +172,7 @@ static inline void dc_after_statement(db_handle *h, int rc, int in_transaction) 
         window_peak - live > h->settings.flush_threshold)
         dc_statement_flush(h, freed, live, window_peak);
     h->freed_mark = freed;
+    if (dc_alloc_budget_on()) dc_alloc_budget_trim(h->alloc, DC_BUDGET_CHUNK);
 }
 
 #endif

@@ -55,10 +55,15 @@ static int not_own_arena(const char *name, char *err, size_t errlen) {
 
 static int apply_memory_limit(dc_option_target *t, const dc_option_value *v, char *e, size_t n) {
     (void)e, (void)n;
-    dc_alloc_set_limit(t->alloc, v->size);
+    if (!t->settings) dc_alloc_set_budget(v->size); /* the process's: one budget for all */
+    else dc_alloc_set_limit(t->alloc, v->size);
     return DB_OK;
 }
 static void read_memory_limit(const dc_option_target *t, dc_option_value *v) {
+    if (!t->settings) {
+        v->size = dc_alloc_budget();
+        return;
+    }
     v->size = dc_alloc_limit(t->alloc);
 }
 
@@ -181,8 +186,10 @@ static const dc_option registry[] = {
     {"memory_limit",
      "Hard cap on the bytes this handle's engine may hold, checked on every allocation; the page "
      "cache gives up unused pages first, and a query still needing more fails with DB_NOMEM, its "
-     "transaction is rolled back and the handle stays usable (0 or 'unlimited': no cap)",
-     DC_TYPE_SIZE, DC_SCOPE_HANDLE, 0, 0, 0, apply_memory_limit, read_memory_limit, "unlimited",
+     "transaction is rolled back and the handle stays usable (0 or 'unlimited': no cap). Set "
+     "without a handle (db_set_option(NULL, ...), SET GLOBAL): one cap on the sum of every "
+     "handle's bytes, where other handles' caches yield before a query is refused",
+     DC_TYPE_SIZE, DC_SCOPE_BOTH, 0, 0, 0, apply_memory_limit, read_memory_limit, "unlimited",
      NULL},
     {"allocator_flush_threshold",
      "After a statement, if the handle's freed-but-cached memory (its peak since the last flush "
@@ -574,7 +581,14 @@ const char *dc_option_type_name(int index) {
 }
 const char *dc_option_scope_name(int index) {
     const dc_option *o = option_at(index);
-    return o ? (o->scope == DC_SCOPE_PROCESS ? "process" : "handle") : NULL;
+    if (!o) return NULL;
+    return o->scope == DC_SCOPE_PROCESS ? "process"
+           : o->scope == DC_SCOPE_BOTH  ? "handle,process"
+                                        : "handle";
+}
+int dc_option_has_process_value(int index) {
+    const dc_option *o = option_at(index);
+    return o && o->scope == DC_SCOPE_BOTH;
 }
 int dc_option_settable_after_open(int index) {
     const dc_option *o = option_at(index);

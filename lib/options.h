@@ -19,7 +19,9 @@ typedef enum {
     DC_TYPE_DURATION,
     DC_TYPE_STRING
 } dc_option_type;
-typedef enum { DC_SCOPE_PROCESS, DC_SCOPE_HANDLE } dc_option_scope;
+/* BOTH: a handle's own setting, and with no handle (db_set_option(NULL, ...), SET GLOBAL) the
+ * process's (memory_limit: the process budget). */
+typedef enum { DC_SCOPE_PROCESS, DC_SCOPE_HANDLE, DC_SCOPE_BOTH } dc_option_scope;
 
 /* Per-handle option state that lives outside the allocator context. */
 typedef struct dc_handle_settings {
@@ -67,7 +69,9 @@ const char *dc_option_name(int index);
 const char *dc_option_description(int index);
 const char *dc_option_type_name(int index); /* BOOLEAN, INTEGER, SIZE, DURATION, VARCHAR */
 const char *dc_option_default(int index);   /* as db_get_option would print it */
-const char *dc_option_scope_name(int index); /* "process" or "handle" */
+const char *dc_option_scope_name(int index); /* "process", "handle" or "handle,process" */
+/* Whether the option has a process-wide value of its own (DC_SCOPE_BOTH). */
+int dc_option_has_process_value(int index);
 int dc_option_settable_after_open(int index);
 
 /* "512MB", "1.5GiB", "4096", "unlimited" (0). Returns 0 on success. */

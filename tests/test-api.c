@@ -166,7 +166,7 @@ TEST_IMPL(api_bad_input) {
     ASSERT_EQ(db_exec(NULL, "SELECT 1", NULL, NULL), DB_MISUSE);
     ASSERT_CONTAINS(db_errmsg(NULL), "db_exec: handle is NULL");
     ASSERT_EQ(db_prepare(NULL, "SELECT 1", NULL, NULL), DB_MISUSE);
-    ASSERT_EQ(db_set_option(NULL, "memory_limit", "1MB"), DB_MISUSE);
+    ASSERT_EQ(db_set_option(NULL, "allocator_flush_threshold", "1MB"), DB_MISUSE);
     ASSERT_EQ(db_step(NULL), DB_MISUSE);
     ASSERT_CONTAINS(db_errmsg(NULL), "statement is NULL");
     ASSERT_EQ(db_reset(NULL), DB_MISUSE);

@@ -217,3 +217,101 @@ TEST_IMPL(limits_page_cache_stats) {
     test_remove_db(path);
     return 0;
 }
+
+/* ---- the process budget -------------------------------------------------------------------- */
+
+static uint64_t handles_allocated(db_handle **h, int n) {
+    uint64_t total = 0;
+    for (int i = 0; i < n; i++) total += test_stats(h[i]).allocated;
+    return total;
+}
+
+/* Four handles scan four files, each larger than the process budget, with caches set far above
+ * it, one row at a time in turn: every scan succeeds, the caches yield to each other, and the
+ * handles' total never passes the budget. */
+TEST_IMPL(limits_process_budget_scans) {
+    enum { N = 4 };
+    const uint64_t budget = 12u << 20;
+    char paths[N][256];
+    db_handle *h[N];
+    db_stmt *s[N];
+    for (int i = 0; i < N; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "limits-budget-%d.db", i);
+        test_temp_path(paths[i], sizeof paths[i], name);
+        make_file(paths[i], 16);
+    }
+    ASSERT_OK(NULL, db_set_option(NULL, "memory_limit", "12MiB"));
+    char value[32];
+    ASSERT_OK(NULL, db_get_option(NULL, "memory_limit", value, sizeof value));
+    ASSERT_STR_EQ(value, "12MiB");
+    for (int i = 0; i < N; i++) {
+        ASSERT_OK(NULL, db_open(paths[i], &h[i]));
+        ASSERT_OK(h[i], db_exec(h[i], "PRAGMA cache_size = -1000000", NULL, NULL));
+        ASSERT_OK(h[i], db_prepare(h[i], "SELECT length(v) FROM t", &s[i], NULL));
+    }
+    int64_t rows[N] = {0};
+    uint64_t highest = 0;
+    for (int done = 0; done < N;) {
+        done = 0;
+        for (int i = 0; i < N; i++) {
+            int rc = db_step(s[i]);
+            if (rc == DB_ROW) {
+                rows[i]++;
+            } else {
+                ASSERT_EQ(rc, DB_DONE);
+                done++;
+            }
+        }
+        if (rows[0] % 500 == 0) {
+            uint64_t total = handles_allocated(h, N);
+            if (total > highest) highest = total;
+            ASSERT_LE(total, budget);
+        }
+    }
+    struct db_memory_stats process = test_stats(NULL);
+    printf("4 scans of 16 MB files under a 12 MiB budget: highest total %.2f MiB, process limit "
+           "%llu, %llu reclaims\n",
+           highest / 1048576.0, (unsigned long long)process.limit,
+           (unsigned long long)process.reclaims);
+    ASSERT_EQ(process.limit, budget);
+    ASSERT_GT(highest, budget / 2); /* the caches did fill what the budget allows */
+    for (int i = 0; i < N; i++) {
+        ASSERT_EQ(rows[i], 16000);
+        ASSERT_OK(h[i], db_finalize(s[i]));
+    }
+
+    /* An in-memory database that outgrows the budget is refused, naming the process limit; the
+     * caches of the others gave way first, and the others keep working. */
+    db_handle *mem;
+    ASSERT_OK(NULL, db_open(NULL, &mem));
+    int rc = db_exec(mem,
+                     "CREATE TABLE big(v); INSERT INTO big WITH RECURSIVE n(i) AS (SELECT 1 UNION "
+                     "ALL SELECT i + 1 FROM n WHERE i < 20000) SELECT randomblob(1000) FROM n",
+                     NULL, NULL);
+    ASSERT_EQ(rc, DB_NOMEM);
+    ASSERT_CONTAINS(db_errmsg(mem), "the process's memory_limit of 12MiB reached");
+    ASSERT_LE(handles_allocated(h, N) + test_stats(mem).allocated, budget);
+    for (int i = 0; i < N; i++)
+        ASSERT_EQ(test_query_int(h[i], "SELECT count(*) FROM t INDEXED BY t_k WHERE k >= 0"), 16000);
+    ASSERT_OK(mem, db_exec(mem, "INSERT INTO big VALUES (1)", NULL, NULL)); /* room again */
+
+    /* SQL sees and sets the same budget; RESET GLOBAL lifts it. */
+    ASSERT_EQ(test_query_int(mem, "SELECT count(*) FROM duckcore_settings() WHERE name = "
+                                  "'memory_limit' AND scope = 'process' AND value = '12MiB'"),
+              1);
+    ASSERT_OK(mem, db_exec(mem, "SET GLOBAL memory_limit = '64MB'", NULL, NULL));
+    ASSERT_OK(NULL, db_get_option(NULL, "memory_limit", value, sizeof value));
+    ASSERT_STR_EQ(value, "64MB");
+    ASSERT_OK(mem, db_get_option(mem, "memory_limit", value, sizeof value));
+    ASSERT_STR_EQ(value, "unlimited"); /* the handle's own limit is another setting */
+    ASSERT_OK(mem, db_exec(mem, "RESET GLOBAL memory_limit", NULL, NULL));
+    ASSERT_OK(NULL, db_get_option(NULL, "memory_limit", value, sizeof value));
+    ASSERT_STR_EQ(value, "unlimited");
+    ASSERT_OK(mem, db_close(mem));
+    for (int i = 0; i < N; i++) {
+        ASSERT_OK(h[i], db_close(h[i]));
+        test_remove_db(paths[i]);
+    }
+    return 0;
+}

@@ -65,8 +65,10 @@ TEST_IMPL(options_enumeration) {
     ASSERT_STR_EQ(db_option_default(0), "unlimited");
     ASSERT_STR_EQ(db_option_type(0), "SIZE");
 
-    /* duckcore_settings() is the same registry. */
-    ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM duckcore_settings()"), n);
+    /* duckcore_settings() is the same registry, with a second row for the process's own value
+     * of an option that has one (memory_limit). */
+    ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM duckcore_settings()"), n + 1);
+    ASSERT_STR_EQ(db_option_scope(0), "handle,process");
     char buf[256];
     test_query_text(h,
                "SELECT name || '|' || value || '|' || input_type || '|' || scope FROM "
@@ -74,8 +76,10 @@ TEST_IMPL(options_enumeration) {
                buf, sizeof buf);
     ASSERT_STR_EQ(buf, "allocator_background_threads|false|BOOLEAN|process");
     ASSERT_OK(h, db_set_option(h, "memory_limit", "2GiB"));
-    test_query_text(h, "SELECT value FROM duckcore_settings() WHERE name = 'memory_limit'", buf,
-               sizeof buf);
+    test_query_text(h,
+                    "SELECT value FROM duckcore_settings() WHERE name = 'memory_limit' AND "
+                    "scope = 'handle'",
+                    buf, sizeof buf);
     ASSERT_STR_EQ(buf, "2GiB");
     ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM duckcore_settings() WHERE description = ''"), 0);
     /* The build's allocator shows in the settings, read-only. */
@@ -219,8 +223,13 @@ TEST_IMPL(options_values) {
     /* Process options without a handle; handle options need one. */
     ASSERT_OK(NULL, db_get_option(NULL, "allocator_background_threads", buf, sizeof buf));
     ASSERT_STR_EQ(buf, "false");
-    ASSERT_EQ(db_set_option(NULL, "memory_limit", "1MB"), DB_MISUSE);
+    ASSERT_EQ(db_set_option(NULL, "allocator_flush_threshold", "1MB"), DB_MISUSE);
     ASSERT_CONTAINS(db_errmsg(NULL), "belongs to a handle");
+    ASSERT_EQ(db_exec(h, "SET GLOBAL lookaside_size = '1MB'", NULL, NULL), DB_MISUSE);
+    ASSERT_CONTAINS(db_errmsg(h), "belongs to a handle");
+    /* memory_limit has both: the handle's cap, and without a handle the process budget. */
+    get_option(NULL, "memory_limit", buf, sizeof buf);
+    ASSERT_STR_EQ(buf, "unlimited");
     ASSERT_EQ(db_set_option(NULL, "memroy_limit", "1MB"), DB_UNKNOWN_OPTION);
     ASSERT_CONTAINS(db_errmsg(NULL), "did you mean 'memory_limit'");
     ASSERT_OK(h, db_close(h));

@@ -72,6 +72,7 @@ typedef struct dc_counters {
     _Atomic uint64_t page_cache;        /* bytes held by page caches (dc_alloc_note_cache) */
     _Atomic uint64_t reclaimable;       /* unused page cache bytes, as last measured */
     _Atomic uint64_t reclaims;          /* reclaims run for the limit */
+    _Atomic int limit_hit_process;      /* the last refusal was the process budget's */
 } dc_counters;
 
 /* Memory that a context's owner can give back on demand: a page cache's unused (unpinned) pages.
@@ -92,6 +93,10 @@ typedef struct dc_alloc_head {
     dc_alloc *prev, *next; /* the live list while in use; backends may reuse next afterwards */
     dc_reclaimable *reclaimables;
     int reclaiming; /* inside a reclaim: allocations fail rather than recurse */
+    void *owner;    /* the handle, for reclaiming across handles (dc_alloc_set_budget_reclaimer) */
+    /* Bytes of the process budget this context holds (>= its live bytes while the budget is
+     * on). Written by the thread inside the handle, or by whoever holds its lock. */
+    _Atomic uint64_t reserved;
 } dc_alloc_head;
 
 #define DC_HEAD(a) ((dc_alloc_head *)(void *)(a))
@@ -204,6 +209,35 @@ void dc_alloc_remove_reclaimable(dc_alloc *a, dc_reclaimable *r);
 /* Asks every reclaimable of a (the calling thread's current context) to free up to want bytes;
  * returns the live bytes that went. want = UINT64_MAX: everything unused. */
 uint64_t dc_alloc_reclaim(dc_alloc *a, uint64_t want);
+/* ---- the process budget ------------------------------------------------------------------------
+ * One cap on the sum of every handle context's live bytes (the process context is outside it).
+ * No global lock on the allocation path: each context reserves budget in chunks from one atomic
+ * total and allocates within its reservation; the sum of reservations never passes the budget, so
+ * neither does the sum of live bytes. A context that cannot reserve first frees its own unused
+ * cache, then the budget reclaimer frees other handles' (round robin over the open handles whose
+ * lock is free), and only then is the allocation refused. */
+#define DC_BUDGET_CHUNK (256u << 10)
+/* Sets the budget in bytes (0: none). Turning it on counts what every context holds now. */
+void dc_alloc_set_budget(uint64_t bytes);
+uint64_t dc_alloc_budget(void);
+uint64_t dc_alloc_budget_reserved(void); /* sum of the reservations: an upper bound of the usage */
+/* The handle of a context, for the budget reclaimer. */
+static inline void dc_alloc_set_owner(dc_alloc *a, void *owner) { DC_HEAD(a)->owner = owner; }
+/* Frees what the owner of context c can spare (its unused cache) and gives back its reservation;
+ * 0 when its handle is busy. Set once by the handle layer. */
+typedef int (*dc_alloc_owner_reclaim_fn)(void *owner, dc_alloc *c);
+void dc_alloc_set_budget_reclaimer(dc_alloc_owner_reclaim_fn fn);
+/* Gives back a's reservation past its live bytes plus slack (a: the calling thread's current
+ * context, or one whose handle lock the caller holds). */
+void dc_alloc_budget_trim(dc_alloc *a, uint64_t slack);
+/* Whether the budget is on: one relaxed load (the statement-end check). */
+extern _Atomic int dc_alloc_checks; /* bit 1: fault injection armed; bit 2: budget on */
+#define DC_CHECK_FAULT 1
+#define DC_CHECK_BUDGET 2
+static inline int dc_alloc_budget_on(void) {
+    return atomic_load_explicit(&dc_alloc_checks, memory_order_relaxed) & DC_CHECK_BUDGET;
+}
+
 /* Measures the unused bytes of a's reclaimables into the reclaimable statistic (caller: inside a
  * call on a's handle, or holding its lock). */
 void dc_alloc_measure_reclaimable(dc_alloc *a);
@@ -220,8 +254,9 @@ static inline void dc_alloc_note_cache(dc_alloc *a, int64_t delta) {
 }
 
 /* Whether an allocation was refused for the limit since the last call, the request's size and the
- * live bytes at that moment (either pointer may be NULL); reading clears the flag. */
-int dc_alloc_limit_hit(dc_alloc *a, uint64_t *request, uint64_t *usage);
+ * live bytes at that moment (either pointer may be NULL); reading clears the flag. *process: the
+ * refusal was the process budget's (usage is then the process's). */
+int dc_alloc_limit_hit(dc_alloc *a, uint64_t *request, uint64_t *usage, int *process);
 
 /* Forgets a refusal recorded by an earlier call (the start of each statement). */
 static inline void dc_alloc_limit_forget(dc_alloc *a) {

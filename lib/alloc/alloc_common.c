@@ -18,7 +18,7 @@ static struct {
 
 /* ---- fault injection ----------------------------------------------------------------------- */
 
-_Atomic int dc_fault_armed;
+_Atomic int dc_alloc_checks;
 static _Atomic int64_t fault_countdown; /* allocations left before the one that fails */
 static _Atomic int fault_persistent;
 static _Atomic int64_t fault_failures;
@@ -32,12 +32,12 @@ int dc_fault_fire(void) {
 }
 
 int64_t dc_alloc_fault_inject(int64_t nth, int persistent) {
-    atomic_store(&dc_fault_armed, 0);
+    atomic_fetch_and(&dc_alloc_checks, ~DC_CHECK_FAULT);
     int64_t failed = atomic_exchange(&fault_failures, 0);
     if (nth > 0) {
         atomic_store(&fault_countdown, nth);
         atomic_store(&fault_persistent, persistent != 0);
-        atomic_store(&dc_fault_armed, 1);
+        atomic_fetch_or(&dc_alloc_checks, DC_CHECK_FAULT);
     }
     return failed;
 }
@@ -77,6 +77,7 @@ void dc_counters_init(dc_counters *c, int shared) {
     atomic_store(&c->limit, 0);
     atomic_store(&c->limit_hit_request, 0);
     atomic_store(&c->limit_hit_usage, 0);
+    atomic_store(&c->limit_hit_process, 0);
     atomic_store(&c->page_cache, 0);
     atomic_store(&c->reclaimable, 0);
     atomic_store(&c->reclaims, 0);
@@ -146,24 +147,143 @@ void dc_alloc_measure_reclaimable(dc_alloc *a) {
     atomic_store_explicit(&DC_HEAD(a)->c.reclaimable, unused, memory_order_relaxed);
 }
 
+/* ---- the process budget -------------------------------------------------------------------- */
+
+static struct {
+    _Atomic uint64_t limit;    /* 0: none */
+    _Atomic uint64_t reserved; /* sum of the contexts' reservations */
+    _Atomic(dc_alloc_owner_reclaim_fn) reclaim_owner;
+    unsigned cursor;           /* where the next round of reclaiming across handles starts */
+} budget;
+
+void dc_alloc_set_budget_reclaimer(dc_alloc_owner_reclaim_fn fn) {
+    atomic_store_explicit(&budget.reclaim_owner, fn, memory_order_relaxed);
+}
+uint64_t dc_alloc_budget(void) { return atomic_load(&budget.limit); }
+uint64_t dc_alloc_budget_reserved(void) {
+    return dc_alloc_budget_on() ? atomic_load(&budget.reserved) : 0;
+}
+
+void dc_alloc_set_budget(uint64_t bytes) {
+    pthread_mutex_lock(&common.lock);
+    if (bytes && !dc_alloc_budget_on()) {
+        /* Turning it on: every context holds what it has now (counts as of its last settlement;
+         * a context inside a call settles when the call ends). */
+        settle(dc_alloc_tls.current);
+        uint64_t total = 0;
+        for (dc_alloc *c = common.live; c; c = DC_HEAD(c)->next) {
+            uint64_t live = atomic_load(&DC_HEAD(c)->c.allocated);
+            atomic_store(&DC_HEAD(c)->reserved, live);
+            total += live;
+        }
+        atomic_store(&budget.reserved, total);
+    }
+    atomic_store(&budget.limit, bytes);
+    if (bytes) atomic_fetch_or(&dc_alloc_checks, DC_CHECK_BUDGET);
+    else atomic_fetch_and(&dc_alloc_checks, ~DC_CHECK_BUDGET);
+    pthread_mutex_unlock(&common.lock);
+}
+
+/* Takes n bytes of budget, or nothing if that would pass it. */
+static int budget_take(uint64_t n) {
+    uint64_t limit = atomic_load_explicit(&budget.limit, memory_order_relaxed);
+    uint64_t r = atomic_load_explicit(&budget.reserved, memory_order_relaxed);
+    do {
+        if (limit == 0) return 1; /* turned off meanwhile */
+        if (r + n > limit || r + n < r) return 0;
+    } while (!atomic_compare_exchange_weak_explicit(&budget.reserved, &r, r + n,
+                                                    memory_order_relaxed, memory_order_relaxed));
+    return 1;
+}
+
+void dc_alloc_budget_trim(dc_alloc *a, uint64_t slack) {
+    if (!dc_alloc_budget_on()) return;
+    dc_alloc_head *h = DC_HEAD(a);
+    settle(a);
+    uint64_t live = atomic_load_explicit(&h->c.allocated, memory_order_relaxed);
+    uint64_t reserved = atomic_load_explicit(&h->reserved, memory_order_relaxed);
+    if (reserved <= live + 2 * slack) return;
+    uint64_t keep = live + slack;
+    atomic_store_explicit(&h->reserved, keep, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&budget.reserved, reserved - keep, memory_order_relaxed);
+}
+
+/* Other handles give up their unused cache and their spare reservation, round robin from where
+ * the last round stopped, until want bytes of budget are free. Under common.lock: a context on
+ * the live list belongs to a handle that db_close has not yet freed. */
+static void reclaim_across_handles(dc_alloc *requester, uint64_t want) {
+    dc_alloc_owner_reclaim_fn reclaim_owner =
+        atomic_load_explicit(&budget.reclaim_owner, memory_order_relaxed);
+    if (!reclaim_owner) return;
+    pthread_mutex_lock(&common.lock);
+    unsigned n = 0;
+    for (dc_alloc *c = common.live; c; c = DC_HEAD(c)->next) n++;
+    unsigned start = n ? budget.cursor % n : 0, i = 0;
+    dc_alloc *c = common.live;
+    for (; i < start; i++) c = DC_HEAD(c)->next;
+    for (unsigned seen = 0; seen < n; seen++) {
+        dc_alloc_head *h = DC_HEAD(c);
+        if (c != requester && h->owner && reclaim_owner(h->owner, c)) {
+            uint64_t limit = atomic_load(&budget.limit), reserved = atomic_load(&budget.reserved);
+            if (limit == 0 || (reserved <= limit && limit - reserved >= want)) {
+                budget.cursor = start + seen + 1;
+                break;
+            }
+        }
+        c = h->next ? h->next : common.live;
+    }
+    pthread_mutex_unlock(&common.lock);
+}
+
+/* Makes a's reservation cover live + grow; 0 when the budget cannot, even after reclaiming. */
+static int budget_cover(dc_alloc *a, uint64_t grow) {
+    dc_alloc_head *h = DC_HEAD(a);
+    for (int round = 0;; round++) {
+        uint64_t live = atomic_load_explicit(&h->c.allocated, memory_order_relaxed);
+        uint64_t reserved = atomic_load_explicit(&h->reserved, memory_order_relaxed);
+        if (live + grow <= reserved) return 1;
+        uint64_t need = live + grow - reserved;
+        uint64_t chunk = (need + DC_BUDGET_CHUNK - 1) / DC_BUDGET_CHUNK * DC_BUDGET_CHUNK;
+        uint64_t got = budget_take(chunk) ? chunk : budget_take(need) ? need : 0;
+        if (got) {
+            atomic_store_explicit(&h->reserved, reserved + got, memory_order_relaxed);
+            return 1;
+        }
+        if (round == 0 && a == dc_alloc_tls.current && h->reclaimables && !h->reclaiming) {
+            if (dc_alloc_reclaim(a, need)) dc_alloc_note_reclaim(a); /* its own cache first */
+        } else if (round <= 1 && !h->reclaiming) {
+            h->reclaiming = 1; /* nothing below may come back here for a */
+            reclaim_across_handles(a, need);
+            h->reclaiming = 0;
+            round = 1;
+        } else {
+            return 0;
+        }
+    }
+}
+
 int dc_alloc_refuse(dc_alloc *a, uint64_t grow, size_t request) {
     dc_counters *c = &DC_HEAD(a)->c;
     uint64_t limit = atomic_load_explicit(&c->limit, memory_order_relaxed);
-    if (limit == 0) return 0;
-    uint64_t live = atomic_load_explicit(&c->allocated, memory_order_relaxed);
-    if (live + grow <= limit) return 0;
-    /* Unused cache pages go before the request is refused; only the thread inside the handle
-     * may touch its caches. */
-    if (a == dc_alloc_tls.current && DC_HEAD(a)->reclaimables && !DC_HEAD(a)->reclaiming) {
-        if (dc_alloc_reclaim(a, live + grow - limit)) dc_alloc_note_reclaim(a);
-        live = atomic_load_explicit(&c->allocated, memory_order_relaxed);
-        if (live + grow <= limit) return 0;
+    if (limit != 0 && atomic_load_explicit(&c->allocated, memory_order_relaxed) + grow > limit) {
+        /* Unused cache pages go before the request is refused; only the thread inside the
+         * handle may touch its caches. */
+        if (a == dc_alloc_tls.current && DC_HEAD(a)->reclaimables && !DC_HEAD(a)->reclaiming) {
+            uint64_t live = atomic_load_explicit(&c->allocated, memory_order_relaxed);
+            if (dc_alloc_reclaim(a, live + grow - limit)) dc_alloc_note_reclaim(a);
+        }
+        if (dc_counters_refuse(c, grow, request)) return 1;
     }
-    return dc_counters_refuse(c, grow, request);
+    if (!dc_alloc_budget_on() || a == dc_alloc_process() || budget_cover(a, grow)) return 0;
+    atomic_store_explicit(&c->limit_hit_usage, atomic_load(&budget.reserved), memory_order_relaxed);
+    atomic_store_explicit(&c->limit_hit_process, 1, memory_order_relaxed);
+    atomic_store_explicit(&c->limit_hit_request, request ? request : 1, memory_order_relaxed);
+    return 1;
 }
 
-int dc_alloc_limit_hit(dc_alloc *a, uint64_t *request, uint64_t *usage) {
+int dc_alloc_limit_hit(dc_alloc *a, uint64_t *request, uint64_t *usage, int *process) {
     _Atomic uint64_t *hit = &DC_HEAD(a)->c.limit_hit_request;
+    if (process) *process = atomic_load(&DC_HEAD(a)->c.limit_hit_process);
     /* Plain load first: the common answer is "no", and that needs no locked instruction. */
     uint64_t r = atomic_load_explicit(hit, memory_order_relaxed) ? atomic_exchange(hit, 0) : 0;
     if (request) *request = r;
@@ -193,6 +313,8 @@ void dc_head_open(dc_alloc *a) {
     dc_counters_init(&h->c, 0);
     h->reclaimables = NULL;
     h->reclaiming = 0;
+    h->owner = NULL;
+    atomic_store(&h->reserved, 0);
     pthread_mutex_lock(&common.lock);
     h->prev = NULL;
     h->next = common.live;
@@ -204,6 +326,8 @@ void dc_head_open(dc_alloc *a) {
 uint64_t dc_head_close(dc_alloc *a) {
     settle(a);
     dc_alloc_head *h = DC_HEAD(a);
+    if (dc_alloc_budget_on())
+        atomic_fetch_sub(&budget.reserved, atomic_exchange(&h->reserved, 0));
     uint64_t live = atomic_load(&h->c.allocated);
     DC_DEBUG_CHECK(live == 0, "allocator context destroyed with %llu live bytes",
                    (unsigned long long)live);
@@ -243,6 +367,7 @@ void dc_alloc_stats_get(dc_alloc *a, dc_alloc_stats *st) {
     if (total > common.process_peak) common.process_peak = total;
     st->peak = common.process_peak;
     pthread_mutex_unlock(&common.lock);
+    st->limit = atomic_load(&budget.limit);
     st->allocated = total;
     dc_backend_stats(NULL, st);
 }

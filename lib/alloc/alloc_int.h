@@ -51,6 +51,7 @@ static inline int dc_counters_refuse(dc_counters *c, uint64_t grow, size_t reque
     uint64_t live = atomic_load_explicit(&c->allocated, memory_order_relaxed);
     if (live + grow <= limit) return 0;
     atomic_store_explicit(&c->limit_hit_usage, live, memory_order_relaxed);
+    atomic_store_explicit(&c->limit_hit_process, 0, memory_order_relaxed);
     atomic_store_explicit(&c->limit_hit_request, request ? request : 1, memory_order_relaxed);
     return 1;
 }
@@ -61,10 +62,10 @@ int dc_alloc_refuse(dc_alloc *a, uint64_t grow, size_t request);
 
 /* Fault injection (a testing aid, SQLite's method): while armed, every allocation in the process
  * counts down, and the chosen ones fail. One relaxed load on the allocation path when disarmed. */
-extern _Atomic int dc_fault_armed;
 int dc_fault_fire(void);
 static inline int dc_fault_check(void) {
-    return atomic_load_explicit(&dc_fault_armed, memory_order_relaxed) && dc_fault_fire();
+    return (atomic_load_explicit(&dc_alloc_checks, memory_order_relaxed) & DC_CHECK_FAULT) &&
+           dc_fault_fire();
 }
 
 /* Zeroes the counters for a new (or recycled) context. */

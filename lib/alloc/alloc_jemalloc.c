@@ -592,7 +592,7 @@ void *dc_alloc_malloc(dc_alloc *a, size_t size) {
     dc_counters *c = &a->head.c;
     if (counted_by_thread(a)) {
         if (size == 0) size = 1;
-        if (atomic_load_explicit(&c->limit, memory_order_relaxed) != 0) {
+        if (atomic_load_explicit(&c->limit, memory_order_relaxed) != 0 || dc_alloc_budget_on()) {
             size_t usize = usable_size(size);
             if (usize == 0) return NULL; /* size overflows every size class */
             dc_alloc_settle(a); /* the check reads the settled counters */
@@ -619,7 +619,7 @@ void *dc_alloc_malloc_current(size_t size) {
     dc_alloc *a = dc_alloc_tls.current;
     if (a && dc_alloc_tls.allocated &&
         atomic_load_explicit(&a->head.c.limit, memory_order_relaxed) == 0 &&
-        !atomic_load_explicit(&dc_fault_armed, memory_order_relaxed)) {
+        !atomic_load_explicit(&dc_alloc_checks, memory_order_relaxed)) {
         size = size ? size : 1;
         void *p = a->flags ? je_mallocx(size, a->flags) : je_malloc(size);
         if (p) note_live(a, live_bytes(a));
@@ -663,7 +663,8 @@ void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
     dc_counters *c = &a->head.c;
     int by_thread = counted_by_thread(a);
     size_t old = 0;
-    if (!by_thread || atomic_load_explicit(&c->limit, memory_order_relaxed) != 0) {
+    if (!by_thread || atomic_load_explicit(&c->limit, memory_order_relaxed) != 0 ||
+        dc_alloc_budget_on()) {
         old = je_sallocx(p, 0);
         if (by_thread) dc_alloc_settle(a);
         if (usize > old && dc_alloc_refuse(a, usize - old, size)) return NULL;

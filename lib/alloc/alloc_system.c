@@ -114,7 +114,8 @@ void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
     if (!p) return dc_alloc_malloc(a, size);
     if (dc_fault_check()) return NULL;
     size_t old = system_usable_size(p);
-    if (size <= old || atomic_load_explicit(&a->head.c.limit, memory_order_relaxed) == 0) {
+    if (size <= old || (atomic_load_explicit(&a->head.c.limit, memory_order_relaxed) == 0 &&
+                        !dc_alloc_budget_on())) {
         void *q = realloc(p, size ? size : 1);
         if (!q) return NULL;
         size_t usize = system_usable_size(q);

@@ -16,6 +16,7 @@ int dc_sql_global_init(char *err, size_t errlen);
 /* A SET or RESET statement, recognised before SQLite sees the text. */
 typedef struct dc_set_statement {
     int is_reset;
+    int global; /* SET GLOBAL / RESET GLOBAL: the process's value (DuckDB's scope keyword) */
     char name[64];
     char value[1024];
 } dc_set_statement;

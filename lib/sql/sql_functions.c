@@ -188,9 +188,17 @@ static void fill_settings(dc_option_target *t, rows *r) {
         char value[128], err[256];
         if (dc_option_get(t, dc_option_name(i), value, sizeof value, err, sizeof err) != 0)
             snprintf(value, sizeof value, "%s", "");
+        int both = dc_option_has_process_value(i);
         const char *texts[5] = {dc_option_name(i), value, dc_option_description(i),
-                                dc_option_type_name(i), dc_option_scope_name(i)};
+                                dc_option_type_name(i), both ? "handle" : dc_option_scope_name(i)};
         add_row(r, is_int, ints, texts);
+        if (both) { /* and the process's own value (memory_limit: the process budget) */
+            dc_option_target process = {NULL, NULL};
+            if (dc_option_get(&process, dc_option_name(i), value, sizeof value, err, sizeof err))
+                snprintf(value, sizeof value, "%s", "");
+            texts[4] = "process";
+            add_row(r, is_int, ints, texts);
+        }
     }
 }
 

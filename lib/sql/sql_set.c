@@ -2,6 +2,7 @@
  * sql_set.c: SET and RESET, which SQLite does not know, recognised before SQLite parses.
  *
  *   SET name = value;   SET name TO value;   RESET name;
+ *   SET GLOBAL name = value;   RESET GLOBAL name;   (SESSION or LOCAL: the handle's, the default)
  *
  * Only a statement that starts with the keyword (after whitespace and comments) is taken, so
  * "UPDATE t SET ..." and "SELECT 'SET x'" go to SQLite untouched. value is a single-quoted string
@@ -51,8 +52,19 @@ int dc_sql_parse_set(const char *sql, dc_set_statement *out, const char **tail, 
     else if ((after = keyword(p, "RESET")) != NULL) out->is_reset = 1;
     else return 0;
 
-    /* The option name: an identifier, or a double-quoted one. */
+    /* The scope, as DuckDB spells it: GLOBAL is the process's value, SESSION/LOCAL the handle's. A
+     * name that only starts like one ("globalx") is a name. */
     p = skip_space(after);
+    out->global = 0;
+    if ((after = keyword(p, "GLOBAL")) != NULL && *skip_space(after) && *skip_space(after) != '=') {
+        out->global = 1;
+        p = skip_space(after);
+    } else if (((after = keyword(p, "SESSION")) != NULL || (after = keyword(p, "LOCAL")) != NULL) &&
+               *skip_space(after) && *skip_space(after) != '=') {
+        p = skip_space(after);
+    }
+
+    /* The option name: an identifier, or a double-quoted one. */
     size_t n = 0;
     if (*p == '"') {
         for (p++; *p && *p != '"'; p++)
