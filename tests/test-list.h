@@ -17,6 +17,7 @@
     TEST_ENTRY(files_shared_file_wal)        \
     TEST_ENTRY(threads_own_handles)          \
     TEST_ENTRY(threads_shared_handle)        \
+    TEST_ENTRY(threads_process_budget)       \
     TEST_ENTRY(options_enumeration)          \
     TEST_ENTRY(options_sql_set)              \
     TEST_ENTRY(options_values)               \

@@ -91,3 +91,92 @@ TEST_IMPL(threads_shared_handle) {
     ASSERT_OK(h, db_close(h));
     return 0;
 }
+
+/* Threads allocate against one process budget at once: three scan files with caches far larger
+ * than the budget (their caches yield to each other across threads), one grows and shrinks an
+ * in-memory table past what the budget leaves. Scans never fail; the in-memory work is refused
+ * only cleanly, naming the process limit; the budget's count is exact when all is done. */
+struct budget_worker {
+    char path[256];
+    int scans, refused, failed;
+};
+
+static void *budget_scan_worker(void *arg) {
+    struct budget_worker *w = arg;
+    db_handle *h;
+    if (db_open(w->path, &h) != DB_OK) {
+        w->failed = 1;
+        return NULL;
+    }
+    if (db_exec(h, "PRAGMA cache_size = -1000000", NULL, NULL) != DB_OK) w->failed = 1;
+    for (int i = 0; i < 6 && !w->failed; i++) {
+        if (test_query_int(h, "SELECT count(*) FROM t WHERE length(v) = 1000") != 3000) w->failed = 1;
+        else w->scans++;
+    }
+    db_close(h);
+    return NULL;
+}
+
+static void *budget_memory_worker(void *arg) {
+    struct budget_worker *w = arg;
+    db_handle *h;
+    if (db_open(NULL, &h) != DB_OK || db_exec(h, "CREATE TABLE m(v)", NULL, NULL) != DB_OK) {
+        w->failed = 1;
+        return NULL;
+    }
+    for (int i = 0; i < 12 && !w->failed; i++) {
+        int rc = db_exec(h,
+                         "INSERT INTO m WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+                         "FROM n WHERE i < 1500) SELECT randomblob(1000) FROM n",
+                         NULL, NULL);
+        if (rc == DB_NOMEM && strstr(db_errmsg(h), "the process's memory_limit")) w->refused++;
+        else if (rc != DB_OK) w->failed = 1;
+        if (i % 3 == 2 && db_exec(h, "DELETE FROM m", NULL, NULL) != DB_OK) w->failed = 1;
+    }
+    db_close(h);
+    return NULL;
+}
+
+TEST_IMPL(threads_process_budget) {
+    enum { SCANNERS = 3 };
+    struct budget_worker w[SCANNERS + 1];
+    pthread_t t[SCANNERS + 1];
+    memset(w, 0, sizeof w);
+    for (int i = 0; i < SCANNERS; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "threads-budget-%d.db", i);
+        test_temp_path(w[i].path, sizeof w[i].path, name);
+        test_remove_db(w[i].path);
+        db_handle *h;
+        ASSERT_OK(NULL, db_open(w[i].path, &h));
+        ASSERT_OK(h, db_exec(h,
+                             "CREATE TABLE t(v); INSERT INTO t WITH RECURSIVE n(i) AS (SELECT 1 "
+                             "UNION ALL SELECT i + 1 FROM n WHERE i < 3000) SELECT randomblob(1000) "
+                             "FROM n",
+                             NULL, NULL));
+        ASSERT_OK(h, db_close(h));
+    }
+    ASSERT_OK(NULL, db_set_option(NULL, "memory_limit", "6MiB"));
+    for (int i = 0; i < SCANNERS; i++)
+        ASSERT_EQ(pthread_create(&t[i], NULL, budget_scan_worker, &w[i]), 0);
+    ASSERT_EQ(pthread_create(&t[SCANNERS], NULL, budget_memory_worker, &w[SCANNERS]), 0);
+    for (int i = 0; i <= SCANNERS; i++) ASSERT_EQ(pthread_join(t[i], NULL), 0);
+    for (int i = 0; i < SCANNERS; i++) {
+        ASSERT_EQ(w[i].failed, 0);
+        ASSERT_EQ(w[i].scans, 6);
+        test_remove_db(w[i].path);
+    }
+    ASSERT_EQ(w[SCANNERS].failed, 0);
+    printf("in-memory inserts refused by the budget: %d of 12\n", w[SCANNERS].refused);
+    ASSERT_GT(w[SCANNERS].refused, 0);
+    /* Every closed handle gave its reservation back: one handle can use nearly all of it. */
+    db_handle *h;
+    ASSERT_OK(NULL, db_open(NULL, &h));
+    ASSERT_OK(h, db_exec(h,
+                         "CREATE TABLE m(v); INSERT INTO m WITH RECURSIVE n(i) AS (SELECT 1 UNION "
+                         "ALL SELECT i + 1 FROM n WHERE i < 4500) SELECT randomblob(1000) FROM n",
+                         NULL, NULL));
+    ASSERT_OK(h, db_close(h));
+    ASSERT_OK(NULL, db_set_option(NULL, "memory_limit", "unlimited"));
+    return 0;
+}

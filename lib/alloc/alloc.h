@@ -199,8 +199,9 @@ void dc_alloc_set_limit(dc_alloc *a, uint64_t limit);
 uint64_t dc_alloc_limit(const dc_alloc *a);
 uint64_t dc_alloc_allocated(const dc_alloc *a);
 
-/* Bytes the context may still grow by before its limit; UINT64_MAX without one. */
-uint64_t dc_alloc_headroom(dc_alloc *a);
+/* Bytes the context may still grow by before its limit or the process budget, whichever is
+ * nearer (*binding_limit: that one's size); UINT64_MAX (and 0) with neither. */
+uint64_t dc_alloc_headroom(dc_alloc *a, uint64_t *binding_limit);
 
 /* The reclaimables of a (a handle's context), asked in order of registration when an
  * allocation would pass the limit: the allocation goes ahead if what they free makes room. */

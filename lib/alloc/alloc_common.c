@@ -95,13 +95,27 @@ uint64_t dc_alloc_allocated(const dc_alloc *a) {
     return atomic_load(&DC_CHEAD(a)->c.allocated);
 }
 
-uint64_t dc_alloc_headroom(dc_alloc *a) {
+static uint64_t budget_headroom(const dc_alloc *a, uint64_t live, uint64_t *binding);
+
+uint64_t dc_alloc_headroom(dc_alloc *a, uint64_t *binding_limit) {
     const dc_counters *c = &DC_HEAD(a)->c;
     uint64_t limit = atomic_load_explicit(&c->limit, memory_order_relaxed);
-    if (limit == 0) return UINT64_MAX;
+    *binding_limit = 0;
+    if (limit == 0 && !dc_alloc_budget_on()) return UINT64_MAX;
     settle(a);
     uint64_t live = atomic_load_explicit(&c->allocated, memory_order_relaxed);
-    return live < limit ? limit - live : 0;
+    uint64_t room = UINT64_MAX;
+    if (limit != 0) {
+        room = live < limit ? limit - live : 0;
+        *binding_limit = limit;
+    }
+    uint64_t budget_limit = 0;
+    uint64_t budget_room = budget_headroom(a, live, &budget_limit);
+    if (budget_room < room) {
+        room = budget_room;
+        *binding_limit = budget_limit;
+    }
+    return room;
 }
 
 /* ---- reclaiming before refusing ------------------------------------------------------------ */
@@ -182,6 +196,16 @@ void dc_alloc_set_budget(uint64_t bytes) {
     if (bytes) atomic_fetch_or(&dc_alloc_checks, DC_CHECK_BUDGET);
     else atomic_fetch_and(&dc_alloc_checks, ~DC_CHECK_BUDGET);
     pthread_mutex_unlock(&common.lock);
+}
+
+/* What the budget leaves a: the unreserved budget plus a's own spare reservation. */
+static uint64_t budget_headroom(const dc_alloc *a, uint64_t live, uint64_t *binding) {
+    uint64_t limit = atomic_load_explicit(&budget.limit, memory_order_relaxed);
+    if (limit == 0 || !dc_alloc_budget_on() || a == dc_alloc_process()) return UINT64_MAX;
+    uint64_t reserved = atomic_load_explicit(&budget.reserved, memory_order_relaxed);
+    uint64_t mine = atomic_load_explicit(&DC_CHEAD(a)->reserved, memory_order_relaxed);
+    *binding = limit;
+    return (reserved < limit ? limit - reserved : 0) + (mine > live ? mine - live : 0);
 }
 
 /* Takes n bytes of budget, or nothing if that would pass it. */

@@ -356,7 +356,7 @@ static uint64_t pc_unused_bytes(const dc_reclaimable *r) {
     return (uint64_t)c->unpinned * c->slot_size;
 }
 
-/* Room the cache leaves under a limit for everything else a statement allocates (the b-tree's
+/* Room the cache leaves under a limit (the handle's or the process budget) for everything else a statement allocates (the b-tree's
  * balance buffers, sorting, results): dirty pages cannot be reclaimed at an arbitrary allocation,
  * only spilled when the cache asks for a page, so the cache stops growing this far below the limit. */
 static uint64_t limit_reserve(uint64_t limit) {
@@ -369,10 +369,11 @@ static uint64_t limit_reserve(uint64_t limit) {
 /* Whether a new page needs memory the limit does not leave (a new run past the headroom). */
 static int over_limit_for_new_page(const pc_cache *c) {
     if (!c->owner || c->partial) return 0; /* a free slot in a run costs nothing */
-    uint64_t room = dc_alloc_headroom(c->owner);
+    uint64_t limit;
+    uint64_t room = dc_alloc_headroom(c->owner, &limit);
     if (room == UINT64_MAX) return 0;
     uint64_t need = dc_alloc_good_size(run_size(c, run_capacity(c)));
-    return room < need + limit_reserve(dc_alloc_limit(c->owner));
+    return room < need + limit_reserve(limit);
 }
 
 /* ---- sqlite3_pcache_methods2 --------------------------------------------------------------- */
