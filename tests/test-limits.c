@@ -315,3 +315,46 @@ TEST_IMPL(limits_process_budget_scans) {
     }
     return 0;
 }
+
+/* A private in-memory database on the memdb VFS (what sqlite3_deserialize makes) is its
+ * connection's data: it counts toward the handle and its memory_limit. A named store
+ * ("file:/name?vfs=memdb") may be shared by many connections and stays the process's. */
+TEST_IMPL(limits_memdb_counts_for_handle) {
+    static const char fill[] =
+        "CREATE TABLE %s.t(v); INSERT INTO %s.t WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+        "SELECT i + 1 FROM n WHERE i < 3000) SELECT randomblob(1000) FROM n";
+    char sql[512];
+    db_handle *h;
+    ASSERT_OK(NULL, db_open(NULL, &h));
+    ASSERT_OK(h, db_exec(h, "ATTACH 'file:private?vfs=memdb' AS p", NULL, NULL));
+    uint64_t before = test_stats(h).allocated;
+    snprintf(sql, sizeof sql, fill, "p", "p");
+    ASSERT_OK(h, db_exec(h, sql, NULL, NULL));
+    uint64_t with_private = test_stats(h).allocated;
+    printf("private memdb: handle grew by %.2f MB\n", (with_private - before) / 1e6);
+    ASSERT_GT(with_private, before + 3000000);
+
+    ASSERT_OK(h, db_exec(h, "ATTACH 'file:/shared-store?vfs=memdb' AS s", NULL, NULL));
+    uint64_t process_before = test_stats(NULL).allocated;
+    before = test_stats(h).allocated;
+    snprintf(sql, sizeof sql, fill, "s", "s");
+    ASSERT_OK(h, db_exec(h, sql, NULL, NULL));
+    ASSERT_LT(test_stats(h).allocated, before + 2500000); /* its page cache (2 MB), not the store */
+    ASSERT_GT(test_stats(NULL).allocated, process_before + 3000000);
+    ASSERT_OK(h, db_exec(h, "DETACH s", NULL, NULL));
+
+    /* The private store is under the handle's limit. */
+    ASSERT_OK(h, db_exec(h, "DETACH p", NULL, NULL));
+    ASSERT_LT(test_stats(h).allocated, with_private - 3000000); /* given back with the store */
+    ASSERT_OK(h, db_close(h));
+    h = open_limited(NULL, "2MB");
+    ASSERT_OK(h, db_exec(h, "ATTACH 'file:limited?vfs=memdb' AS q", NULL, NULL));
+    snprintf(sql, sizeof sql, fill, "q", "q");
+    int rc = db_exec(h, sql, NULL, NULL);
+    printf("3 MB into a private memdb under a 2 MB limit: %s\n", db_errmsg(h));
+    ASSERT_NE(rc, DB_OK);
+    ASSERT_LE(test_stats(h).peak, 2000000);
+    ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM q.t"), 0); /* the insert was rolled back */
+    ASSERT_OK(h, db_close(h));
+    return 0;
+}

@@ -42,6 +42,7 @@
     TEST_ENTRY(limits_spill_under_limit)     \
     TEST_ENTRY(limits_page_cache_stats)      \
     TEST_ENTRY(limits_process_budget_scans)  \
+    TEST_ENTRY(limits_memdb_counts_for_handle) \
     TEST_ENTRY(concurrency_handles_threads_options) \
     TEST_ENTRY(pcache_bytes_per_page)        \
     TEST_ENTRY(pcache_small_cache)           \

@@ -7,7 +7,10 @@
  * happened to create them (DESIGN.md, invariant 3). Each shim method makes the process context
  * current, calls the real method and restores the caller's context.
  *
- * Exception: xFileControl runs in the caller's context, because some file controls
+ * Exceptions: a private memdb file (an unnamed in-memory database, or a deserialized one) runs in
+ * the caller's context, since its store is that connection's data and counts toward its handle;
+ * a named memdb store ("/name") is shared and stays the process's. xFileControl runs in the
+ * caller's context, because some file controls
  * (SQLITE_FCNTL_TEMPFILENAME, SQLITE_FCNTL_VFSNAME, SQLITE_FCNTL_PRAGMA) return memory that the
  * connection itself frees; none of them allocates a shared object.
  *
@@ -29,6 +32,7 @@ typedef struct shim_vfs {
 typedef struct shim_file {
     sqlite3_file base;
     sqlite3_file *real;
+    int in_caller; /* a connection's private in-memory database: its memory is the handle's */
 } shim_file;
 
 #define SHIM_FILE_HEADER ((sizeof(shim_file) + 7) & ~(size_t)7)
@@ -42,6 +46,13 @@ typedef struct shim_file {
         rc = (expr);                                             \
         dc_alloc_swap_current(caller_);                          \
     } while (0)
+/* A file's methods run in the process context, except a private memdb file's, whose store is
+ * the connection's own data and counts toward its handle (and its memory_limit). */
+#define IN_FILE_CONTEXT(f, rc, expr)                             \
+    do {                                                         \
+        if (((shim_file *)(f))->in_caller) rc = (expr);          \
+        else IN_PROCESS(rc, expr);                               \
+    } while (0)
 #define IN_PROCESS_VOID(expr)                                    \
     do {                                                         \
         dc_alloc *caller_ = dc_alloc_swap_current(NULL);         \
@@ -53,47 +64,47 @@ typedef struct shim_file {
 
 static int file_close(sqlite3_file *f) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xClose(REAL_FILE(f)));
+    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xClose(REAL_FILE(f)));
     return rc;
 }
 static int file_read(sqlite3_file *f, void *buf, int n, sqlite3_int64 off) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xRead(REAL_FILE(f), buf, n, off));
+    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xRead(REAL_FILE(f), buf, n, off));
     return rc;
 }
 static int file_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xWrite(REAL_FILE(f), buf, n, off));
+    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xWrite(REAL_FILE(f), buf, n, off));
     return rc;
 }
 static int file_truncate(sqlite3_file *f, sqlite3_int64 size) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xTruncate(REAL_FILE(f), size));
+    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xTruncate(REAL_FILE(f), size));
     return rc;
 }
 static int file_sync(sqlite3_file *f, int flags) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xSync(REAL_FILE(f), flags));
+    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xSync(REAL_FILE(f), flags));
     return rc;
 }
 static int file_size(sqlite3_file *f, sqlite3_int64 *size) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xFileSize(REAL_FILE(f), size));
+    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xFileSize(REAL_FILE(f), size));
     return rc;
 }
 static int file_lock(sqlite3_file *f, int level) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xLock(REAL_FILE(f), level));
+    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xLock(REAL_FILE(f), level));
     return rc;
 }
 static int file_unlock(sqlite3_file *f, int level) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xUnlock(REAL_FILE(f), level));
+    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xUnlock(REAL_FILE(f), level));
     return rc;
 }
 static int file_check_reserved(sqlite3_file *f, int *out) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xCheckReservedLock(REAL_FILE(f), out));
+    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xCheckReservedLock(REAL_FILE(f), out));
     return rc;
 }
 static int file_control(sqlite3_file *f, int op, void *arg) {
@@ -108,12 +119,12 @@ static int file_device_characteristics(sqlite3_file *f) {
 }
 static int file_shm_map(sqlite3_file *f, int region, int size, int extend, void volatile **out) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xShmMap(REAL_FILE(f), region, size, extend, out));
+    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xShmMap(REAL_FILE(f), region, size, extend, out));
     return rc;
 }
 static int file_shm_lock(sqlite3_file *f, int offset, int n, int flags) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xShmLock(REAL_FILE(f), offset, n, flags));
+    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xShmLock(REAL_FILE(f), offset, n, flags));
     return rc;
 }
 static void file_shm_barrier(sqlite3_file *f) {
@@ -121,17 +132,17 @@ static void file_shm_barrier(sqlite3_file *f) {
 }
 static int file_shm_unmap(sqlite3_file *f, int delete_flag) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xShmUnmap(REAL_FILE(f), delete_flag));
+    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xShmUnmap(REAL_FILE(f), delete_flag));
     return rc;
 }
 static int file_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **out) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xFetch(REAL_FILE(f), off, n, out));
+    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xFetch(REAL_FILE(f), off, n, out));
     return rc;
 }
 static int file_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xUnfetch(REAL_FILE(f), off, p));
+    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xUnfetch(REAL_FILE(f), off, p));
     return rc;
 }
 
@@ -152,8 +163,11 @@ static int vfs_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int 
                     int *out_flags) {
     shim_file *f = (shim_file *)file;
     f->real = (sqlite3_file *)((char *)file + SHIM_FILE_HEADER);
+    /* memdb shares a store between connections only when its name starts with '/' (memdb.c). */
+    int shared_name = name && strlen(name) > 1 && (name[0] == '/' || name[0] == '\\');
+    f->in_caller = strcmp(REAL_VFS(vfs)->zName, "memdb") == 0 && !shared_name;
     int rc;
-    IN_PROCESS(rc, REAL_VFS(vfs)->xOpen(REAL_VFS(vfs), name, f->real, flags, out_flags));
+    IN_FILE_CONTEXT(f, rc, REAL_VFS(vfs)->xOpen(REAL_VFS(vfs), name, f->real, flags, out_flags));
     const sqlite3_io_methods *m = f->real->pMethods;
     if (m) {
         int version = m->iVersion < 1 ? 1 : m->iVersion > 3 ? 3 : m->iVersion;
