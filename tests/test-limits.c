@@ -86,6 +86,47 @@ TEST_IMPL(limits_property) {
     return 0;
 }
 
+/* The same property for the process budget: three handles run random statements under one
+ * random budget; the sum of their live bytes never passes it, and every refusal is clean. */
+TEST_IMPL(limits_property_process) {
+    rng_state = 0x2545f4914f6cdd1dull ^ (uint64_t)DUCKCORE_VERSION_NUMBER;
+    printf("seed %llu\n", (unsigned long long)rng_state);
+    int refusals = 0, successes = 0;
+    for (int round = 0; round < 12; round++) {
+        uint64_t budget = 1000000 + rnd(6000000);
+        char value[32];
+        snprintf(value, sizeof value, "%lluB", (unsigned long long)budget);
+        ASSERT_OK(NULL, db_set_option(NULL, "memory_limit", value));
+        db_handle *h[3];
+        for (int i = 0; i < 3; i++) {
+            ASSERT_OK(NULL, db_open(NULL, &h[i]));
+            ASSERT_OK(h[i], db_exec(h[i], "CREATE TABLE t(id INTEGER PRIMARY KEY, k INTEGER, v BLOB)",
+                                    NULL, NULL));
+        }
+        for (int i = 0; i < 30; i++) {
+            if (random_statement(h[rnd(3)])) successes++;
+            else refusals++;
+            uint64_t total = 0;
+            for (int j = 0; j < 3; j++) total += test_stats(h[j]).allocated;
+            if (total > budget)
+                FAIL("round %d: the handles hold %llu bytes, past the budget %llu", round,
+                     (unsigned long long)total, (unsigned long long)budget);
+        }
+        ASSERT_OK(NULL, db_set_option(NULL, "memory_limit", "unlimited"));
+        for (int i = 0; i < 3; i++) {
+            ASSERT_EQ(test_query_int(h[i], "SELECT count(*) FROM pragma_integrity_check WHERE "
+                                           "integrity_check = 'ok'"),
+                      1);
+            ASSERT_OK(h[i], db_close(h[i]));
+        }
+    }
+    printf("%d statements ran, %d were refused for the budget; the sum never passed it\n",
+           successes, refusals);
+    ASSERT_GT(refusals, 5);
+    ASSERT_GT(successes, 100);
+    return 0;
+}
+
 /* ---- reclaiming before refusing ------------------------------------------------------------ */
 
 /* A database file of about mb megabytes: one table of 1000-byte rows with an index. */

@@ -33,11 +33,13 @@
     TEST_ENTRY(options_memory_table)         \
     TEST_ENTRY(options_without_jemalloc)     \
     TEST_ENTRY(faults_every_allocation)      \
+    TEST_ENTRY(faults_under_process_budget)  \
     TEST_ENTRY(misuse_finalized_statement)   \
     TEST_ENTRY(misuse_null_arguments)        \
     TEST_ENTRY(misuse_absurd_options)        \
     TEST_ENTRY(misuse_huge_and_invalid_sql)  \
     TEST_ENTRY(limits_property)              \
+    TEST_ENTRY(limits_property_process)      \
     TEST_ENTRY(limits_cache_yields_to_limit) \
     TEST_ENTRY(limits_spill_under_limit)     \
     TEST_ENTRY(limits_page_cache_stats)      \
