@@ -145,7 +145,8 @@ DUCKCORE_API int db_close(db_handle *h);
  * RESET name; SELECT current_setting('name'); SELECT * FROM duckcore_settings()) and the docs.
  *
  * option                                     type      default    scope    settable
- * memory_limit                               SIZE      unlimited  handle   any time
+ * memory_limit                               SIZE      unlimited  handle,  any time
+ *                                                                 process
  *     Hard cap on the handle's live engine bytes, checked on every allocation. The page cache
  *     holds what the limit leaves (cache_size is an upper bound): near the limit a new page
  *     reuses the least recently used unused page, dirty pages are spilled to the file as at
@@ -153,6 +154,15 @@ DUCKCORE_API int db_close(db_handle *h);
  *     Only what is left in use is refused: the query fails with DB_NOMEM and a message naming
  *     the limit and the usage; an open transaction is rolled back; the handle stays usable and
  *     committed data is intact. In-memory databases are their pages: never given up.
+ *     Without a handle (db_set_option(NULL, ...), or SET GLOBAL memory_limit in SQL) it is one
+ *     budget for the process: a cap on the sum of every handle's engine bytes (the library's
+ *     own process-wide objects are outside it). Each handle reserves budget in 256 KiB chunks
+ *     and gives back what it does not use at the end of each statement, so the sum never passes
+ *     the budget and the allocation path takes no global lock. Under pressure the allocating
+ *     handle's unused cache goes first, then the unused cache and spare reservation of every
+ *     other handle that no thread is inside (round robin); only then is the query refused, with
+ *     a message naming the process's memory_limit. Caches stop growing near whichever limit is
+ *     nearer. Turning the budget on counts what every handle holds at that moment.
  * allocator_flush_threshold                  SIZE      128MiB     handle   any time
  *     After a statement, if the handle's freed-but-cached memory (its peak since the last flush
  *     minus its live bytes) exceeds this, its thread cache is flushed and its arena decayed.
@@ -188,8 +198,9 @@ DUCKCORE_API int db_close(db_handle *h);
  * call changes nothing.
  * ------------------------------------------------------------------------------------------- */
 
-/* Sets option name to value. h may be NULL for process-wide options (errors then go to
- * db_errmsg(NULL)). Thread-safe (takes the handle lock). Since 0.1. */
+/* Sets option name to value. h may be NULL for process-wide options, and for memory_limit, whose
+ * process value is the budget of all handles (errors then go to db_errmsg(NULL)). Thread-safe
+ * (takes the handle lock). Since 0.1. */
 DUCKCORE_API int db_set_option(db_handle *h, const char *name, const char *value);
 
 /* Reads an option back, formatted as db_set_option() accepts it, into buf (size bytes, always
@@ -201,7 +212,8 @@ DUCKCORE_API int db_get_option(db_handle *h, const char *name, char *buf, size_t
 /* Enumerating the options, index from 0 to db_option_count() - 1. Strings are static; an index
  * out of range gives NULL (or -1). db_option_type: "BOOLEAN", "INTEGER", "SIZE", "DURATION" or
  * "VARCHAR".
- * db_option_scope: "process" or "handle". db_option_default: the default as db_get_option would
+ * db_option_scope: "process", "handle", or "handle,process" (memory_limit: a handle's own value,
+ * and without a handle the process's). db_option_default: the default as db_get_option would
  * print it. Thread-safe. Since 0.1. */
 DUCKCORE_API int db_option_count(void);
 DUCKCORE_API const char *db_option_name(int index);
