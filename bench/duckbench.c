@@ -8,6 +8,7 @@
  *   duckbench churn CYCLES ALIVE MAXROWS SERIES.csv  P4: open-work-close churn
  *   duckbench openclose N          P5: open + close of an in-memory database
  *   duckbench idle N               P7: resident bytes per open, idle in-memory database
+ *   duckbench handles N            P8: N handles (64 MiB limit each) opened, used, forked, closed
  *
  * Resident memory is read from the kernel (/proc/self/statm, VmHWM), the same way for both.
  *
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -124,7 +126,8 @@ static void usage(void) {
             "       duckbench giveback HANDLES CLOSE ROWS\n"
             "       duckbench churn CYCLES ALIVE MAXROWS SERIES.csv\n"
             "       duckbench openclose N\n"
-            "       duckbench idle N\n");
+            "       duckbench idle N\n"
+            "       duckbench handles N\n");
     exit(2);
 }
 
@@ -473,6 +476,96 @@ static int run_idle(long n) {
     return 0;
 }
 
+/* ---- P8: many handles ----------------------------------------------------------------------- */
+
+/* Every P8 handle is capped (duckcore's memory_limit; stock SQLite has no cap per connection). */
+#define P8_MEMORY_LIMIT "64MiB"
+
+/* P8's opens: N in-memory handles. */
+WORKLOAD static void workload_p8_open(eng_db **dbs, long n) {
+    for (long i = 0; i < n; i++) dbs[i] = eng_open_limited(":memory:", P8_MEMORY_LIMIT);
+}
+
+/* P8's work on each handle: a small table, three rows inserted, one query. Returns a checksum. */
+WORKLOAD static int64_t workload_p8_work(eng_db **dbs, long n) {
+    int64_t sum = 0;
+    for (long i = 0; i < n; i++) {
+        eng_db *db = dbs[i];
+        eng_exec(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, k INTEGER, v BLOB)");
+        eng_stmt *ins = eng_prepare(db, "INSERT INTO t(k, v) VALUES(?1, ?2)");
+        for (int row = 0; row < 3; row++) {
+            int64_t k = (int64_t)i * 3 + row;
+            eng_bind_int64(ins, 1, k);
+            eng_bind_blob(ins, 2, payload + (k * 97) % (PAYLOAD_BYTES - 64), 16 + (int)(k % 48));
+            run_done(ins);
+        }
+        eng_finalize(ins);
+        eng_stmt *q = eng_prepare(db, "SELECT count(*), sum(k), sum(length(v)) FROM t");
+        if (eng_step(q))
+            sum += eng_column_int64(q, 0) + eng_column_int64(q, 1) + eng_column_int64(q, 2);
+        eng_finalize(q);
+    }
+    return sum;
+}
+
+/* P8's fork with every handle open, the parent's side: fork() returns once the C library's and
+ * the allocator's fork handlers have run and the kernel has copied the page tables. The child
+ * leaves at once. */
+WORKLOAD static pid_t workload_p8_fork(void) {
+    pid_t pid = fork();
+    if (pid == 0) _exit(0);
+    return pid;
+}
+
+/* P8's closes. */
+WORKLOAD static void workload_p8_close(eng_db **dbs, long n) {
+    for (long i = 0; i < n; i++) eng_close(dbs[i]);
+}
+
+static int run_handles(long n) {
+    eng_init(0);
+    eng_db **dbs = malloc((size_t)n * sizeof *dbs);
+    if (!dbs) abort();
+    memset(dbs, 0xff, (size_t)n * sizeof *dbs); /* touched now: the array is not per handle */
+    eng_close(eng_open_limited(":memory:", P8_MEMORY_LIMIT)); /* one-time set-up */
+    uint64_t rss0 = rss_bytes();
+    double t0 = now_s();
+    workload_p8_open(dbs, n);
+    double open_s = now_s() - t0;
+    uint64_t rss_open = rss_bytes();
+    t0 = now_s();
+    int64_t checksum = workload_p8_work(dbs, n);
+    double work_s = now_s() - t0;
+    uint64_t rss_used = rss_bytes();
+    t0 = now_s();
+    pid_t pid = workload_p8_fork();
+    double fork_s = now_s() - t0;
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "duckbench: fork failed\n");
+        return 2;
+    }
+    t0 = now_s();
+    workload_p8_close(dbs, n);
+    double close_s = now_s() - t0;
+    uint64_t rss_closed = rss_bytes();
+    double per = 1e6 / (double)n;
+    print_head("handles");
+    printf(",\"n\":%ld,\"memory_limit\":\"%s\",\"rss_before\":%" PRIu64 ",\"rss_open\":%" PRIu64
+           ",\"rss_used\":%" PRIu64 ",\"rss_closed\":%" PRIu64
+           ",\"open_us\":%.3f,\"work_us\":%.3f,\"open_work_us\":%.3f,\"close_us\":%.3f"
+           ",\"fork_us\":%.1f,\"bytes_per_open\":%.1f,\"bytes_per_handle\":%.1f"
+           ",\"closed_growth\":%.0f,\"checksum\":%" PRId64 "}\n",
+           n, P8_MEMORY_LIMIT, rss0, rss_open, rss_used, rss_closed, open_s * per, work_s * per,
+           (open_s + work_s) * per, close_s * per, fork_s * 1e6,
+           ((double)rss_open - (double)rss0) / (double)n,
+           ((double)rss_used - (double)rss0) / (double)n, (double)rss_closed - (double)rss0,
+           checksum);
+    free(dbs);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) usage();
     payload_init();
@@ -488,6 +581,8 @@ int main(int argc, char **argv) {
         rc = run_openclose(arg_long(argv[2]));
     else if (!strcmp(w, "idle") && argc == 3)
         rc = run_idle(arg_long(argv[2]));
+    else if (!strcmp(w, "handles") && argc == 3)
+        rc = run_handles(arg_long(argv[2]));
     else
         usage();
     fflush(stdout);
