@@ -6,6 +6,10 @@ rotated each repetition), so slow drifts of a shared machine hit all of them ali
 taken per repetition between runs made side by side, then summarised by their median and range.
 
   bench/run.py --build build/release [--nojemalloc build/nojemalloc] [--smoke] [--out DIR]
+  bench/run.py --build build/release [--nojemalloc ...] --instructions [--smoke] [--out DIR]
+
+--instructions counts instructions under callgrind instead of timing (bench/instructions.py):
+instructions.md and instructions.json in the output folder.
 
 Contenders: stock SQLite on glibc malloc (the baseline, always 1.00), duckcore, and, when
 --nojemalloc names a build made with DUCKCORE_JEMALLOC=OFF, duckcore on glibc malloc.
@@ -450,6 +454,10 @@ def main():
     ap.add_argument("--threads", type=lambda v: [int(x) for x in v.split(",") if x],
                     help="P2 thread counts beyond 1 and 2, e.g. 1,4,16")
     ap.add_argument("--only", help="comma-separated workloads, e.g. p1,p6 (default: all)")
+    ap.add_argument("--instructions", action="store_true",
+                    help="count each workload's instructions under callgrind instead of timing")
+    ap.add_argument("--jobs", type=int, default=2,
+                    help="--instructions: programs run at once under callgrind (default 2)")
     ap.add_argument("--no-update", dest="update_benchmarks_md", action="store_false",
                     help="leave BENCHMARKS.md as it is (a full run of every workload updates "
                          "its results block)")
@@ -464,6 +472,18 @@ def main():
             s.sqlite_version = re.search(r'#define SQLITE_VERSION\s+"([^"]+)"', f.read()).group(1)
     except (OSError, AttributeError):
         s.sqlite_version = "?"
+    if args.instructions:
+        import instructions
+
+        def program_of(contender, base):
+            if base == "bench_alloc":
+                return os.path.join(args.build, "bench", "bench_alloc") \
+                    if contender == "duckcore" else None
+            return s.program(contender, base)
+
+        instructions.run(args, program_of, list(s.contenders), args.out, machine(),
+                         s.sqlite_version)
+        return
     started = time.monotonic()
     only = s.only = set((args.only or ",".join(WORKLOADS)).split(","))
     for name in WORKLOADS:
