@@ -21,8 +21,8 @@ DUCKCORE_JE_MALLOC_CONF=dirty_decay_ms:-1 (no purging by the clock; stock SQLite
 without jemalloc ignore it), which makes every count exact from run to run; purges that the library
 asks for (db_close of a handle with an arena of its own, db_purge) are counted as ever. With the
 default decay, duckcore's counts varied from run to run by up to 0.7% (P8's closes). speedtest1
-prints each test's elapsed time inside its tests, which leaves a few thousand instructions (a few
-per million) of variation in P1.
+prints each test's elapsed time inside its tests and SQLite seeds its random numbers from the OS:
+P1's counts vary by up to ~15,000 instructions (25 per million) from run to run.
 
 Writes instructions.md and instructions.json in the output folder.
 """
