@@ -4,12 +4,14 @@
 #   make demo       build and run examples/demo          make asan     AddressSanitizer + UBSan
 #   make install PREFIX=/usr/local                       make clean
 #   make bench      the benchmark suite against stock SQLite (BENCHMARKS.md); bench-smoke: tiny
+#   make bench-instructions   every workload's instruction count under callgrind
 #   make DUCKCORE_JEMALLOC=OFF [test|demo|install]   the same on the C library's malloc
 #                                                    (build/nojemalloc); make test-nojemalloc
 # GEN=ninja uses Ninja. Extra CMake arguments go in CMAKE_FLAGS.
 
 .PHONY: all release debug asan tsan test test-debug test-asan test-tsan test-nojemalloc demo \
         fuzz fuzz-build fuzz-smoke shell install bootstrap bench bench-build bench-smoke \
+        bench-instructions \
         clean
 
 GEN ?=
@@ -84,7 +86,9 @@ fuzz-build: bootstrap
 	    -DDUCKCORE_SANITIZE=fuzzer-no-link$(comma)address$(comma)undefined)
 
 # Benchmarks (BENCHMARKS.md): the jemalloc build and its glibc twin side by side with stock
-# SQLite. bench writes bench/results/; bench-smoke runs every workload at a tiny size (CI).
+# SQLite. bench writes bench/results/; bench-smoke runs every workload at a tiny size (CI), timed
+# and then under callgrind. bench-instructions counts every workload's instructions under
+# callgrind (deterministic: one run) into bench/results/instructions.md and .json.
 # BENCH_THREADS=1,4,16 adds P2 thread counts; BENCH_ARGS passes more to bench/run.py.
 BENCH_THREADS ?=
 BENCH_ARGS ?=
@@ -92,6 +96,8 @@ BENCH_ARGS ?=
 BENCH_PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 BENCH_RUN = $(BENCH_PYTHON) bench/run.py --build build/release --nojemalloc build/nojemalloc \
             $(if $(BENCH_THREADS),--threads $(BENCH_THREADS)) $(BENCH_ARGS)
+BENCH_INSTRUCTIONS = $(BENCH_PYTHON) bench/run.py --build build/release \
+            --nojemalloc build/nojemalloc --instructions --jobs $(JOBS)
 bench-build:
 	$(MAKE) release DUCKCORE_JEMALLOC=ON
 	cmake --build build/release --target duckcore_bench -j $(JOBS)
@@ -103,6 +109,10 @@ bench: bench-build
 
 bench-smoke: bench-build
 	$(BENCH_RUN) --smoke --out build/bench-smoke
+	$(BENCH_INSTRUCTIONS) --smoke --out build/bench-smoke
+
+bench-instructions: bench-build
+	$(BENCH_INSTRUCTIONS) $(BENCH_ARGS)
 
 fuzz-smoke: fuzz-build
 	scripts/fuzz build/$(FUZZ_DIR) 20

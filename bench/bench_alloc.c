@@ -60,11 +60,15 @@ static double now_ns(void) {
 
 static void *slots[SLOTS];
 
+/* Each contender's loop, out of line under one name, so that callgrind's
+ * --toggle-collect=workload_* (bench/run.py --instructions) counts each one's instructions. */
+#define WORKLOAD __attribute__((noinline, noclone))
+
 /* ---- the three contenders; each runs `pairs` steps and leaves no block live ---------------- */
 
 static sqlite3_mem_methods engine;
 
-static double run_handle(long pairs) {
+WORKLOAD static double workload_p6_handle(long pairs) {
     double t0 = now_ns();
     for (long i = 0; i < pairs; i++) {
         void **slot = &slots[i & (SLOTS - 1)];
@@ -81,7 +85,7 @@ static double run_handle(long pairs) {
 
 static int raw_flags;
 
-static double run_jemalloc(long pairs) {
+WORKLOAD static double workload_p6_jemalloc(long pairs) {
     double t0 = now_ns();
     for (long i = 0; i < pairs; i++) {
         void **slot = &slots[i & (SLOTS - 1)];
@@ -96,7 +100,7 @@ static double run_jemalloc(long pairs) {
     return t;
 }
 
-static double run_glibc(long pairs) {
+WORKLOAD static double workload_p6_glibc(long pairs) {
     double t0 = now_ns();
     for (long i = 0; i < pairs; i++) {
         void **slot = &slots[i & (SLOTS - 1)];
@@ -148,7 +152,9 @@ int main(int argc, char **argv) {
     static const struct {
         const char *name;
         double (*run)(long);
-    } contenders[] = {{"handle", run_handle}, {"jemalloc", run_jemalloc}, {"glibc", run_glibc}};
+    } contenders[] = {{"handle", workload_p6_handle},
+                      {"jemalloc", workload_p6_jemalloc},
+                      {"glibc", workload_p6_glibc}};
     for (size_t c = 0; c < 3; c++) contenders[c].run(pairs / 4 + 1); /* warm up */
     for (int r = 0; r < reps; r++)
         for (size_t c = 0; c < 3; c++) {

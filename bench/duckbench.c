@@ -8,8 +8,15 @@
  *   duckbench churn CYCLES ALIVE MAXROWS SERIES.csv  P4: open-work-close churn
  *   duckbench openclose N          P5: open + close of an in-memory database
  *   duckbench idle N               P7: resident bytes per open, idle in-memory database
+ *   duckbench handles N            P8: N handles (64 MiB limit each) opened, used, forked, closed
  *
  * Resident memory is read from the kernel (/proc/self/statm, VmHWM), the same way for both.
+ *
+ * The work each workload measures is in functions named workload_* (WORKLOAD below), kept out of
+ * line so that `valgrind --tool=callgrind --collect-atstart=no --toggle-collect=workload_*`
+ * (bench/run.py --instructions) counts exactly that work: not the start-up, the set-up outside
+ * them, nor the measuring (clocks, /proc reads, printing). Callgrind flips collection on entry to
+ * and exit from each such function, so a workload_* function must never call another.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -19,10 +26,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "engine.h"
+
+/* A measured phase: one symbol of exactly this name (no inlined copy, no .constprop/.part clone
+ * that a second toggle would switch off again), for callgrind's --toggle-collect=workload_*. */
+#define WORKLOAD __attribute__((noinline, noclone))
 
 /* ---- measuring ----------------------------------------------------------------------------- */
 
@@ -114,7 +126,8 @@ static void usage(void) {
             "       duckbench giveback HANDLES CLOSE ROWS\n"
             "       duckbench churn CYCLES ALIVE MAXROWS SERIES.csv\n"
             "       duckbench openclose N\n"
-            "       duckbench idle N\n");
+            "       duckbench idle N\n"
+            "       duckbench handles N\n");
     exit(2);
 }
 
@@ -221,6 +234,13 @@ typedef struct oltp_thread {
     int64_t checksum;
 } oltp_thread;
 
+/* P2's measure: REQUESTS requests served in turn by the thread's HANDLES databases. */
+WORKLOAD static int64_t workload_p2(tenant *tenants, int handles, long requests) {
+    int64_t checksum = 0;
+    for (long q = 0; q < requests; q++) checksum += tenant_request(&tenants[q % handles]);
+    return checksum;
+}
+
 static void *oltp_main(void *arg) {
     oltp_thread *th = arg;
     tenant *tenants = calloc((size_t)th->handles, sizeof *tenants);
@@ -228,9 +248,7 @@ static void *oltp_main(void *arg) {
     for (int i = 0; i < th->handles; i++)
         tenant_open(&tenants[i], (uint64_t)th->index * 1000003u + (uint64_t)i);
     pthread_barrier_wait(th->start);
-    long requests = th->ops / OPS_PER_REQUEST;
-    for (long q = 0; q < requests; q++)
-        th->checksum += tenant_request(&tenants[q % th->handles]);
+    th->checksum = workload_p2(tenants, th->handles, th->ops / OPS_PER_REQUEST);
     pthread_barrier_wait(th->start);
     /* Closed after the clock stops: the measure is serving, not shutting down. */
     pthread_barrier_wait(th->start);
@@ -239,7 +257,7 @@ static void *oltp_main(void *arg) {
     return NULL;
 }
 
-static int workload_oltp(int threads, int handles, long ops) {
+static int run_oltp(int threads, int handles, long ops) {
     eng_init(0);
     pthread_barrier_t start;
     pthread_barrier_init(&start, NULL, (unsigned)threads + 1);
@@ -286,14 +304,8 @@ static void fill_rows(eng_db *db, eng_stmt *ins, rng *r, long rows) {
     eng_exec(db, "COMMIT");
 }
 
-static int workload_giveback(int n, int close_n, long rows) {
-    if (close_n >= n) usage();
-    eng_init(1);
-    eng_db **dbs = calloc((size_t)n, sizeof *dbs);
-    eng_stmt **ins = calloc((size_t)n, sizeof *ins);
-    if (!dbs || !ins) abort();
-    rng r = rng_seed(3);
-    uint64_t rss_start = rss_bytes(), live_start = eng_live_bytes();
+/* P3's work: N databases opened and filled in interleaved rounds. */
+WORKLOAD static void workload_p3_fill(eng_db **dbs, eng_stmt **ins, int n, long rows, rng *r) {
     for (int i = 0; i < n; i++) {
         dbs[i] = eng_open(":memory:");
         eng_exec(dbs[i], "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB)");
@@ -302,14 +314,30 @@ static int workload_giveback(int n, int close_n, long rows) {
     /* Interleaved: round after round, every database grows a little, so their memory mixes. */
     const long round = 500;
     for (long done = 0; done < rows; done += round)
-        for (int i = 0; i < n; i++) fill_rows(dbs[i], ins[i], &r, round);
-    uint64_t rss_full = rss_bytes(), live_full = eng_live_bytes();
-    for (int i = 0; i < close_n; i++) { /* every other one first, then the rest */
+        for (int i = 0; i < n; i++) fill_rows(dbs[i], ins[i], r, round);
+}
+
+/* P3's closes: CLOSE_N of the N, every other one first, then the rest. */
+WORKLOAD static void workload_p3_close(eng_db **dbs, eng_stmt **ins, int n, int close_n) {
+    for (int i = 0; i < close_n; i++) {
         int k = (i * 2) % n + (i * 2 >= n);
         eng_finalize(ins[k]);
         eng_close(dbs[k]);
         dbs[k] = NULL;
     }
+}
+
+static int run_giveback(int n, int close_n, long rows) {
+    if (close_n >= n) usage();
+    eng_init(1);
+    eng_db **dbs = calloc((size_t)n, sizeof *dbs);
+    eng_stmt **ins = calloc((size_t)n, sizeof *ins);
+    if (!dbs || !ins) abort();
+    rng r = rng_seed(3);
+    uint64_t rss_start = rss_bytes(), live_start = eng_live_bytes();
+    workload_p3_fill(dbs, ins, n, rows, &r);
+    uint64_t rss_full = rss_bytes(), live_full = eng_live_bytes();
+    workload_p3_close(dbs, ins, n, close_n);
     uint64_t rss_after = rss_bytes(), live_after = eng_live_bytes();
     print_head("giveback");
     printf(",\"handles\":%d,\"closed\":%d,\"rows\":%ld,\"rss_start\":%" PRIu64
@@ -329,7 +357,33 @@ static int workload_giveback(int n, int close_n, long rows) {
 
 /* ---- P4: churn ------------------------------------------------------------------------------ */
 
-static int workload_churn(long cycles, int alive, long max_rows, const char *series_path) {
+/* P4's work: cycles FROM+1 to TO, each closing a random slot's database and opening, filling and
+ * querying a new one there. (Called once between two samples, so sampling is not counted.) */
+WORKLOAD static void workload_p4(eng_db **dbs, int alive, long max_rows, rng *r, long from,
+                                 long to) {
+    for (long c = from + 1; c <= to; c++) {
+        int slot = (int)rng_below(r, (uint64_t)alive);
+        if (dbs[slot]) eng_close(dbs[slot]);
+        eng_db *db = dbs[slot] = eng_open(":memory:");
+        eng_exec(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, k INTEGER, v BLOB)");
+        eng_stmt *ins = eng_prepare(db, "INSERT INTO t(k, v) VALUES(?1, ?2)");
+        long rows = (long)rng_log_uniform(r, 4, (uint64_t)max_rows);
+        eng_exec(db, "BEGIN");
+        for (long i = 0; i < rows; i++) {
+            int len = 32 + (int)rng_below(r, 480);
+            eng_bind_int64(ins, 1, (int64_t)rng_below(r, 1000));
+            eng_bind_blob(ins, 2, payload_slice(r, len), len);
+            run_done(ins);
+        }
+        eng_exec(db, "COMMIT");
+        eng_finalize(ins);
+        eng_stmt *q = eng_prepare(db, "SELECT k, count(*), sum(length(v)) FROM t GROUP BY k");
+        run_done(q);
+        eng_finalize(q);
+    }
+}
+
+static int run_churn(long cycles, int alive, long max_rows, const char *series_path) {
     eng_init(1);
     FILE *series = fopen(series_path, "w");
     if (!series) {
@@ -345,31 +399,14 @@ static int workload_churn(long cycles, int alive, long max_rows, const char *ser
     rss_peak_reset();
     double t0 = now_s();
     fprintf(series, "0,0,%" PRIu64 ",%" PRIu64 "\n", rss_start, eng_live_bytes());
-    for (long c = 1; c <= cycles; c++) {
-        int slot = (int)rng_below(&r, (uint64_t)alive);
-        if (dbs[slot]) eng_close(dbs[slot]);
-        eng_db *db = dbs[slot] = eng_open(":memory:");
-        eng_exec(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, k INTEGER, v BLOB)");
-        eng_stmt *ins = eng_prepare(db, "INSERT INTO t(k, v) VALUES(?1, ?2)");
-        long rows = (long)rng_log_uniform(&r, 4, (uint64_t)max_rows);
-        eng_exec(db, "BEGIN");
-        for (long i = 0; i < rows; i++) {
-            int len = 32 + (int)rng_below(&r, 480);
-            eng_bind_int64(ins, 1, (int64_t)rng_below(&r, 1000));
-            eng_bind_blob(ins, 2, payload_slice(&r, len), len);
-            run_done(ins);
-        }
-        eng_exec(db, "COMMIT");
-        eng_finalize(ins);
-        eng_stmt *q = eng_prepare(db, "SELECT k, count(*), sum(length(v)) FROM t GROUP BY k");
-        run_done(q);
-        eng_finalize(q);
-        if (c % sample_every == 0 || c == cycles) {
-            uint64_t live = eng_live_bytes();
-            if (live > live_peak) live_peak = live;
-            fprintf(series, "%ld,%.4f,%" PRIu64 ",%" PRIu64 "\n", c, now_s() - t0, rss_bytes(),
-                    live);
-        }
+    for (long c = 0; c < cycles;) {
+        long next = (c / sample_every + 1) * sample_every; /* the next sample */
+        if (next > cycles) next = cycles;
+        workload_p4(dbs, alive, max_rows, &r, c, next);
+        c = next;
+        uint64_t live = eng_live_bytes();
+        if (live > live_peak) live_peak = live;
+        fprintf(series, "%ld,%.4f,%" PRIu64 ",%" PRIu64 "\n", c, now_s() - t0, rss_bytes(), live);
     }
     double seconds = now_s() - t0;
     uint64_t rss_end = rss_bytes(), rss_peak = rss_peak_bytes(), live_end = eng_live_bytes();
@@ -389,11 +426,16 @@ static int workload_churn(long cycles, int alive, long max_rows, const char *ser
 
 /* ---- P5: open + close ----------------------------------------------------------------------- */
 
-static int workload_openclose(long n) {
+/* P5's measure: N opens and closes of an in-memory database. */
+WORKLOAD static void workload_p5(long n) {
+    for (long i = 0; i < n; i++) eng_close(eng_open(":memory:"));
+}
+
+static int run_openclose(long n) {
     eng_init(0);
     for (int i = 0; i < 100; i++) eng_close(eng_open(":memory:")); /* warm up */
     double t0 = now_s();
-    for (long i = 0; i < n; i++) eng_close(eng_open(":memory:"));
+    workload_p5(n);
     double seconds = now_s() - t0;
     print_head("openclose");
     printf(",\"n\":%ld,\"seconds\":%.6f,\"ns_per_pair\":%.1f}\n", n, seconds,
@@ -403,18 +445,26 @@ static int workload_openclose(long n) {
 
 /* ---- P7: idle handles ----------------------------------------------------------------------- */
 
-static int workload_idle(long n) {
+/* P7's work: N handles opened, then each given a first use (a table with one row). */
+WORKLOAD static void workload_p7_open(eng_db **dbs, long n) {
+    for (long i = 0; i < n; i++) dbs[i] = eng_open(":memory:");
+}
+
+WORKLOAD static void workload_p7_use(eng_db **dbs, long n) {
+    for (long i = 0; i < n; i++)
+        eng_exec(dbs[i], "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);"
+                         "INSERT INTO t(v) VALUES('x')");
+}
+
+static int run_idle(long n) {
     eng_init(0);
     eng_db **dbs = calloc((size_t)n, sizeof *dbs);
     if (!dbs) abort();
     eng_close(eng_open(":memory:")); /* the engine's one-time set-up is not per handle */
     uint64_t rss0 = rss_bytes();
-    for (long i = 0; i < n; i++) dbs[i] = eng_open(":memory:");
+    workload_p7_open(dbs, n);
     uint64_t rss_open = rss_bytes();
-    /* The same handles after a first use: a table with one row. */
-    for (long i = 0; i < n; i++)
-        eng_exec(dbs[i], "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);"
-                         "INSERT INTO t(v) VALUES('x')");
+    workload_p7_use(dbs, n); /* the same handles after a first use */
     uint64_t rss_used = rss_bytes();
     print_head("idle");
     printf(",\"n\":%ld,\"rss_before\":%" PRIu64 ",\"rss_open\":%" PRIu64 ",\"rss_used\":%" PRIu64
@@ -426,21 +476,113 @@ static int workload_idle(long n) {
     return 0;
 }
 
+/* ---- P8: many handles ----------------------------------------------------------------------- */
+
+/* Every P8 handle is capped (duckcore's memory_limit; stock SQLite has no cap per connection). */
+#define P8_MEMORY_LIMIT "64MiB"
+
+/* P8's opens: N in-memory handles. */
+WORKLOAD static void workload_p8_open(eng_db **dbs, long n) {
+    for (long i = 0; i < n; i++) dbs[i] = eng_open_limited(":memory:", P8_MEMORY_LIMIT);
+}
+
+/* P8's work on each handle: a small table, three rows inserted, one query. Returns a checksum. */
+WORKLOAD static int64_t workload_p8_work(eng_db **dbs, long n) {
+    int64_t sum = 0;
+    for (long i = 0; i < n; i++) {
+        eng_db *db = dbs[i];
+        eng_exec(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, k INTEGER, v BLOB)");
+        eng_stmt *ins = eng_prepare(db, "INSERT INTO t(k, v) VALUES(?1, ?2)");
+        for (int row = 0; row < 3; row++) {
+            int64_t k = (int64_t)i * 3 + row;
+            eng_bind_int64(ins, 1, k);
+            eng_bind_blob(ins, 2, payload + (k * 97) % (PAYLOAD_BYTES - 64), 16 + (int)(k % 48));
+            run_done(ins);
+        }
+        eng_finalize(ins);
+        eng_stmt *q = eng_prepare(db, "SELECT count(*), sum(k), sum(length(v)) FROM t");
+        if (eng_step(q))
+            sum += eng_column_int64(q, 0) + eng_column_int64(q, 1) + eng_column_int64(q, 2);
+        eng_finalize(q);
+    }
+    return sum;
+}
+
+/* P8's fork with every handle open, the parent's side: fork() returns once the C library's and
+ * the allocator's fork handlers have run and the kernel has copied the page tables. The child
+ * leaves at once. */
+WORKLOAD static pid_t workload_p8_fork(void) {
+    pid_t pid = fork();
+    if (pid == 0) _exit(0);
+    return pid;
+}
+
+/* P8's closes. */
+WORKLOAD static void workload_p8_close(eng_db **dbs, long n) {
+    for (long i = 0; i < n; i++) eng_close(dbs[i]);
+}
+
+static int run_handles(long n) {
+    eng_init(0);
+    eng_db **dbs = malloc((size_t)n * sizeof *dbs);
+    if (!dbs) abort();
+    memset(dbs, 0xff, (size_t)n * sizeof *dbs); /* touched now: the array is not per handle */
+    eng_close(eng_open_limited(":memory:", P8_MEMORY_LIMIT)); /* one-time set-up */
+    uint64_t rss0 = rss_bytes();
+    double t0 = now_s();
+    workload_p8_open(dbs, n);
+    double open_s = now_s() - t0;
+    uint64_t rss_open = rss_bytes();
+    t0 = now_s();
+    int64_t checksum = workload_p8_work(dbs, n);
+    double work_s = now_s() - t0;
+    uint64_t rss_used = rss_bytes();
+    t0 = now_s();
+    pid_t pid = workload_p8_fork();
+    double fork_s = now_s() - t0;
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "duckbench: fork failed\n");
+        return 2;
+    }
+    t0 = now_s();
+    workload_p8_close(dbs, n);
+    double close_s = now_s() - t0;
+    uint64_t rss_closed = rss_bytes();
+    double per = 1e6 / (double)n;
+    print_head("handles");
+    printf(",\"n\":%ld,\"memory_limit\":\"%s\",\"rss_before\":%" PRIu64 ",\"rss_open\":%" PRIu64
+           ",\"rss_used\":%" PRIu64 ",\"rss_closed\":%" PRIu64
+           ",\"open_us\":%.3f,\"work_us\":%.3f,\"open_work_us\":%.3f,\"close_us\":%.3f"
+           ",\"fork_us\":%.1f,\"bytes_per_open\":%.1f,\"bytes_per_handle\":%.1f"
+           ",\"closed_growth\":%.0f,\"checksum\":%" PRId64 "}\n",
+           n, P8_MEMORY_LIMIT, rss0, rss_open, rss_used, rss_closed, open_s * per, work_s * per,
+           (open_s + work_s) * per, close_s * per, fork_s * 1e6,
+           ((double)rss_open - (double)rss0) / (double)n,
+           ((double)rss_used - (double)rss0) / (double)n, (double)rss_closed - (double)rss0,
+           checksum);
+    free(dbs);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) usage();
     payload_init();
     const char *w = argv[1];
     int rc;
     if (!strcmp(w, "oltp") && argc == 5)
-        rc = workload_oltp((int)arg_long(argv[2]), (int)arg_long(argv[3]), arg_long(argv[4]));
+        rc = run_oltp((int)arg_long(argv[2]), (int)arg_long(argv[3]), arg_long(argv[4]));
     else if (!strcmp(w, "giveback") && argc == 5)
-        rc = workload_giveback((int)arg_long(argv[2]), (int)arg_long(argv[3]), arg_long(argv[4]));
+        rc = run_giveback((int)arg_long(argv[2]), (int)arg_long(argv[3]), arg_long(argv[4]));
     else if (!strcmp(w, "churn") && argc == 6)
-        rc = workload_churn(arg_long(argv[2]), (int)arg_long(argv[3]), arg_long(argv[4]), argv[5]);
+        rc = run_churn(arg_long(argv[2]), (int)arg_long(argv[3]), arg_long(argv[4]), argv[5]);
     else if (!strcmp(w, "openclose") && argc == 3)
-        rc = workload_openclose(arg_long(argv[2]));
+        rc = run_openclose(arg_long(argv[2]));
     else if (!strcmp(w, "idle") && argc == 3)
-        rc = workload_idle(arg_long(argv[2]));
+        rc = run_idle(arg_long(argv[2]));
+    else if (!strcmp(w, "handles") && argc == 3)
+        rc = run_handles(arg_long(argv[2]));
     else
         usage();
     fflush(stdout);

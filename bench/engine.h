@@ -22,6 +22,10 @@ void eng_init(int count_live);
 /* Every call below aborts the program with a message on an unexpected error: a benchmark whose
  * work failed measures nothing. */
 eng_db *eng_open(const char *path);
+/* As eng_open, with a cap on the handle's memory where the engine has one (duckcore: the
+ * memory_limit option, applied at open; stock SQLite has no per-connection cap and opens as
+ * eng_open does). limit: a size as duckcore's options take it, e.g. "64MiB". */
+eng_db *eng_open_limited(const char *path, const char *limit);
 void eng_close(eng_db *db);
 void eng_exec(eng_db *db, const char *sql);
 eng_stmt *eng_prepare(eng_db *db, const char *sql);

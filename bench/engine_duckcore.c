@@ -59,6 +59,23 @@ eng_db *eng_open(const char *path) {
     return (eng_db *)(void *)h;
 }
 
+/* The options of BENCH_DUCKCORE_OPTIONS plus memory_limit, all applied at open (db_open_ext), as a
+ * server that caps every tenant would open them. */
+eng_db *eng_open_limited(const char *path, const char *limit) {
+    const char *names[MAX_OPTIONS + 1], *values[MAX_OPTIONS + 1];
+    int n = 0;
+    for (int i = 0; i < option_count; i++)
+        if (strcmp(option_names[i], "memory_limit") != 0) {
+            names[n] = option_names[i];
+            values[n++] = option_values[i];
+        }
+    names[n] = "memory_limit";
+    values[n++] = limit;
+    db_handle *h = NULL;
+    if (db_open_ext(path, names, values, n, &h) != DB_OK) die("db_open_ext", db_errmsg(NULL));
+    return (eng_db *)(void *)h;
+}
+
 void eng_close(eng_db *db) {
     if (db_close(DB(db)) != DB_OK) die("db_close", db_errmsg(DB(db)));
 }

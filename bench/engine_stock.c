@@ -30,6 +30,13 @@ eng_db *eng_open(const char *path) {
     return (eng_db *)(void *)db;
 }
 
+/* SQLite has no cap per connection (sqlite3_hard_heap_limit64 is process-wide): opened as
+ * eng_open, so both contenders do the same work and only duckcore enforces a limit. */
+eng_db *eng_open_limited(const char *path, const char *limit) {
+    (void)limit;
+    return eng_open(path);
+}
+
 void eng_close(eng_db *db) {
     if (sqlite3_close(DB(db)) != SQLITE_OK) die("sqlite3_close", sqlite3_errmsg(DB(db)));
 }

@@ -6,6 +6,10 @@ rotated each repetition), so slow drifts of a shared machine hit all of them ali
 taken per repetition between runs made side by side, then summarised by their median and range.
 
   bench/run.py --build build/release [--nojemalloc build/nojemalloc] [--smoke] [--out DIR]
+  bench/run.py --build build/release [--nojemalloc ...] --instructions [--smoke] [--out DIR]
+
+--instructions counts instructions under callgrind instead of timing (bench/instructions.py):
+instructions.md and instructions.json in the output folder.
 
 Contenders: stock SQLite on glibc malloc (the baseline, always 1.00), duckcore, and, when
 --nojemalloc names a build made with DUCKCORE_JEMALLOC=OFF, duckcore on glibc malloc.
@@ -34,7 +38,12 @@ SIZES = {
     "p5_n": (20000, 200),
     "p6_pairs": (4000000, 20000),
     "p7_n": (500, 20),
+    "p8_n": (20000, 50),
 }
+
+
+WORKLOADS = ("p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8")
+MEMORY_LIMIT_P8 = "64 MiB"  # duckbench.c's P8_MEMORY_LIMIT
 
 
 class Suite:
@@ -158,6 +167,14 @@ class Suite:
     def p7(self):
         def one(rep, contender):
             out, _ = self.run([self.program(contender, "duckbench"), "idle", str(self.size["p7_n"])])
+            self.record(rep, contender, json.loads(out))
+
+        self.each_rep(self.size["reps"], one)
+
+    def p8(self):
+        def one(rep, contender):
+            out, _ = self.run([self.program(contender, "duckbench"), "handles",
+                               str(self.size["p8_n"])])
             self.record(rep, contender, json.loads(out))
 
         self.each_rep(self.size["reps"], one)
@@ -309,7 +326,27 @@ def report(s, info, seconds):
     add("P7", "idle handle after a first use (1-row table)",
         f"resident bytes per handle (stock {fmt_value(s.median('stock', used, workload='idle'), ' KiB', 1024)})",
         "report", cells, "reported")
+    n8 = s.size["p8_n"]
+    p8 = dict(workload="handles")
+    for measure, metric, unit, scale, digits in (
+            ("open + work time per handle", lambda r: r["open_work_us"], " µs", 1, 1),
+            ("close time per handle", lambda r: r["close_us"], " µs", 1, 1),
+            ("fork() time, all open", lambda r: r["fork_us"], " ms", 1000, 2)):
+        cells = {c: fmt_ratio(s.ratio(c, metric, **p8)) for c in others}
+        add("P8", f"{n8} handles, {MEMORY_LIMIT_P8} limit each",
+            f"{measure} ratio (stock {fmt_value(s.median('stock', metric, **p8), unit, scale, digits)};"
+            f" duckcore {fmt_value(s.median('duckcore', metric, **p8), unit, scale, digits)})",
+            "report", cells, "reported")
+    for measure, metric, unit, scale in (
+            ("resident bytes per handle, used", lambda r: r["bytes_per_handle"], " KiB", 1024),
+            ("resident after closing all, over start", lambda r: r["closed_growth"], " MiB",
+             1048576)):
+        cells = {c: fmt_value(s.median(c, metric, **p8), unit, scale) for c in others}
+        add("P8", f"{n8} handles, {MEMORY_LIMIT_P8} limit each",
+            f"{measure} (stock {fmt_value(s.median('stock', metric, **p8), unit, scale)})",
+            "report", cells, "reported")
 
+    rows = [r for r in rows if r[0].lower() in s.only]  # a partial run (--only) shows its own
     title = "Benchmark smoke run (tiny sizes: numbers mean nothing)" if s.smoke else \
         "duckcore benchmarks: latest results"
     lines = [f"# {title}", ""]
@@ -331,13 +368,15 @@ def report(s, info, seconds):
         lines.append("| " + " | ".join([pid, workload, measure, target] +
                                         [cells.get(c, "–") for c in others] + [status]) + " |")
     lines.append("")
-    if len(s.threads) < 3:
+    if len(s.threads) < 3 and "p2" in s.only:
         lines.append(f"P2 ran at {', '.join(map(str, s.threads))} threads: this machine has "
                      f"{info.get('cores')} cores (16-thread runs need a 16-core machine: "
                      "`make bench BENCH_THREADS=1,4,16`).")
         lines.append("")
-    lines.append("![P2 throughput by threads](p2_throughput.png)")
-    lines.append("![P4 resident memory over time](p4_resident.png)")
+    if "p2" in s.only:
+        lines.append("![P2 throughput by threads](p2_throughput.png)")
+    if "p4" in s.only:
+        lines.append("![P4 resident memory over time](p4_resident.png)")
     lines.append("")
     return "\n".join(lines)
 
@@ -354,6 +393,14 @@ def plots(s, out):
     label = {"stock": "stock SQLite (glibc)", "duckcore": "duckcore (jemalloc)",
              "nojemalloc": "duckcore (glibc)"}
 
+    # A partial run (--only) leaves the plots of the workloads it did not run as they are.
+    if "p2" in s.only:
+        plot_p2(s, out, plt, colors, label)
+    if "p4" in s.only:
+        plot_p4(s, out, plt, colors, label)
+
+
+def plot_p2(s, out, plt, colors, label):
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for c in s.contenders:
         for handles, style in ((1, "-"), (32, "--")):
@@ -374,6 +421,8 @@ def plots(s, out):
     fig.savefig(os.path.join(out, "p2_throughput.png"), dpi=110)
     plt.close(fig)
 
+
+def plot_p4(s, out, plt, colors, label):
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for c in s.contenders:
         runs = [r for r in s.results if r["contender"] == c and r["workload"] == "churn"]
@@ -405,8 +454,13 @@ def main():
     ap.add_argument("--threads", type=lambda v: [int(x) for x in v.split(",") if x],
                     help="P2 thread counts beyond 1 and 2, e.g. 1,4,16")
     ap.add_argument("--only", help="comma-separated workloads, e.g. p1,p6 (default: all)")
+    ap.add_argument("--instructions", action="store_true",
+                    help="count each workload's instructions under callgrind instead of timing")
+    ap.add_argument("--jobs", type=int, default=2,
+                    help="--instructions: programs run at once under callgrind (default 2)")
     ap.add_argument("--no-update", dest="update_benchmarks_md", action="store_false",
-                    help="leave BENCHMARKS.md as it is (a full run updates its results block)")
+                    help="leave BENCHMARKS.md as it is (a full run of every workload updates "
+                         "its results block)")
     args = ap.parse_args()
     if args.out is None:
         args.out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -418,9 +472,21 @@ def main():
             s.sqlite_version = re.search(r'#define SQLITE_VERSION\s+"([^"]+)"', f.read()).group(1)
     except (OSError, AttributeError):
         s.sqlite_version = "?"
+    if args.instructions:
+        import instructions
+
+        def program_of(contender, base):
+            if base == "bench_alloc":
+                return os.path.join(args.build, "bench", "bench_alloc") \
+                    if contender == "duckcore" else None
+            return s.program(contender, base)
+
+        instructions.run(args, program_of, list(s.contenders), args.out, machine(),
+                         s.sqlite_version)
+        return
     started = time.monotonic()
-    only = set((args.only or "p1,p2,p3,p4,p5,p6,p7").split(","))
-    for name in ("p1", "p2", "p3", "p4", "p5", "p6", "p7"):
+    only = s.only = set((args.only or ",".join(WORKLOADS)).split(","))
+    for name in WORKLOADS:
         if name in only:
             t0 = time.monotonic()
             getattr(s, name)()
@@ -434,7 +500,7 @@ def main():
     with open(os.path.join(args.out, "latest.md"), "w") as f:
         f.write(md)
     plots(s, args.out)
-    if not args.smoke and args.update_benchmarks_md:
+    if not args.smoke and args.update_benchmarks_md and only >= set(WORKLOADS):
         update_benchmarks_md(md, args.out)
     print(md)
 
