@@ -9,6 +9,11 @@
  *   duckbench openclose N          P5: open + close of an in-memory database
  *   duckbench idle N               P7: resident bytes per open, idle in-memory database
  *   duckbench handles N            P8: N handles (64 MiB limit each) opened, used, forked, closed
+ *   duckbench scanlimit PATH MB CACHE MODE  P9: a full scan of an MB file under an 8 MB limit
+ *                                  (duckcore: the handle's; stock: hard heap limit, MODE soft
+ *                                  adds a 6 MB soft heap limit), with cache_size CACHE
+ *   duckbench tenants PREFIX N MB T OPS BUDGET_MB  P9: N file tenants of MB each served round
+ *                                  robin by T threads under one process budget
  *
  * Resident memory is read from the kernel (/proc/self/statm, VmHWM), the same way for both.
  *
@@ -127,7 +132,9 @@ static void usage(void) {
             "       duckbench churn CYCLES ALIVE MAXROWS SERIES.csv\n"
             "       duckbench openclose N\n"
             "       duckbench idle N\n"
-            "       duckbench handles N\n");
+            "       duckbench handles N\n"
+            "       duckbench scanlimit PATH MB CACHE_SIZE hard|soft\n"
+            "       duckbench tenants PREFIX N MB THREADS OPS BUDGET_MB\n");
     exit(2);
 }
 
@@ -566,6 +573,176 @@ static int run_handles(long n) {
     return 0;
 }
 
+/* ---- P9: limits that manage memory ------------------------------------------------------------ */
+
+/* A database file of about mb MB (1000-byte rows), made once and kept between runs. */
+static void p9_make_file(const char *path, long mb) {
+    if (access(path, F_OK) == 0) return;
+    eng_db *db = eng_open(path);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "PRAGMA journal_mode = OFF; CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB);"
+             "INSERT INTO t(v) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+             "WHERE i < %ld) SELECT randomblob(1000) FROM n",
+             mb * 1000);
+    eng_exec(db, sql);
+    eng_close(db);
+}
+
+/* The scan's measure: 1 when it ran to the end, 0 when refused for memory. */
+WORKLOAD static int workload_p9_scan(eng_stmt *scan, int64_t *sum) {
+    int rc;
+    while ((rc = eng_step_or_nomem(scan)) == 1) *sum += eng_column_int64(scan, 0);
+    eng_reset(scan);
+    return rc == 0;
+}
+
+#define P9_LIMIT_MB 8
+static int run_scanlimit(const char *path, long mb, const char *cache_size, const char *mode) {
+    eng_init(1); /* stock: its heap limits work through its memory statistics */
+    p9_make_file(path, mb);
+    int soft = strcmp(mode, "soft") == 0;
+    eng_db *db;
+    if (strcmp(eng_name(), "stock") == 0) {
+        eng_set_process_limit((uint64_t)P9_LIMIT_MB << 20 /* MiB */, 0);
+        if (soft) eng_set_process_limit((uint64_t)(P9_LIMIT_MB - 2) << 20, 1);
+        db = eng_open(path);
+    } else {
+        db = eng_open_limited(path, "8MiB");
+    }
+    char sql[128];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size = %s", cache_size);
+    eng_exec(db, sql);
+    eng_stmt *scan = eng_prepare(db, "SELECT length(v) FROM t");
+    uint64_t rss0 = rss_bytes();
+    rss_peak_reset();
+    int64_t sum = 0;
+    double t0 = now_s();
+    int ok = workload_p9_scan(scan, &sum);
+    double seconds = now_s() - t0;
+    uint64_t peak = eng_peak_bytes(db), rss_peak = rss_peak_bytes();
+    eng_finalize(scan);
+    eng_close(db);
+    print_head("scanlimit");
+    printf(",\"mb\":%ld,\"cache_size\":\"%s\",\"mode\":\"%s\",\"limit_mb\":%d,\"ok\":%d,"
+           "\"seconds\":%.6f,\"engine_peak\":%" PRIu64 ",\"rss_peak_growth\":%" PRIu64
+           ",\"checksum\":%" PRId64 "}\n",
+           mb, cache_size, mode, P9_LIMIT_MB, ok, seconds, peak,
+           rss_peak > rss0 ? rss_peak - rss0 : 0, sum);
+    return 0;
+}
+
+/* One tenant of P9: a file database with its statements. */
+typedef struct p9_tenant {
+    eng_db *db;
+    eng_stmt *get, *update;
+    long rows;
+} p9_tenant;
+
+typedef struct p9_thread {
+    pthread_t tid;
+    p9_tenant *tenants;
+    int first, step, n;
+    long requests;
+    pthread_barrier_t *start;
+    int64_t checksum, refused;
+    rng r;
+} p9_thread;
+
+#define P9_READS_PER_REQUEST 9
+
+/* One request on a tenant: nine point reads and one update of random rows. */
+static void p9_request(p9_tenant *t, rng *r, int64_t *sum, int64_t *refused) {
+    for (int i = 0; i <= P9_READS_PER_REQUEST; i++) {
+        eng_stmt *st = i < P9_READS_PER_REQUEST ? t->get : t->update;
+        if (st == t->update) eng_bind_blob(st, 2, payload_slice(r, 1000), 1000);
+        eng_bind_int64(st, 1, 1 + (int64_t)rng_below(r, (uint64_t)t->rows));
+        int rc;
+        while ((rc = eng_step_or_nomem(st)) == 1) *sum += eng_column_int64(st, 0);
+        if (rc < 0) (*refused)++;
+        else eng_reset(st);
+    }
+}
+
+/* P9's measure: a thread's requests, round robin over its tenants. */
+WORKLOAD static void workload_p9_serve(p9_thread *th) {
+    for (long q = 0; q < th->requests; q++) {
+        int k = th->first + (int)(q % th->n) * th->step;
+        p9_request(&th->tenants[k], &th->r, &th->checksum, &th->refused);
+    }
+}
+
+static void *p9_main(void *arg) {
+    p9_thread *th = arg;
+    pthread_barrier_wait(th->start);
+    workload_p9_serve(th);
+    pthread_barrier_wait(th->start);
+    return NULL;
+}
+
+static int run_tenants(const char *prefix, int n, long mb, int threads, long ops, long budget_mb) {
+    eng_init(1);
+    p9_tenant *tenants = calloc((size_t)n, sizeof *tenants);
+    p9_thread *th = calloc((size_t)threads, sizeof *th);
+    if (!tenants || !th || threads > n) abort();
+    char path[512], sql[128];
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s-%d.db", prefix, i);
+        p9_make_file(path, mb);
+    }
+    uint64_t rss0 = rss_bytes();
+    /* Stock's mechanism: the soft heap limit, under which its caches recycle their pages. */
+    eng_set_process_limit((uint64_t)budget_mb * 1000000, 1);
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s-%d.db", prefix, i);
+        tenants[i].db = eng_open(path);
+        /* Each cache would hold its whole file: together twice the budget. */
+        snprintf(sql, sizeof sql, "PRAGMA synchronous = OFF; PRAGMA cache_size = -%ld", mb * 2048);
+        eng_exec(tenants[i].db, sql);
+        tenants[i].get = eng_prepare(tenants[i].db, "SELECT length(v) FROM t WHERE id = ?1");
+        tenants[i].update = eng_prepare(tenants[i].db, "UPDATE t SET v = ?2 WHERE id = ?1");
+        tenants[i].rows = mb * 1000;
+    }
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, (unsigned)threads + 1);
+    long requests = ops / (P9_READS_PER_REQUEST + 1) / threads;
+    for (int i = 0; i < threads; i++) {
+        th[i] = (p9_thread){.tenants = tenants, .first = i, .step = threads,
+                            .n = (n - i + threads - 1) / threads, .requests = requests,
+                            .start = &start, .r = rng_seed(0x9e37u + (uint64_t)i)};
+        if (pthread_create(&th[i].tid, NULL, p9_main, &th[i]) != 0) abort();
+    }
+    rss_peak_reset();
+    pthread_barrier_wait(&start);
+    double t0 = now_s();
+    pthread_barrier_wait(&start);
+    double seconds = now_s() - t0;
+    uint64_t rss_end = rss_bytes(), rss_peak = rss_peak_bytes();
+    int64_t checksum = 0, refused = 0;
+    for (int i = 0; i < threads; i++) {
+        pthread_join(th[i].tid, NULL);
+        checksum += th[i].checksum;
+        refused += th[i].refused;
+    }
+    for (int i = 0; i < n; i++) {
+        eng_finalize(tenants[i].get);
+        eng_finalize(tenants[i].update);
+        eng_close(tenants[i].db);
+    }
+    long total = requests * threads * (P9_READS_PER_REQUEST + 1);
+    print_head("tenants");
+    printf(",\"tenants\":%d,\"mb_each\":%ld,\"threads\":%d,\"ops\":%ld,\"budget_mb\":%ld,"
+           "\"seconds\":%.6f,\"ops_per_s\":%.1f,\"refused\":%" PRId64 ",\"rss_start\":%" PRIu64
+           ",\"rss_peak\":%" PRIu64 ",\"rss_end\":%" PRIu64 ",\"peak_growth\":%" PRIu64
+           ",\"checksum\":%" PRId64 "}\n",
+           n, mb, threads, total, budget_mb, seconds, (double)total / seconds, refused, rss0,
+           rss_peak, rss_end, rss_peak > rss0 ? rss_peak - rss0 : 0, checksum);
+    pthread_barrier_destroy(&start);
+    free(th);
+    free(tenants);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) usage();
     payload_init();
@@ -583,6 +760,11 @@ int main(int argc, char **argv) {
         rc = run_idle(arg_long(argv[2]));
     else if (!strcmp(w, "handles") && argc == 3)
         rc = run_handles(arg_long(argv[2]));
+    else if (!strcmp(w, "scanlimit") && argc == 6)
+        rc = run_scanlimit(argv[2], arg_long(argv[3]), argv[4], argv[5]);
+    else if (!strcmp(w, "tenants") && argc == 8)
+        rc = run_tenants(argv[2], (int)arg_long(argv[3]), arg_long(argv[4]),
+                         (int)arg_long(argv[5]), arg_long(argv[6]), arg_long(argv[7]));
     else
         usage();
     fflush(stdout);

@@ -39,4 +39,17 @@ int eng_column_bytes(eng_stmt *st, int index);
 /* Bytes the engine holds in use across the process, by its own count. */
 uint64_t eng_live_bytes(void);
 
+/* ---- memory limits (P9) ---------------------------------------------------------------------
+ * The process-wide cap each engine offers, in bytes (0: none): duckcore's process budget
+ * (memory_limit set without a handle); stock SQLite's sqlite3_soft_heap_limit64 when soft, else
+ * sqlite3_hard_heap_limit64 (both need eng_init(1): SQLite enforces them through its memory
+ * statistics). */
+void eng_set_process_limit(uint64_t bytes, int soft);
+/* As eng_step, except that running out of memory (a limit's refusal) resets the statement and
+ * returns -1 instead of ending the program. */
+int eng_step_or_nomem(eng_stmt *st);
+/* The highest count of bytes in use the engine has seen: duckcore's handle peak (db), stock
+ * SQLite's process high-water mark (sqlite3_memory_highwater). */
+uint64_t eng_peak_bytes(eng_db *db);
+
 #endif

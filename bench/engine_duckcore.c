@@ -118,3 +118,28 @@ uint64_t eng_live_bytes(void) {
     if (db_memory_stats(NULL, &ms) != DB_OK) die("db_memory_stats", db_errmsg(NULL));
     return ms.allocated;
 }
+
+void eng_set_process_limit(uint64_t bytes, int soft) {
+    (void)soft; /* one kind: caches yield, then allocations are refused */
+    char value[32];
+    snprintf(value, sizeof value, "%lluB", (unsigned long long)bytes);
+    if (db_set_option(NULL, "memory_limit", value) != DB_OK) die("memory_limit", db_errmsg(NULL));
+}
+
+int eng_step_or_nomem(eng_stmt *st) {
+    int rc = db_step(ST(st));
+    if (rc == DB_ROW) return 1;
+    if (rc == DB_DONE) return 0;
+    if (rc == DB_NOMEM) {
+        db_reset(ST(st));
+        return -1;
+    }
+    die("db_step", db_errmsg(db_stmt_handle(ST(st))));
+    return 0;
+}
+
+uint64_t eng_peak_bytes(eng_db *db) {
+    struct db_memory_stats ms = {.struct_size = sizeof ms};
+    if (db_memory_stats(DB(db), &ms) != DB_OK) die("db_memory_stats", db_errmsg(DB(db)));
+    return ms.peak;
+}

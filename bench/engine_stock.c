@@ -75,3 +75,25 @@ void eng_finalize(eng_stmt *st) { sqlite3_finalize(ST(st)); }
 int64_t eng_column_int64(eng_stmt *st, int index) { return sqlite3_column_int64(ST(st), index); }
 int eng_column_bytes(eng_stmt *st, int index) { return sqlite3_column_bytes(ST(st), index); }
 uint64_t eng_live_bytes(void) { return (uint64_t)sqlite3_memory_used(); }
+
+void eng_set_process_limit(uint64_t bytes, int soft) {
+    if (soft) sqlite3_soft_heap_limit64((sqlite3_int64)bytes);
+    else sqlite3_hard_heap_limit64((sqlite3_int64)bytes);
+}
+
+int eng_step_or_nomem(eng_stmt *st) {
+    int rc = sqlite3_step(ST(st));
+    if (rc == SQLITE_ROW) return 1;
+    if (rc == SQLITE_DONE) return 0;
+    if (rc == SQLITE_NOMEM) {
+        sqlite3_reset(ST(st));
+        return -1;
+    }
+    die("sqlite3_step", sqlite3_errmsg(sqlite3_db_handle(ST(st))));
+    return 0;
+}
+
+uint64_t eng_peak_bytes(eng_db *db) {
+    (void)db;
+    return (uint64_t)sqlite3_memory_highwater(0);
+}

@@ -39,10 +39,16 @@ SIZES = {
     "p6_pairs": (4000000, 20000),
     "p7_n": (500, 20),
     "p8_n": (20000, 50),
+    "p9_scan_mb": (40, 4),
+    "p9_tenants": (16, 4),
+    "p9_mb_each": (8, 1),
+    "p9_ops": (200000, 2000),
 }
+P9_LIMIT = "8 MiB"          # duckbench.c's P9_LIMIT_MB: the scans' limit
+P9_CACHE_SIZES = ("-2000", "-65536", "100000")
 
 
-WORKLOADS = ("p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8")
+WORKLOADS = ("p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9")
 MEMORY_LIMIT_P8 = "64 MiB"  # duckbench.c's P8_MEMORY_LIMIT
 
 
@@ -175,6 +181,27 @@ class Suite:
         def one(rep, contender):
             out, _ = self.run([self.program(contender, "duckbench"), "handles",
                                str(self.size["p8_n"])])
+            self.record(rep, contender, json.loads(out))
+
+        self.each_rep(self.size["reps"], one)
+
+    def p9(self):
+        """Limits that manage memory: a scan under a limit with caches of every size, and file
+        tenants whose working set is twice one process budget (stock: its soft heap limit)."""
+        scan_db = os.path.join(self.tmp, "p9-scan.db")
+        prefix = os.path.join(self.tmp, "p9-tenant")
+        n, mb = self.size["p9_tenants"], self.size["p9_mb_each"]
+        budget = n * mb // 2
+        threads = min(2, n)
+
+        def one(rep, contender):
+            for cache in P9_CACHE_SIZES:
+                for mode in (("hard", "soft") if contender == "stock" else ("hard",)):
+                    out, _ = self.run([self.program(contender, "duckbench"), "scanlimit", scan_db,
+                                       str(self.size["p9_scan_mb"]), cache, mode])
+                    self.record(rep, contender, json.loads(out))
+            out, _ = self.run([self.program(contender, "duckbench"), "tenants", prefix, str(n),
+                               str(mb), str(threads), str(self.size["p9_ops"]), str(budget)])
             self.record(rep, contender, json.loads(out))
 
         self.each_rep(self.size["reps"], one)
@@ -345,6 +372,38 @@ def report(s, info, seconds):
         add("P8", f"{n8} handles, {MEMORY_LIMIT_P8} limit each",
             f"{measure} (stock {fmt_value(s.median('stock', metric, **p8), unit, scale)})",
             "report", cells, "reported")
+
+    def scan_cell(c, cache, mode="hard"):
+        runs = [r for r in s.results if r["contender"] == c and r.get("workload") == "scanlimit"
+                and r["cache_size"] == cache and r["mode"] == mode]
+        if not runs:
+            return "n/a"
+        refused = sum(1 for r in runs if not r["ok"])
+        peak = max(r["engine_peak"] for r in runs) / 1048576
+        return f"{refused} of {len(runs)} refused, peak {peak:.2f} MiB" if refused else \
+            f"ok, peak {peak:.2f} MiB"
+    for cache in P9_CACHE_SIZES:
+        cells = {c: scan_cell(c, cache) for c in others}
+        refused = sum(1 for r in s.results if r["contender"] == "duckcore"
+                      and r.get("workload") == "scanlimit" and r["cache_size"] == cache
+                      and not r["ok"])
+        add("P9", f"full scan, {s.size['p9_scan_mb']} MB file, {P9_LIMIT} limit, "
+            f"cache_size {cache}",
+            f"outcome, engine peak (stock, hard heap limit: {scan_cell('stock', cache)}; "
+            f"soft 6 MiB + hard: {scan_cell('stock', cache, 'soft')})",
+            "ok, peak ≤ limit", cells, "met" if refused == 0 else "**missed**")
+    tn = dict(workload="tenants")
+    label = (f"{s.size['p9_tenants']} file tenants × {s.size['p9_mb_each']} MB, budget "
+             f"{s.size['p9_tenants'] * s.size['p9_mb_each'] // 2} MB")
+    add_ratio("P9", label, "throughput ratio vs stock's soft heap limit",
+              lambda r: r["ops_per_s"], 1.00, True, " kops/s", 1000, 1, **tn)
+    add_ratio("P9", label, "peak resident ratio", lambda r: r["peak_growth"], 1.00, False,
+              " MiB", 1048576, **tn)
+    refusals = lambda r: r["refused"]
+    cells = {c: fmt_value(s.median(c, refusals, **tn), digits=0) for c in others}
+    r = s.median("duckcore", refusals, **tn)
+    add("P9", label, f"queries refused (stock {fmt_value(s.median('stock', refusals, **tn), digits=0)})",
+        "0", cells, verdict(r and r[0], 0))
 
     rows = [r for r in rows if r[0].lower() in s.only]  # a partial run (--only) shows its own
     title = "Benchmark smoke run (tiny sizes: numbers mean nothing)" if s.smoke else \
