@@ -182,7 +182,9 @@ static int reclaim_for_budget(void *owner, dc_alloc *a) {
     int done = h->magic == DC_HANDLE_MAGIC && h->db != NULL; /* not opening or closed */
     if (done) {
         dc_alloc *previous = dc_alloc_swap_current(a);
+        uint64_t before = dc_alloc_allocated(a);
         sqlite3_db_release_memory(h->db);
+        if (dc_alloc_allocated(a) < before) dc_alloc_note_reclaim(a);
         dc_alloc_budget_trim(a, 0);
         dc_alloc_swap_current(previous);
     }
