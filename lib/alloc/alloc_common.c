@@ -286,7 +286,7 @@ static int budget_cover(dc_alloc *a, uint64_t grow) {
     }
 }
 
-int dc_alloc_refuse(dc_alloc *a, uint64_t grow, size_t request) {
+int dc_alloc_refuse_slow(dc_alloc *a, uint64_t grow, size_t request) {
     dc_counters *c = &DC_HEAD(a)->c;
     uint64_t limit = atomic_load_explicit(&c->limit, memory_order_relaxed);
     if (limit != 0 && atomic_load_explicit(&c->allocated, memory_order_relaxed) + grow > limit) {

@@ -58,7 +58,15 @@ static inline int dc_counters_refuse(dc_counters *c, uint64_t grow, size_t reque
 
 /* dc_counters_refuse for a context, after its unused cache memory was reclaimed (alloc_common.c):
  * the limit check of every backend's allocation path. */
-int dc_alloc_refuse(dc_alloc *a, uint64_t grow, size_t request);
+int dc_alloc_refuse_slow(dc_alloc *a, uint64_t grow, size_t request);
+static inline int dc_alloc_refuse(dc_alloc *a, uint64_t grow, size_t request) {
+    const dc_counters *c = &DC_HEAD(a)->c;
+    uint64_t limit = atomic_load_explicit(&c->limit, memory_order_relaxed);
+    if ((limit == 0 || atomic_load_explicit(&c->allocated, memory_order_relaxed) + grow <= limit) &&
+        !dc_alloc_budget_on())
+        return 0; /* the common case: well within the handle's limit, no process budget */
+    return dc_alloc_refuse_slow(a, grow, request);
+}
 
 /* Fault injection (a testing aid, SQLite's method): while armed, every allocation in the process
  * counts down, and the chosen ones fail. One relaxed load on the allocation path when disarmed. */
