@@ -219,6 +219,19 @@ static const char *vfs_next_system_call(sqlite3_vfs *vfs, const char *name) {
  * memdb, ...); more are simply left unwrapped. */
 #define MAX_SHIMS 16
 static shim_vfs shims[MAX_SHIMS];
+static int shim_count;
+
+static shim_vfs *shim_of(const sqlite3_vfs *v) {
+    for (int i = 0; i < shim_count; i++)
+        if (&shims[i].base == v) return &shims[i];
+    return NULL;
+}
+
+static shim_vfs *shim_for_real(const sqlite3_vfs *real) {
+    for (int i = 0; i < shim_count; i++)
+        if (shims[i].real == real) return &shims[i];
+    return NULL;
+}
 
 static void shim_init(shim_vfs *s, sqlite3_vfs *real) {
     memset(s, 0, sizeof *s);
@@ -249,16 +262,30 @@ static void shim_init(shim_vfs *s, sqlite3_vfs *real) {
     }
 }
 
+/* Runs at the end of every sqlite3_initialize (SQLITE_EXTRA_INIT, sql_init.c). The first time,
+ * every registered VFS (SQLite's own) gets a shim. After a sqlite3_shutdown, sqlite3_initialize
+ * registers SQLite's VFSes again, ahead of their shims and the default one as default again: each
+ * is swapped for its shim once more, so no VFS SQLite registered is ever used unwrapped. A VFS
+ * registered by anyone else after the first call is left as it is. */
 int dc_sql_install_vfs_shims(void) {
     sqlite3_vfs *reals[MAX_SHIMS];
+    shim_vfs *use[MAX_SHIMS];
     int n = 0;
     sqlite3_vfs *default_vfs = sqlite3_vfs_find(NULL);
-    for (sqlite3_vfs *v = default_vfs; v && n < MAX_SHIMS; v = v->pNext) reals[n++] = v;
+    int first = shim_count == 0;
+    for (sqlite3_vfs *v = default_vfs; v && n < MAX_SHIMS; v = v->pNext) {
+        if (shim_of(v)) continue;
+        shim_vfs *s = shim_for_real(v);
+        if (!s && !first) continue;
+        if (!s && shim_count == MAX_SHIMS) break;
+        if (!s) shim_init(s = &shims[shim_count++], v);
+        reals[n] = v;
+        use[n++] = s;
+    }
     /* Unregister all first: pNext links change as we go. */
     for (int i = 0; i < n; i++) sqlite3_vfs_unregister(reals[i]);
     for (int i = n - 1; i >= 0; i--) {
-        shim_init(&shims[i], reals[i]);
-        int rc = sqlite3_vfs_register(&shims[i].base, reals[i] == default_vfs);
+        int rc = sqlite3_vfs_register(&use[i]->base, reals[i] == default_vfs);
         if (rc != SQLITE_OK) return rc;
     }
     return SQLITE_OK;
