@@ -11,8 +11,16 @@
  * (SQLITE_FCNTL_TEMPFILENAME, SQLITE_FCNTL_VFSNAME, SQLITE_FCNTL_PRAGMA) return memory that the
  * connection itself frees; none of them allocates a shared object.
  *
+ * Exception: a private file of the memdb VFS (one without a shared "/name": the database that
+ * sqlite3_deserialize installs, or "file:x?vfs=memdb") is opened unwrapped, in the caller's
+ * context. It belongs to its one connection, like a ":memory:" database's pages, and SQLite
+ * finds it by its methods (sqlite3_deserialize and sqlite3_serialize look for memdb's io_methods
+ * behind a schema's file), which a shim would hide. Shared memdb stores stay wrapped.
+ *
  * Shims take the real VFS's name and replace it, so "?vfs=unix-excl" in a URI is covered too.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -23,6 +31,7 @@
 typedef struct shim_vfs {
     sqlite3_vfs base;
     sqlite3_vfs *real;
+    int memdb; /* the real VFS is SQLite's memdb */
 } shim_vfs;
 
 /* The real file follows this header in the same allocation (szOsFile covers both). */
@@ -135,31 +144,92 @@ static int file_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p) {
     return rc;
 }
 
-/* One method table per io_methods version, so SQLite sees the real file's capabilities. */
-#define SHIM_IO_METHODS(version)                                                              \
-    {                                                                                         \
-        version, file_close, file_read, file_write, file_truncate, file_sync, file_size,      \
-            file_lock, file_unlock, file_check_reserved, file_control, file_sector_size,      \
-            file_device_characteristics, file_shm_map, file_shm_lock, file_shm_barrier,       \
-            file_shm_unmap, file_fetch, file_unfetch                                          \
+/* The shim's methods for one real io_methods table: its version, and NULL wherever the real table
+ * has NULL. SQLite tests some methods for NULL instead of calling them (xShmMap: whether WAL is
+ * possible; xSectorSize; xDelete at the VFS level), and memdb leaves several out: a shim that
+ * offered them would call through NULL (PRAGMA journal_mode=WAL on a shared in-memory database
+ * did). Made on first use, one per real table: SQLite has a handful (unix's locking styles, memdb);
+ * only SQLite's own VFSes are wrapped. */
+typedef struct io_shim {
+    const sqlite3_io_methods *real;
+    sqlite3_io_methods methods;
+} io_shim;
+#define MAX_IO_SHIMS 32
+static io_shim io_shims[MAX_IO_SHIMS];
+static _Atomic int io_shim_count;
+static pthread_mutex_t io_shim_lock = PTHREAD_MUTEX_INITIALIZER;
+
+#define MIRROR(field, fn) s->field = m->field ? fn : NULL
+static void io_shim_init(sqlite3_io_methods *s, const sqlite3_io_methods *m) {
+    memset(s, 0, sizeof *s);
+    s->iVersion = m->iVersion < 1 ? 1 : m->iVersion > 3 ? 3 : m->iVersion;
+    MIRROR(xClose, file_close);
+    MIRROR(xRead, file_read);
+    MIRROR(xWrite, file_write);
+    MIRROR(xTruncate, file_truncate);
+    MIRROR(xSync, file_sync);
+    MIRROR(xFileSize, file_size);
+    MIRROR(xLock, file_lock);
+    MIRROR(xUnlock, file_unlock);
+    MIRROR(xCheckReservedLock, file_check_reserved);
+    MIRROR(xFileControl, file_control);
+    MIRROR(xSectorSize, file_sector_size);
+    MIRROR(xDeviceCharacteristics, file_device_characteristics);
+    if (s->iVersion >= 2) {
+        MIRROR(xShmMap, file_shm_map);
+        MIRROR(xShmLock, file_shm_lock);
+        MIRROR(xShmBarrier, file_shm_barrier);
+        MIRROR(xShmUnmap, file_shm_unmap);
     }
-static const sqlite3_io_methods shim_io_methods[3] = {
-    SHIM_IO_METHODS(1), SHIM_IO_METHODS(2), SHIM_IO_METHODS(3)};
+    if (s->iVersion >= 3) {
+        MIRROR(xFetch, file_fetch);
+        MIRROR(xUnfetch, file_unfetch);
+    }
+}
+
+/* The shim methods for m, or NULL if there is no room for another table (never with SQLite's
+ * VFSes). Lock-free once made: tables are only ever added. */
+static const sqlite3_io_methods *io_shim_for(const sqlite3_io_methods *m) {
+    int n = atomic_load_explicit(&io_shim_count, memory_order_acquire);
+    for (int i = 0; i < n; i++)
+        if (io_shims[i].real == m) return &io_shims[i].methods;
+    const sqlite3_io_methods *found = NULL;
+    pthread_mutex_lock(&io_shim_lock);
+    n = atomic_load_explicit(&io_shim_count, memory_order_relaxed);
+    for (int i = 0; i < n && !found; i++)
+        if (io_shims[i].real == m) found = &io_shims[i].methods;
+    if (!found && n < MAX_IO_SHIMS) {
+        io_shims[n].real = m;
+        io_shim_init(&io_shims[n].methods, m);
+        atomic_store_explicit(&io_shim_count, n + 1, memory_order_release);
+        found = &io_shims[n].methods;
+    }
+    pthread_mutex_unlock(&io_shim_lock);
+    return found;
+}
 
 /* ---- sqlite3_vfs --------------------------------------------------------------------------- */
 
+/* Whether memdb shares the store behind name between connections (memdbOpen's rule). */
+static int memdb_shared_name(const char *name) {
+    return name && name[0] && name[1] && (name[0] == '/' || name[0] == '\\');
+}
+
 static int vfs_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags,
                     int *out_flags) {
+    if (((shim_vfs *)vfs)->memdb && !memdb_shared_name(name)) /* see the top of the file */
+        return REAL_VFS(vfs)->xOpen(REAL_VFS(vfs), name, file, flags, out_flags);
     shim_file *f = (shim_file *)file;
     f->real = (sqlite3_file *)((char *)file + SHIM_FILE_HEADER);
     int rc;
     IN_PROCESS(rc, REAL_VFS(vfs)->xOpen(REAL_VFS(vfs), name, f->real, flags, out_flags));
-    const sqlite3_io_methods *m = f->real->pMethods;
-    if (m) {
-        int version = m->iVersion < 1 ? 1 : m->iVersion > 3 ? 3 : m->iVersion;
-        f->base.pMethods = &shim_io_methods[version - 1];
-    } else {
-        f->base.pMethods = NULL;
+    f->base.pMethods = NULL;
+    if (f->real->pMethods) {
+        f->base.pMethods = io_shim_for(f->real->pMethods);
+        if (!f->base.pMethods) {
+            IN_PROCESS_VOID(f->real->pMethods->xClose(f->real));
+            return SQLITE_CANTOPEN;
+        }
     }
     return rc;
 }
@@ -200,7 +270,7 @@ static int vfs_current_time(sqlite3_vfs *vfs, double *out) {
     return REAL_VFS(vfs)->xCurrentTime(REAL_VFS(vfs), out);
 }
 static int vfs_get_last_error(sqlite3_vfs *vfs, int n, char *out) {
-    return REAL_VFS(vfs)->xGetLastError ? REAL_VFS(vfs)->xGetLastError(REAL_VFS(vfs), n, out) : 0;
+    return REAL_VFS(vfs)->xGetLastError(REAL_VFS(vfs), n, out);
 }
 static int vfs_current_time_int64(sqlite3_vfs *vfs, sqlite3_int64 *out) {
     return REAL_VFS(vfs)->xCurrentTimeInt64(REAL_VFS(vfs), out);
@@ -242,19 +312,22 @@ static void shim_init(shim_vfs *s, sqlite3_vfs *real) {
     b->mxPathname = real->mxPathname;
     b->zName = real->zName;
     b->pAppData = real->pAppData;
+    s->memdb = strcmp(real->zName, "memdb") == 0;
+    /* NULL where the real VFS has NULL (memdb has no xDelete): see the io methods above. */
     b->xOpen = vfs_open;
-    b->xDelete = vfs_delete;
-    b->xAccess = vfs_access;
-    b->xFullPathname = vfs_full_pathname;
+    b->xDelete = real->xDelete ? vfs_delete : NULL;
+    b->xAccess = real->xAccess ? vfs_access : NULL;
+    b->xFullPathname = real->xFullPathname ? vfs_full_pathname : NULL;
     b->xDlOpen = real->xDlOpen ? vfs_dlopen : NULL;
     b->xDlError = real->xDlError ? vfs_dlerror : NULL;
     b->xDlSym = real->xDlSym ? vfs_dlsym : NULL;
     b->xDlClose = real->xDlClose ? vfs_dlclose : NULL;
-    b->xRandomness = vfs_randomness;
-    b->xSleep = vfs_sleep;
-    b->xCurrentTime = vfs_current_time;
-    b->xGetLastError = vfs_get_last_error;
-    if (b->iVersion >= 2) b->xCurrentTimeInt64 = vfs_current_time_int64;
+    b->xRandomness = real->xRandomness ? vfs_randomness : NULL;
+    b->xSleep = real->xSleep ? vfs_sleep : NULL;
+    b->xCurrentTime = real->xCurrentTime ? vfs_current_time : NULL;
+    b->xGetLastError = real->xGetLastError ? vfs_get_last_error : NULL;
+    if (b->iVersion >= 2)
+        b->xCurrentTimeInt64 = real->xCurrentTimeInt64 ? vfs_current_time_int64 : NULL;
     if (b->iVersion >= 3) {
         b->xSetSystemCall = real->xSetSystemCall ? vfs_set_system_call : NULL;
         b->xGetSystemCall = real->xGetSystemCall ? vfs_get_system_call : NULL;
