@@ -1,0 +1,79 @@
+/*
+ * harness.c: SQLite's testfixture on duckcore's engine (make test-sqlite; tests/sqlite/README.md).
+ *
+ * SQLite's own test harness (tclsqlite.c, src/test*.c) is built with duckcore's compile options
+ * and this file as its TCLSH_INIT_PROC, which runs before the harness's first SQLite call:
+ *
+ *  1. the engine is set up by the function libduckcore runs before its first handle,
+ *     dc_sql_global_init: duckcore's memory methods, page cache and lookaside default, then
+ *     sqlite3_initialize, which ends by putting the VFS shims in front of SQLite's VFSes
+ *     (SQLITE_EXTRA_INIT; again after every sqlite3_shutdown a test makes);
+ *     The page cache is also told SQLite's functions that mark a "benign" allocation failure
+ *     (one it absorbs), as pcache1 marks its own; the library leaves them unset.
+ *  2. a handle's allocator context, made as db_open makes one (the options' defaults), becomes the
+ *     main thread's current context for the rest of the process, as it is for the length of every
+ *     db_* call on a handle. Everything the test scripts do on the main thread therefore
+ *     allocates in a handle context (the VFS shims switch to the process context as they do in
+ *     the library). Threads that tests start run in the process context: a handle's context is
+ *     one thread's at a time, and the harness cannot tell which handle a thread's work is for.
+ *
+ * Tcl command added: duckcore_memory (live bytes of the main thread's context and of the process
+ * context, for diagnosis).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <sqlite3.h>
+#include <tcl.h>
+
+#include "alloc/alloc.h"
+#include "options.h"
+#include "sql/sql.h"
+
+const char *sqlite3TestInit(Tcl_Interp *interp);
+/* SQLite internals, global in this build (SQLITE_PRIVATE is empty in the test build). */
+void sqlite3BeginBenignMalloc(void);
+void sqlite3EndBenignMalloc(void);
+const char *dc_testfixture_init(Tcl_Interp *interp);
+
+static dc_alloc *handle_context;
+
+static int memory_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[]) {
+    (void)cd;
+    (void)objv;
+    if (objc != 1) {
+        Tcl_WrongNumArgs(interp, 1, objv, "");
+        return TCL_ERROR;
+    }
+    Tcl_Obj *r = Tcl_NewListObj(0, NULL);
+    Tcl_ListObjAppendElement(interp, r, Tcl_NewStringObj("handle", -1));
+    Tcl_ListObjAppendElement(interp, r, Tcl_NewWideIntObj((Tcl_WideInt)dc_alloc_allocated(handle_context)));
+    Tcl_ListObjAppendElement(interp, r, Tcl_NewStringObj("process", -1));
+    Tcl_ListObjAppendElement(interp, r,
+                             Tcl_NewWideIntObj((Tcl_WideInt)dc_alloc_allocated(dc_alloc_process())));
+    Tcl_SetObjResult(interp, r);
+    return TCL_OK;
+}
+
+const char *dc_testfixture_init(Tcl_Interp *interp) {
+    char err[256];
+    /* The one seam: the page cache marks the allocations whose failure it absorbs, as pcache1
+     * does, so that the suite's malloc tests can tell them from lost errors. */
+    dc_sql_set_benign_malloc_hooks(sqlite3BeginBenignMalloc, sqlite3EndBenignMalloc);
+    if (dc_sql_global_init(err, sizeof err) != 0) {
+        fprintf(stderr, "testfixture: duckcore's engine set-up failed: %s\n", err);
+        exit(1);
+    }
+    dc_handle_settings settings;
+    dc_handle_settings_init(&settings);
+    dc_alloc_config cfg = {settings.nodump, settings.own_arena_threshold};
+    const char *why = NULL;
+    handle_context = dc_alloc_create(&cfg, &why);
+    if (!handle_context) {
+        fprintf(stderr, "testfixture: cannot create an allocator context: %s\n", why);
+        exit(1);
+    }
+    dc_alloc_enter(handle_context); /* never left: the process ends inside it */
+    Tcl_CreateObjCommand(interp, "duckcore_memory", memory_cmd, NULL, NULL);
+    return sqlite3TestInit(interp);
+}
