@@ -72,7 +72,7 @@ test-sqlite-build: release
 	cmake --build build/$(RELEASE_DIR) --target duckcore_testfixture -j $(JOBS)
 
 test-sqlite: test-sqlite-build
-	$(SQLITE_RUN) --set veryquick $(SQLITE_TESTS)
+	set -f; $(SQLITE_RUN) --set veryquick $(SQLITE_TESTS)
 
 test-sqlite-ci: test-sqlite-build
 	$(SQLITE_RUN) --set ci

@@ -17,11 +17,14 @@
  *     the library). Threads that tests start run in the process context: a handle's context is
  *     one thread's at a time, and the harness cannot tell which handle a thread's work is for.
  *
- * Tcl command added: duckcore_memory (live bytes of the main thread's context and of the process
- * context, for diagnosis).
+ * At exit, a test script's process checks that the engine freed every byte it allocated
+ * (check_at_exit). Tcl command added: duckcore_memory (live bytes of the main thread's context and
+ * of the process context, for diagnosis).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <sqlite3.h>
 #include <tcl.h>
@@ -55,6 +58,25 @@ static int memory_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
     return TCL_OK;
 }
 
+/* SQLite's own leak check (tester.tcl, finalize_testing) reads sqlite3_memory_used(), which is 0
+ * with memory statistics compiled out (SQLITE_DEFAULT_MEMSTATUS=0). duckcore's counters are
+ * exact without them: when a test script's process ends (testfixture SCRIPT.test, the way the
+ * runner starts each script), every byte the engine allocated must have been freed, whichever
+ * context counted it (a block allocated by a thread in the process context and freed on the
+ * main thread moves bytes between the two, so it is their sum that must be 0). */
+static int is_script_process;
+
+static void check_at_exit(void) {
+    if (!is_script_process) return;
+    int64_t handle = (int64_t)dc_alloc_allocated(handle_context);
+    int64_t process = (int64_t)dc_alloc_allocated(dc_alloc_process());
+    if (handle + process != 0)
+        fprintf(stderr,
+                "duckcore: unfreed memory at exit: %lld bytes (handle context %lld, process "
+                "context %lld)\n",
+                (long long)(handle + process), (long long)handle, (long long)process);
+}
+
 const char *dc_testfixture_init(Tcl_Interp *interp) {
     char err[256];
     /* The one seam: the page cache marks the allocations whose failure it absorbs, as pcache1
@@ -74,6 +96,10 @@ const char *dc_testfixture_init(Tcl_Interp *interp) {
         exit(1);
     }
     dc_alloc_enter(handle_context); /* never left: the process ends inside it */
+    const char *argv = Tcl_GetVar(interp, "argv", TCL_GLOBAL_ONLY);
+    size_t n = argv ? strcspn(argv, " ") : 0;
+    is_script_process = n > 5 && strncmp(argv + n - 5, ".test", 5) == 0;
+    atexit(check_at_exit);
     Tcl_CreateObjCommand(interp, "duckcore_memory", memory_cmd, NULL, NULL);
     return sqlite3TestInit(interp);
 }
