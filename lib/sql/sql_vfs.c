@@ -31,7 +31,6 @@
 typedef struct shim_vfs {
     sqlite3_vfs base;
     sqlite3_vfs *real;
-    int memdb; /* the real VFS is SQLite's memdb */
 } shim_vfs;
 
 /* The real file follows this header in the same allocation (szOsFile covers both). */
@@ -41,7 +40,10 @@ typedef struct shim_file {
 } shim_file;
 
 #define SHIM_FILE_HEADER ((sizeof(shim_file) + 7) & ~(size_t)7)
-#define REAL_VFS(v) (((shim_vfs *)(v))->real)
+/* The real VFS is the shim's pAppData, as in SQLite's own shims: a VFS that copies a registered
+ * VFS's struct to wrap it (test_quota.c does) then calls our methods with its copy, which holds
+ * the same pAppData but none of shim_vfs's other fields. */
+#define REAL_VFS(v) ((sqlite3_vfs *)(v)->pAppData)
 #define REAL_FILE(f) (((shim_file *)(f))->real)
 
 /* Runs expr with the process context current; the caller's context is restored after. */
@@ -210,6 +212,8 @@ static const sqlite3_io_methods *io_shim_for(const sqlite3_io_methods *m) {
 
 /* ---- sqlite3_vfs --------------------------------------------------------------------------- */
 
+static sqlite3_vfs *memdb_real; /* SQLite's memdb VFS, once wrapped */
+
 /* Whether memdb shares the store behind name between connections (memdbOpen's rule). */
 static int memdb_shared_name(const char *name) {
     return name && name[0] && name[1] && (name[0] == '/' || name[0] == '\\');
@@ -217,7 +221,7 @@ static int memdb_shared_name(const char *name) {
 
 static int vfs_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags,
                     int *out_flags) {
-    if (((shim_vfs *)vfs)->memdb && !memdb_shared_name(name)) /* see the top of the file */
+    if (REAL_VFS(vfs) == memdb_real && !memdb_shared_name(name)) /* see the top of the file */
         return REAL_VFS(vfs)->xOpen(REAL_VFS(vfs), name, file, flags, out_flags);
     shim_file *f = (shim_file *)file;
     f->real = (sqlite3_file *)((char *)file + SHIM_FILE_HEADER);
@@ -311,8 +315,8 @@ static void shim_init(shim_vfs *s, sqlite3_vfs *real) {
     b->szOsFile = (int)SHIM_FILE_HEADER + real->szOsFile;
     b->mxPathname = real->mxPathname;
     b->zName = real->zName;
-    b->pAppData = real->pAppData;
-    s->memdb = strcmp(real->zName, "memdb") == 0;
+    b->pAppData = real;
+    if (strcmp(real->zName, "memdb") == 0) memdb_real = real;
     /* NULL where the real VFS has NULL (memdb has no xDelete): see the io methods above. */
     b->xOpen = vfs_open;
     b->xDelete = real->xDelete ? vfs_delete : NULL;
