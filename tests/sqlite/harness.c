@@ -24,7 +24,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <sqlite3.h>
 #include <tcl.h>
@@ -60,14 +59,33 @@ static int memory_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
 
 /* SQLite's own leak check (tester.tcl, finalize_testing) reads sqlite3_memory_used(), which is 0
  * with memory statistics compiled out (SQLITE_DEFAULT_MEMSTATUS=0). duckcore's counters are
- * exact without them: when a test script's process ends (testfixture SCRIPT.test, the way the
- * runner starts each script), every byte the engine allocated must have been freed, whichever
- * context counted it (a block allocated by a thread in the process context and freed on the
- * main thread moves bytes between the two, so it is their sum that must be 0). */
-static int is_script_process;
+ * exact without them: a process that ran finalize_testing (which closes the scripts' connections
+ * and exits) must hold no live engine bytes at exit, whichever context counted them (a block
+ * allocated by a thread in the process context and freed on the main thread moves bytes between
+ * the two, so it is their sum that must be 0). Scripts that stop early never get there. */
+static int finalized;
+
+static int finalized_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[]) {
+    (void)cd;
+    (void)interp;
+    (void)objc;
+    (void)objv;
+    finalized = 1;
+    return TCL_OK;
+}
+
+/* Every definition of finalize_testing (tester.tcl is sourced by each script) gets a trace that
+ * calls duckcore_finalized when it runs. */
+static const char finalize_trace[] =
+    "trace add execution proc leave {apply {{cmd code result op} {\n"
+    "  set name [lindex $cmd 1]\n"
+    "  if {$code == 0 && [namespace tail $name] eq {finalize_testing}} {\n"
+    "    trace add execution [namespace which $name] enter {apply {args duckcore_finalized}}\n"
+    "  }\n"
+    "}}}\n";
 
 static void check_at_exit(void) {
-    if (!is_script_process) return;
+    if (!finalized) return;
     int64_t handle = (int64_t)dc_alloc_allocated(handle_context);
     int64_t process = (int64_t)dc_alloc_allocated(dc_alloc_process());
     if (handle + process != 0)
@@ -96,9 +114,11 @@ const char *dc_testfixture_init(Tcl_Interp *interp) {
         exit(1);
     }
     dc_alloc_enter(handle_context); /* never left: the process ends inside it */
-    const char *argv = Tcl_GetVar(interp, "argv", TCL_GLOBAL_ONLY);
-    size_t n = argv ? strcspn(argv, " ") : 0;
-    is_script_process = n > 5 && strncmp(argv + n - 5, ".test", 5) == 0;
+    Tcl_CreateObjCommand(interp, "duckcore_finalized", finalized_cmd, NULL, NULL);
+    if (Tcl_Eval(interp, finalize_trace) != TCL_OK) {
+        fprintf(stderr, "testfixture: %s\n", Tcl_GetStringResult(interp));
+        exit(1);
+    }
     atexit(check_at_exit);
     Tcl_CreateObjCommand(interp, "duckcore_memory", memory_cmd, NULL, NULL);
     return sqlite3TestInit(interp);
