@@ -7,9 +7,9 @@
  *  1. the engine is set up by the function libduckcore runs before its first handle,
  *     dc_sql_global_init: duckcore's memory methods, page cache and lookaside default, then
  *     sqlite3_initialize, which ends by putting the VFS shims in front of SQLite's VFSes
- *     (SQLITE_EXTRA_INIT; again after every sqlite3_shutdown a test makes);
- *     The page cache is also told SQLite's functions that mark a "benign" allocation failure
- *     (one it absorbs), as pcache1 marks its own; the library leaves them unset.
+ *     (SQLITE_EXTRA_INIT; again after every sqlite3_shutdown a test makes). The page cache is
+ *     also given SQLite's functions that mark a "benign" allocation failure (one it absorbs),
+ *     as pcache1 marks its own; the library leaves them unset.
  *  2. a handle's allocator context, made as db_open makes one (the options' defaults), becomes the
  *     main thread's current context for the rest of the process, as it is for the length of every
  *     db_* call on a handle. Everything the test scripts do on the main thread therefore
@@ -17,8 +17,8 @@
  *     the library). Threads that tests start run in the process context: a handle's context is
  *     one thread's at a time, and the harness cannot tell which handle a thread's work is for.
  *
- * At exit, a test script's process checks that the engine freed every byte it allocated
- * (check_at_exit). Tcl command added: duckcore_memory (live bytes of the main thread's context and
+ * At exit, a process that ran tester.tcl's finalize_testing checks that the engine freed every
+ * byte it allocated (check_at_exit). Tcl command added: duckcore_memory (live bytes of the main thread's context and
  * of the process context, for diagnosis).
  */
 #include <stdint.h>
