@@ -11,8 +11,7 @@
 
 .PHONY: all release debug asan tsan test test-debug test-asan test-tsan test-nojemalloc demo \
         fuzz fuzz-build fuzz-smoke shell install bootstrap bench bench-build bench-smoke \
-        bench-instructions \
-        clean
+        bench-instructions test-sqlite test-sqlite-ci test-sqlite-build clean
 
 GEN ?=
 PREFIX ?= /usr/local
@@ -62,6 +61,22 @@ test: release
 
 test-nojemalloc:
 	$(MAKE) test DUCKCORE_JEMALLOC=OFF
+
+# SQLite's own test suite on duckcore's engine (tests/sqlite/README.md): SQLite's testfixture with
+# duckcore's memory methods, page cache and VFS shims. test-sqlite runs SQLite's veryquick set;
+# test-sqlite-ci the scripts that exercise what duckcore replaces (CI, under 10 minutes).
+# SQLITE_TESTS='wal* pcache*' runs those scripts instead.
+SQLITE_JOBS ?= $(JOBS)
+SQLITE_TESTS ?=
+SQLITE_RUN = $(BENCH_PYTHON) tests/sqlite/run.py --build build/$(RELEASE_DIR) --jobs $(SQLITE_JOBS)
+test-sqlite-build: release
+	cmake --build build/$(RELEASE_DIR) --target duckcore_testfixture -j $(JOBS)
+
+test-sqlite: test-sqlite-build
+	set -f; $(SQLITE_RUN) --set veryquick $(SQLITE_TESTS)
+
+test-sqlite-ci: test-sqlite-build
+	$(SQLITE_RUN) --set ci
 
 test-debug: debug
 	ctest --test-dir build/debug --output-on-failure -j $(JOBS)

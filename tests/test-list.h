@@ -15,6 +15,8 @@
     TEST_ENTRY(memory_shared_arena)          \
     TEST_ENTRY(files_shared_file)            \
     TEST_ENTRY(files_shared_file_wal)        \
+    TEST_ENTRY(files_memdb_journal_modes)    \
+    TEST_ENTRY(files_memdb_private_is_the_handles) \
     TEST_ENTRY(threads_own_handles)          \
     TEST_ENTRY(threads_shared_handle)        \
     TEST_ENTRY(threads_process_budget)       \

@@ -5,8 +5,10 @@
 # source tree from which the amalgamation is generated with tclsh. An upstream amalgamation
 # archive (sqlite-amalgamation-*.zip or sqlite-autoconf-*.tar.gz) works too: set
 # DUCKCORE_SQLITE_ARCHIVE and DUCKCORE_SQLITE_SHA256.
-# Defines the object library duckcore_sqlite and DUCKCORE_SQLITE_DEFINES (the compile options, which
-# the benchmarks reuse so stock SQLite is built the same way).
+# Defines the object library duckcore_sqlite, DUCKCORE_SQLITE_DEFINES (the compile options, which
+# the benchmarks reuse so stock SQLite is built the same way) and DUCKCORE_SQLITE_HOST_DEFINES
+# (what ties this copy to duckcore's host in lib/sql; SQLite's test harness, tests/sqlite, uses
+# both).
 
 set(DUCKCORE_SQLITE_VERSION "3.46.1")
 set(DUCKCORE_SQLITE_ARCHIVE "" CACHE STRING
@@ -67,8 +69,13 @@ set(DUCKCORE_SQLITE_DEFINES
   SQLITE_ENABLE_FTS5
   SQLITE_ENABLE_RTREE)
 
+# The host's hook: every sqlite3_initialize ends by putting the VFS shims (lib/sql/sql_vfs.c) in
+# front of the VFSes it registered, including after a sqlite3_shutdown.
+set(DUCKCORE_SQLITE_HOST_DEFINES SQLITE_EXTRA_INIT=dc_sql_extra_init)
+
 add_library(duckcore_sqlite OBJECT "${DUCKCORE_SQLITE_DIR}/sqlite3.c")
-target_compile_definitions(duckcore_sqlite PRIVATE ${DUCKCORE_SQLITE_DEFINES})
+target_compile_definitions(duckcore_sqlite PRIVATE ${DUCKCORE_SQLITE_DEFINES}
+  ${DUCKCORE_SQLITE_HOST_DEFINES})
 target_include_directories(duckcore_sqlite PUBLIC "${DUCKCORE_SQLITE_DIR}")
 set_target_properties(duckcore_sqlite PROPERTIES
   POSITION_INDEPENDENT_CODE ON

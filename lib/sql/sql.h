@@ -33,4 +33,9 @@ struct dc_option_target;
 struct dc_alloc;
 int dc_sql_register(struct sqlite3 *db, struct dc_option_target *target);
 
+/* For SQLite's test harness only (tests/sqlite/harness.c), before dc_sql_global_init: the
+ * functions that mark an allocation whose failure the page cache absorbs (SQLite's
+ * sqlite3BeginBenignMalloc and sqlite3EndBenignMalloc, which pcache1 calls for its own). */
+void dc_sql_set_benign_malloc_hooks(void (*begin)(void), void (*end)(void));
+
 #endif

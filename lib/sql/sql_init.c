@@ -26,11 +26,20 @@ static void sql_init_once(void) {
     if (rc == SQLITE_OK) /* lookaside_size's default; handles that set it reconfigure at open */
         rc = sqlite3_config(SQLITE_CONFIG_LOOKASIDE, DC_LOOKASIDE_SLOT,
                             DC_LOOKASIDE_DEFAULT / DC_LOOKASIDE_SLOT);
+    /* Installs the VFS shims too, at its end (dc_sql_extra_init). */
     if (rc == SQLITE_OK) rc = sqlite3_initialize();
-    if (rc == SQLITE_OK) rc = dc_sql_install_vfs_shims();
     if (rc != SQLITE_OK)
         snprintf(init_error, sizeof init_error, "SQLite initialisation failed: %s",
                  sqlite3_errstr(rc));
+}
+
+/* SQLITE_EXTRA_INIT (third_party/sqlite.cmake): sqlite3_initialize ends here each time it
+ * initializes the engine, the first time from sql_init_once and again after any
+ * sqlite3_shutdown (which registers SQLite's own VFSes anew), so the shims always stand in front
+ * of them. */
+int dc_sql_extra_init(const char *unused) {
+    (void)unused;
+    return dc_sql_install_vfs_shims();
 }
 
 int dc_sql_global_init(char *err, size_t errlen) {

@@ -7,15 +7,20 @@
  * happened to create them (DESIGN.md, invariant 3). Each shim method makes the process context
  * current, calls the real method and restores the caller's context.
  *
- * Exceptions: a private memdb file (an unnamed in-memory database, or a deserialized one) runs in
- * the caller's context, since its store is that connection's data and counts toward its handle;
- * a named memdb store ("/name") is shared and stays the process's. xFileControl runs in the
- * caller's context, because some file controls
+ * Exception: xFileControl runs in the caller's context, because some file controls
  * (SQLITE_FCNTL_TEMPFILENAME, SQLITE_FCNTL_VFSNAME, SQLITE_FCNTL_PRAGMA) return memory that the
  * connection itself frees; none of them allocates a shared object.
  *
+ * Exception: a private file of the memdb VFS (one without a shared "/name": the database that
+ * sqlite3_deserialize installs, or "file:x?vfs=memdb") is opened unwrapped, in the caller's
+ * context. It belongs to its one connection, like a ":memory:" database's pages, and SQLite
+ * finds it by its methods (sqlite3_deserialize and sqlite3_serialize look for memdb's io_methods
+ * behind a schema's file), which a shim would hide. Shared memdb stores stay wrapped.
+ *
  * Shims take the real VFS's name and replace it, so "?vfs=unix-excl" in a URI is covered too.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -32,11 +37,13 @@ typedef struct shim_vfs {
 typedef struct shim_file {
     sqlite3_file base;
     sqlite3_file *real;
-    int in_caller; /* a connection's private in-memory database: its memory is the handle's */
 } shim_file;
 
 #define SHIM_FILE_HEADER ((sizeof(shim_file) + 7) & ~(size_t)7)
-#define REAL_VFS(v) (((shim_vfs *)(v))->real)
+/* The real VFS is the shim's pAppData, as in SQLite's own shims: a VFS that copies a registered
+ * VFS's struct to wrap it (test_quota.c does) then calls our methods with its copy, which holds
+ * the same pAppData but none of shim_vfs's other fields. */
+#define REAL_VFS(v) ((sqlite3_vfs *)(v)->pAppData)
 #define REAL_FILE(f) (((shim_file *)(f))->real)
 
 /* Runs expr with the process context current; the caller's context is restored after. */
@@ -45,13 +52,6 @@ typedef struct shim_file {
         dc_alloc *caller_ = dc_alloc_swap_current(NULL);         \
         rc = (expr);                                             \
         dc_alloc_swap_current(caller_);                          \
-    } while (0)
-/* A file's methods run in the process context, except a private memdb file's, whose store is
- * the connection's own data and counts toward its handle (and its memory_limit). */
-#define IN_FILE_CONTEXT(f, rc, expr)                             \
-    do {                                                         \
-        if (((shim_file *)(f))->in_caller) rc = (expr);          \
-        else IN_PROCESS(rc, expr);                               \
     } while (0)
 #define IN_PROCESS_VOID(expr)                                    \
     do {                                                         \
@@ -64,47 +64,47 @@ typedef struct shim_file {
 
 static int file_close(sqlite3_file *f) {
     int rc;
-    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xClose(REAL_FILE(f)));
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xClose(REAL_FILE(f)));
     return rc;
 }
 static int file_read(sqlite3_file *f, void *buf, int n, sqlite3_int64 off) {
     int rc;
-    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xRead(REAL_FILE(f), buf, n, off));
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xRead(REAL_FILE(f), buf, n, off));
     return rc;
 }
 static int file_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off) {
     int rc;
-    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xWrite(REAL_FILE(f), buf, n, off));
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xWrite(REAL_FILE(f), buf, n, off));
     return rc;
 }
 static int file_truncate(sqlite3_file *f, sqlite3_int64 size) {
     int rc;
-    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xTruncate(REAL_FILE(f), size));
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xTruncate(REAL_FILE(f), size));
     return rc;
 }
 static int file_sync(sqlite3_file *f, int flags) {
     int rc;
-    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xSync(REAL_FILE(f), flags));
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xSync(REAL_FILE(f), flags));
     return rc;
 }
 static int file_size(sqlite3_file *f, sqlite3_int64 *size) {
     int rc;
-    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xFileSize(REAL_FILE(f), size));
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xFileSize(REAL_FILE(f), size));
     return rc;
 }
 static int file_lock(sqlite3_file *f, int level) {
     int rc;
-    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xLock(REAL_FILE(f), level));
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xLock(REAL_FILE(f), level));
     return rc;
 }
 static int file_unlock(sqlite3_file *f, int level) {
     int rc;
-    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xUnlock(REAL_FILE(f), level));
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xUnlock(REAL_FILE(f), level));
     return rc;
 }
 static int file_check_reserved(sqlite3_file *f, int *out) {
     int rc;
-    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xCheckReservedLock(REAL_FILE(f), out));
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xCheckReservedLock(REAL_FILE(f), out));
     return rc;
 }
 static int file_control(sqlite3_file *f, int op, void *arg) {
@@ -119,12 +119,12 @@ static int file_device_characteristics(sqlite3_file *f) {
 }
 static int file_shm_map(sqlite3_file *f, int region, int size, int extend, void volatile **out) {
     int rc;
-    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xShmMap(REAL_FILE(f), region, size, extend, out));
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xShmMap(REAL_FILE(f), region, size, extend, out));
     return rc;
 }
 static int file_shm_lock(sqlite3_file *f, int offset, int n, int flags) {
     int rc;
-    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xShmLock(REAL_FILE(f), offset, n, flags));
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xShmLock(REAL_FILE(f), offset, n, flags));
     return rc;
 }
 static void file_shm_barrier(sqlite3_file *f) {
@@ -132,48 +132,108 @@ static void file_shm_barrier(sqlite3_file *f) {
 }
 static int file_shm_unmap(sqlite3_file *f, int delete_flag) {
     int rc;
-    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xShmUnmap(REAL_FILE(f), delete_flag));
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xShmUnmap(REAL_FILE(f), delete_flag));
     return rc;
 }
 static int file_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **out) {
     int rc;
-    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xFetch(REAL_FILE(f), off, n, out));
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xFetch(REAL_FILE(f), off, n, out));
     return rc;
 }
 static int file_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p) {
     int rc;
-    IN_FILE_CONTEXT(f, rc, REAL_FILE(f)->pMethods->xUnfetch(REAL_FILE(f), off, p));
+    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xUnfetch(REAL_FILE(f), off, p));
     return rc;
 }
 
-/* One method table per io_methods version, so SQLite sees the real file's capabilities. */
-#define SHIM_IO_METHODS(version)                                                              \
-    {                                                                                         \
-        version, file_close, file_read, file_write, file_truncate, file_sync, file_size,      \
-            file_lock, file_unlock, file_check_reserved, file_control, file_sector_size,      \
-            file_device_characteristics, file_shm_map, file_shm_lock, file_shm_barrier,       \
-            file_shm_unmap, file_fetch, file_unfetch                                          \
+/* The shim's methods for one real io_methods table: its version, and NULL wherever the real table
+ * has NULL. SQLite tests some methods for NULL instead of calling them (xShmMap: whether WAL is
+ * possible; xSectorSize; xDelete at the VFS level), and memdb leaves several out: a shim that
+ * offered them would call through NULL (PRAGMA journal_mode=WAL on a shared in-memory database
+ * did). Made on first use, one per real table: SQLite has a handful (unix's locking styles, memdb);
+ * only SQLite's own VFSes are wrapped. */
+typedef struct io_shim {
+    const sqlite3_io_methods *real;
+    sqlite3_io_methods methods;
+} io_shim;
+#define MAX_IO_SHIMS 32
+static io_shim io_shims[MAX_IO_SHIMS];
+static _Atomic int io_shim_count;
+static pthread_mutex_t io_shim_lock = PTHREAD_MUTEX_INITIALIZER;
+
+#define MIRROR(field, fn) s->field = m->field ? fn : NULL
+static void io_shim_init(sqlite3_io_methods *s, const sqlite3_io_methods *m) {
+    memset(s, 0, sizeof *s);
+    s->iVersion = m->iVersion < 1 ? 1 : m->iVersion > 3 ? 3 : m->iVersion;
+    MIRROR(xClose, file_close);
+    MIRROR(xRead, file_read);
+    MIRROR(xWrite, file_write);
+    MIRROR(xTruncate, file_truncate);
+    MIRROR(xSync, file_sync);
+    MIRROR(xFileSize, file_size);
+    MIRROR(xLock, file_lock);
+    MIRROR(xUnlock, file_unlock);
+    MIRROR(xCheckReservedLock, file_check_reserved);
+    MIRROR(xFileControl, file_control);
+    MIRROR(xSectorSize, file_sector_size);
+    MIRROR(xDeviceCharacteristics, file_device_characteristics);
+    if (s->iVersion >= 2) {
+        MIRROR(xShmMap, file_shm_map);
+        MIRROR(xShmLock, file_shm_lock);
+        MIRROR(xShmBarrier, file_shm_barrier);
+        MIRROR(xShmUnmap, file_shm_unmap);
     }
-static const sqlite3_io_methods shim_io_methods[3] = {
-    SHIM_IO_METHODS(1), SHIM_IO_METHODS(2), SHIM_IO_METHODS(3)};
+    if (s->iVersion >= 3) {
+        MIRROR(xFetch, file_fetch);
+        MIRROR(xUnfetch, file_unfetch);
+    }
+}
+
+/* The shim methods for m, or NULL if there is no room for another table (never with SQLite's
+ * VFSes). Lock-free once made: tables are only ever added. */
+static const sqlite3_io_methods *io_shim_for(const sqlite3_io_methods *m) {
+    int n = atomic_load_explicit(&io_shim_count, memory_order_acquire);
+    for (int i = 0; i < n; i++)
+        if (io_shims[i].real == m) return &io_shims[i].methods;
+    const sqlite3_io_methods *found = NULL;
+    pthread_mutex_lock(&io_shim_lock);
+    n = atomic_load_explicit(&io_shim_count, memory_order_relaxed);
+    for (int i = 0; i < n && !found; i++)
+        if (io_shims[i].real == m) found = &io_shims[i].methods;
+    if (!found && n < MAX_IO_SHIMS) {
+        io_shims[n].real = m;
+        io_shim_init(&io_shims[n].methods, m);
+        atomic_store_explicit(&io_shim_count, n + 1, memory_order_release);
+        found = &io_shims[n].methods;
+    }
+    pthread_mutex_unlock(&io_shim_lock);
+    return found;
+}
 
 /* ---- sqlite3_vfs --------------------------------------------------------------------------- */
 
+static sqlite3_vfs *memdb_real; /* SQLite's memdb VFS, once wrapped */
+
+/* Whether memdb shares the store behind name between connections (memdbOpen's rule). */
+static int memdb_shared_name(const char *name) {
+    return name && name[0] && name[1] && (name[0] == '/' || name[0] == '\\');
+}
+
 static int vfs_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags,
                     int *out_flags) {
+    if (REAL_VFS(vfs) == memdb_real && !memdb_shared_name(name)) /* see the top of the file */
+        return REAL_VFS(vfs)->xOpen(REAL_VFS(vfs), name, file, flags, out_flags);
     shim_file *f = (shim_file *)file;
     f->real = (sqlite3_file *)((char *)file + SHIM_FILE_HEADER);
-    /* memdb shares a store between connections only when its name starts with '/' (memdb.c). */
-    int shared_name = name && strlen(name) > 1 && (name[0] == '/' || name[0] == '\\');
-    f->in_caller = strcmp(REAL_VFS(vfs)->zName, "memdb") == 0 && !shared_name;
     int rc;
-    IN_FILE_CONTEXT(f, rc, REAL_VFS(vfs)->xOpen(REAL_VFS(vfs), name, f->real, flags, out_flags));
-    const sqlite3_io_methods *m = f->real->pMethods;
-    if (m) {
-        int version = m->iVersion < 1 ? 1 : m->iVersion > 3 ? 3 : m->iVersion;
-        f->base.pMethods = &shim_io_methods[version - 1];
-    } else {
-        f->base.pMethods = NULL;
+    IN_PROCESS(rc, REAL_VFS(vfs)->xOpen(REAL_VFS(vfs), name, f->real, flags, out_flags));
+    f->base.pMethods = NULL;
+    if (f->real->pMethods) {
+        f->base.pMethods = io_shim_for(f->real->pMethods);
+        if (!f->base.pMethods) {
+            IN_PROCESS_VOID(f->real->pMethods->xClose(f->real));
+            return SQLITE_CANTOPEN;
+        }
     }
     return rc;
 }
@@ -214,7 +274,7 @@ static int vfs_current_time(sqlite3_vfs *vfs, double *out) {
     return REAL_VFS(vfs)->xCurrentTime(REAL_VFS(vfs), out);
 }
 static int vfs_get_last_error(sqlite3_vfs *vfs, int n, char *out) {
-    return REAL_VFS(vfs)->xGetLastError ? REAL_VFS(vfs)->xGetLastError(REAL_VFS(vfs), n, out) : 0;
+    return REAL_VFS(vfs)->xGetLastError(REAL_VFS(vfs), n, out);
 }
 static int vfs_current_time_int64(sqlite3_vfs *vfs, sqlite3_int64 *out) {
     return REAL_VFS(vfs)->xCurrentTimeInt64(REAL_VFS(vfs), out);
@@ -233,6 +293,19 @@ static const char *vfs_next_system_call(sqlite3_vfs *vfs, const char *name) {
  * memdb, ...); more are simply left unwrapped. */
 #define MAX_SHIMS 16
 static shim_vfs shims[MAX_SHIMS];
+static int shim_count;
+
+static shim_vfs *shim_of(const sqlite3_vfs *v) {
+    for (int i = 0; i < shim_count; i++)
+        if (&shims[i].base == v) return &shims[i];
+    return NULL;
+}
+
+static shim_vfs *shim_for_real(const sqlite3_vfs *real) {
+    for (int i = 0; i < shim_count; i++)
+        if (shims[i].real == real) return &shims[i];
+    return NULL;
+}
 
 static void shim_init(shim_vfs *s, sqlite3_vfs *real) {
     memset(s, 0, sizeof *s);
@@ -242,20 +315,23 @@ static void shim_init(shim_vfs *s, sqlite3_vfs *real) {
     b->szOsFile = (int)SHIM_FILE_HEADER + real->szOsFile;
     b->mxPathname = real->mxPathname;
     b->zName = real->zName;
-    b->pAppData = real->pAppData;
+    b->pAppData = real;
+    if (strcmp(real->zName, "memdb") == 0) memdb_real = real;
+    /* NULL where the real VFS has NULL (memdb has no xDelete): see the io methods above. */
     b->xOpen = vfs_open;
-    b->xDelete = vfs_delete;
-    b->xAccess = vfs_access;
-    b->xFullPathname = vfs_full_pathname;
+    b->xDelete = real->xDelete ? vfs_delete : NULL;
+    b->xAccess = real->xAccess ? vfs_access : NULL;
+    b->xFullPathname = real->xFullPathname ? vfs_full_pathname : NULL;
     b->xDlOpen = real->xDlOpen ? vfs_dlopen : NULL;
     b->xDlError = real->xDlError ? vfs_dlerror : NULL;
     b->xDlSym = real->xDlSym ? vfs_dlsym : NULL;
     b->xDlClose = real->xDlClose ? vfs_dlclose : NULL;
-    b->xRandomness = vfs_randomness;
-    b->xSleep = vfs_sleep;
-    b->xCurrentTime = vfs_current_time;
-    b->xGetLastError = vfs_get_last_error;
-    if (b->iVersion >= 2) b->xCurrentTimeInt64 = vfs_current_time_int64;
+    b->xRandomness = real->xRandomness ? vfs_randomness : NULL;
+    b->xSleep = real->xSleep ? vfs_sleep : NULL;
+    b->xCurrentTime = real->xCurrentTime ? vfs_current_time : NULL;
+    b->xGetLastError = real->xGetLastError ? vfs_get_last_error : NULL;
+    if (b->iVersion >= 2)
+        b->xCurrentTimeInt64 = real->xCurrentTimeInt64 ? vfs_current_time_int64 : NULL;
     if (b->iVersion >= 3) {
         b->xSetSystemCall = real->xSetSystemCall ? vfs_set_system_call : NULL;
         b->xGetSystemCall = real->xGetSystemCall ? vfs_get_system_call : NULL;
@@ -263,16 +339,30 @@ static void shim_init(shim_vfs *s, sqlite3_vfs *real) {
     }
 }
 
+/* Runs at the end of every sqlite3_initialize (SQLITE_EXTRA_INIT, sql_init.c). The first time,
+ * every registered VFS (SQLite's own) gets a shim. After a sqlite3_shutdown, sqlite3_initialize
+ * registers SQLite's VFSes again, ahead of their shims and the default one as default again: each
+ * is swapped for its shim once more, so no VFS SQLite registered is ever used unwrapped. A VFS
+ * registered by anyone else after the first call is left as it is. */
 int dc_sql_install_vfs_shims(void) {
     sqlite3_vfs *reals[MAX_SHIMS];
+    shim_vfs *use[MAX_SHIMS];
     int n = 0;
     sqlite3_vfs *default_vfs = sqlite3_vfs_find(NULL);
-    for (sqlite3_vfs *v = default_vfs; v && n < MAX_SHIMS; v = v->pNext) reals[n++] = v;
+    int first = shim_count == 0;
+    for (sqlite3_vfs *v = default_vfs; v && n < MAX_SHIMS; v = v->pNext) {
+        if (shim_of(v)) continue;
+        shim_vfs *s = shim_for_real(v);
+        if (!s && !first) continue;
+        if (!s && shim_count == MAX_SHIMS) break;
+        if (!s) shim_init(s = &shims[shim_count++], v);
+        reals[n] = v;
+        use[n++] = s;
+    }
     /* Unregister all first: pNext links change as we go. */
     for (int i = 0; i < n; i++) sqlite3_vfs_unregister(reals[i]);
     for (int i = n - 1; i >= 0; i--) {
-        shim_init(&shims[i], reals[i]);
-        int rc = sqlite3_vfs_register(&shims[i].base, reals[i] == default_vfs);
+        int rc = sqlite3_vfs_register(&use[i]->base, reals[i] == default_vfs);
         if (rc != SQLITE_OK) return rc;
     }
     return SQLITE_OK;
