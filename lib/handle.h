@@ -61,6 +61,9 @@ static inline void dc_lock_acquire(dc_lock *l, uintptr_t me) {
 }
 
 static inline void dc_lock_release(dc_lock *l) {
+    DC_DEBUG_CHECK(atomic_load_explicit(&l->owner, memory_order_relaxed) == dc_thread_token() &&
+                       l->depth > 0,
+                   "releasing a handle lock this thread does not hold");
     if (--l->depth) return;
     /* Sequentially consistent with the waiter's increment of waiters and its retry: either the
      * waiter sees the lock free, or this sees the waiter and wakes it. */
@@ -119,6 +122,8 @@ static inline dc_call dc_enter(db_handle *h) {
 
 /* Ends a call without touching the handle's error (calls that report nothing of their own). */
 static inline void dc_exit_quiet(dc_call c) {
+    DC_DEBUG_CHECK(c.thread->current == c.h->alloc,
+                   "leaving a handle whose context is not the thread's current one");
     dc_alloc_leave_on(c.thread, c.h->alloc, c.previous);
     dc_lock_release(&c.h->lock);
 }

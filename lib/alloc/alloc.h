@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common.h"
+
 typedef struct dc_alloc dc_alloc;
 
 /* Measures of one context, or of the process. Fields mirror struct db_memory_stats. */
@@ -137,6 +139,10 @@ static inline void dc_alloc_settle_on(dc_alloc_thread *t, dc_alloc *a) {
     if (!t->allocated) return;
     uint64_t allocated = *t->allocated, deallocated = *t->deallocated;
     uint64_t grew = allocated - t->base_allocated, shrank = deallocated - t->base_deallocated;
+    DC_DEBUG_CHECK(atomic_load_explicit(&DC_HEAD(a)->c.allocated, memory_order_relaxed) + grew >=
+                       shrank,
+                   "a context freed %llu bytes more than it holds",
+                   (unsigned long long)(shrank - grew));
     if ((grew | shrank) == 0) return;
     t->base_allocated = allocated;
     t->base_deallocated = deallocated;

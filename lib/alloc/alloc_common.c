@@ -228,6 +228,8 @@ void dc_alloc_budget_trim(dc_alloc *a, uint64_t slack) {
     uint64_t reserved = atomic_load_explicit(&h->reserved, memory_order_relaxed);
     if (reserved <= live + 2 * slack) return;
     uint64_t keep = live + slack;
+    DC_DEBUG_CHECK(keep < reserved && atomic_load(&budget.reserved) >= reserved - keep,
+                   "giving back more budget than was taken");
     atomic_store_explicit(&h->reserved, keep, memory_order_relaxed);
     atomic_fetch_sub_explicit(&budget.reserved, reserved - keep, memory_order_relaxed);
 }
@@ -271,6 +273,7 @@ static int budget_cover(dc_alloc *a, uint64_t grow) {
         uint64_t got = budget_take(chunk) ? chunk : budget_take(need) ? need : 0;
         if (got) {
             atomic_store_explicit(&h->reserved, reserved + got, memory_order_relaxed);
+            DC_DEBUG_CHECK(live + grow <= reserved + got, "a reservation short of its use");
             return 1;
         }
         if (round == 0 && a == dc_alloc_tls.current && h->reclaimables && !h->reclaiming) {

@@ -157,6 +157,8 @@ static void table_put(pc_page **table, unsigned mask, unsigned home, pc_page *p)
 }
 
 static void table_insert(pc_cache *c, pc_page *p) {
+    DC_DEBUG_CHECK(find_slot(c, p->key) < 0, "page %u inserted twice", p->key);
+    DC_DEBUG_CHECK(c->count + 1 < c->slots, "no room for page %u", p->key);
     table_put(c->table, c->slots - 1, home_slot(c, p->key), p);
     c->count++;
     if (p->key > c->max_key) {
@@ -227,6 +229,7 @@ static int table_make_room(pc_cache *c, int refusal_benign) {
 /* ---- the LRU list of unpinned pages -------------------------------------------------------- */
 
 static void lru_push(pc_cache *c, pc_page *p) {
+    DC_DEBUG_CHECK(!p->unpinned, "page %u pushed on the LRU list twice", p->key);
     p->lru_newer = NULL;
     p->lru_older = c->lru_newest;
     if (c->lru_newest) c->lru_newest->lru_newer = p;
@@ -237,6 +240,7 @@ static void lru_push(pc_cache *c, pc_page *p) {
 }
 
 static void lru_unlink(pc_cache *c, pc_page *p) {
+    DC_DEBUG_CHECK(p->unpinned && c->unpinned > 0, "page %u is not on the LRU list", p->key);
     if (p->lru_newer) p->lru_newer->lru_older = p->lru_older;
     else c->lru_newest = p->lru_older;
     if (p->lru_older) p->lru_older->lru_newer = p->lru_newer;
@@ -360,6 +364,45 @@ static void evict_down_to(pc_cache *c, unsigned limit) {
     while (c->count > limit && c->lru_oldest) page_discard(c, c->lru_oldest);
 }
 
+/* ---- invariants (debug builds) ----------------------------------------------------------------
+ * What the comments above promise, checked: cheap ones at every operation, the whole structure
+ * (check_cache, O(pages)) at the operations that change many pages at once. */
+
+#ifndef NDEBUG
+static void check_cache(const pc_cache *c) {
+    DC_DEBUG_CHECK(c->slots >= PC_MIN_SLOTS && (c->slots & (c->slots - 1)) == 0,
+                   "table of %u slots is not a power of two", c->slots);
+    DC_DEBUG_CHECK(c->count < c->slots, "%u pages in %u slots: a probe could run forever",
+                   c->count, c->slots);
+    unsigned mask = c->slots - 1, pages = 0, unpinned = 0;
+    for (unsigned i = 0; i < c->slots; i++) {
+        const pc_page *p = c->table[i];
+        if (!p) continue;
+        pages++;
+        unpinned += p->unpinned;
+        DC_DEBUG_CHECK(p->in_use, "page %u in the table but its slot is free", p->key);
+        DC_DEBUG_CHECK(p->key <= c->max_key, "page %u above max_key %u", p->key, c->max_key);
+        /* Reachable: no empty slot between its home and where it sits. */
+        for (unsigned j = home_slot(c, p->key); j != i; j = (j + 1) & mask)
+            DC_DEBUG_CHECK(c->table[j], "page %u cut off from its home slot", p->key);
+    }
+    DC_DEBUG_CHECK(pages == c->count, "count %u, table holds %u", c->count, pages);
+    unsigned listed = 0;
+    for (const pc_page *p = c->lru_newest; p; p = p->lru_older) {
+        DC_DEBUG_CHECK(p->unpinned && p->in_use, "page %u on the LRU list is pinned or free", p->key);
+        DC_DEBUG_CHECK(p->lru_older || p == c->lru_oldest, "LRU list's last page is not its oldest");
+        listed++;
+    }
+    DC_DEBUG_CHECK(listed == c->unpinned && unpinned == c->unpinned,
+                   "%u unpinned pages counted, %u listed, %u flagged", c->unpinned, listed, unpinned);
+    for (const pc_run *r = c->partial; r; r = r->older)
+        DC_DEBUG_CHECK(r->used < r->capacity && r->fresh <= r->capacity,
+                       "a run on the partial list with %u of %u slots used", r->used, r->capacity);
+}
+#else
+#define check_cache(c) ((void)0)
+#endif
+
 /* ---- reclaiming for the handle's memory_limit ------------------------------------------------
  * A purgeable cache registers with its handle's allocator context, which asks it for memory
  * before refusing an allocation for the limit (dc_alloc_refuse): unpinned pages are clean and
@@ -374,6 +417,7 @@ static void pc_reclaim(dc_reclaimable *r, uint64_t want) {
     pc_cache *c = cache_of(r);
     uint64_t start = c->run_bytes;
     while (c->lru_oldest && start - c->run_bytes < want) page_discard(c, c->lru_oldest);
+    check_cache(c);
 }
 
 static uint64_t pc_unused_bytes(const dc_reclaimable *r) {
@@ -452,6 +496,7 @@ static void pc_cachesize(sqlite3_pcache *pc, int nMax) {
     c->max_pages = nMax > 0 ? (unsigned)nMax : 0;
     c->pin_limit = (unsigned)((uint64_t)c->max_pages * 9 / 10);
     evict_down_to(c, c->max_pages);
+    check_cache(c);
 }
 
 static int pc_pagecount(sqlite3_pcache *pc) { return (int)((pc_cache *)pc)->count; }
@@ -497,6 +542,7 @@ static sqlite3_pcache_page *pc_fetch(sqlite3_pcache *pc, unsigned key, int creat
     long i = find_slot(c, key);
     if (i < 0) return fetch_new(c, key, createFlag);
     pc_page *p = c->table[i];
+    DC_DEBUG_CHECK(p->key == key && p->in_use, "slot for page %u holds page %u", key, p->key);
     if (p->unpinned) lru_unlink(c, p);
     return &p->base;
 }
@@ -504,6 +550,7 @@ static sqlite3_pcache_page *pc_fetch(sqlite3_pcache *pc, unsigned key, int creat
 static void pc_unpin(sqlite3_pcache *pc, sqlite3_pcache_page *pg, int discard) {
     pc_cache *c = (pc_cache *)pc;
     pc_page *p = (pc_page *)pg;
+    DC_DEBUG_CHECK(!p->unpinned && p->in_use, "unpinning page %u, which is not pinned", p->key);
     if (discard || (c->purgeable && c->count > c->max_pages)) page_discard(c, p);
     else lru_push(c, p);
 }
@@ -512,9 +559,13 @@ static void pc_rekey(sqlite3_pcache *pc, sqlite3_pcache_page *pg, unsigned oldKe
                      unsigned newKey) {
     pc_cache *c = (pc_cache *)pc;
     pc_page *p = (pc_page *)pg;
-    (void)oldKey; /* == p->key */
+    DC_DEBUG_CHECK(p->key == oldKey && find_slot(c, oldKey) >= 0,
+                   "rekeying page %u as if it were %u", p->key, oldKey);
+    (void)oldKey;
     /* A page already at newKey is dropped (SQLite guarantees it is not pinned). */
     long i = find_slot(c, newKey);
+    DC_DEBUG_CHECK(i < 0 || c->table[i] == p || c->table[i]->unpinned,
+                   "rekeying onto pinned page %u", newKey);
     if (i >= 0 && c->table[i] != p) page_discard(c, c->table[i]);
     table_remove(c, p);
     p->key = newKey;
@@ -547,10 +598,12 @@ static void pc_truncate(sqlite3_pcache *pc, unsigned iLimit) {
     }
     c->max_key = iLimit > 0 ? iLimit - 1 : 0;
     c->raised_key = 0;
+    check_cache(c);
 }
 
 static void pc_destroy(sqlite3_pcache *pc) {
     pc_cache *c = (pc_cache *)pc;
+    check_cache(c);
     DC_DEBUG_CHECK(c->owner == dc_alloc_tls.current, "a page cache destroyed outside its handle");
     if (c->owner && c->purgeable) dc_alloc_remove_reclaimable(c->owner, &c->reclaimable);
     for (unsigned i = 0; i < c->slots; i++)
@@ -563,6 +616,7 @@ static void pc_destroy(sqlite3_pcache *pc) {
 static void pc_shrink(sqlite3_pcache *pc) {
     pc_cache *c = (pc_cache *)pc;
     if (c->purgeable) evict_down_to(c, 0);
+    check_cache(c);
 }
 
 int dc_sql_install_page_cache(void) {
