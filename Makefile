@@ -11,7 +11,7 @@
 
 .PHONY: all release debug asan tsan test test-debug test-asan test-tsan test-nojemalloc demo \
         fuzz fuzz-build fuzz-smoke shell install bootstrap bench bench-build bench-smoke \
-        bench-instructions test-sqlite test-sqlite-ci test-sqlite-build clean
+        bench-instructions test-sqlite test-sqlite-ci test-sqlite-build test-sqlite-debug clean
 
 GEN ?=
 PREFIX ?= /usr/local
@@ -77,6 +77,11 @@ test-sqlite: test-sqlite-build
 
 test-sqlite-ci: test-sqlite-build
 	$(SQLITE_RUN) --set ci
+
+# The CI subset on the debug build: SQLite's tests with duckcore's invariant checks armed.
+test-sqlite-debug: debug
+	cmake --build build/debug --target duckcore_testfixture -j $(JOBS)
+	$(BENCH_PYTHON) tests/sqlite/run.py --build build/debug --jobs $(SQLITE_JOBS) --set ci
 
 test-debug: debug
 	ctest --test-dir build/debug --output-on-failure -j $(JOBS)
