@@ -178,6 +178,8 @@ def main():
                                                           "limit; unfinished scripts not counted"]))
     elif rc != 0 and not unexpected:
         unexpected.append(("testrunner.tcl", "runner", [f"the runner exited with status {rc}"]))
+    elif not jobs:
+        unexpected.append(("testrunner.tcl", "no scripts", ["no test script matched"]))
     if unexpected:
         print("\nUnexpected failures:")
         for job, t, detail in unexpected:
