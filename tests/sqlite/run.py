@@ -31,7 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 #   the VFS shims: I/O errors, crashes (simulated power loss), WAL and its shared memory,
 #     memory-mapped I/O, system-call faults, in-memory databases (memdb) and journals;
 #   reads past malformed pages: corrupt databases.
-# Chosen to stay under 10 minutes on two cores (about 6 today, README.md); the slowest scripts of
+# Chosen to stay under 10 minutes on two cores (about 4 today, README.md); the slowest scripts of
 # these groups (pagerfault2, walcrash2/3, crash7, tempfault, writecrash) are left to the full
 # suite.
 CI_SCRIPTS = """
@@ -178,6 +178,8 @@ def main():
                                                           "limit; unfinished scripts not counted"]))
     elif rc != 0 and not unexpected:
         unexpected.append(("testrunner.tcl", "runner", [f"the runner exited with status {rc}"]))
+    elif not jobs:
+        unexpected.append(("testrunner.tcl", "no scripts", ["no test script matched"]))
     if unexpected:
         print("\nUnexpected failures:")
         for job, t, detail in unexpected:
