@@ -99,10 +99,11 @@ test-tsan: tsan
 # buffer there would go unnoticed. (A folder of its own: build/fuzz may hold a cached
 # configuration with jemalloc.)
 FUZZ_SECONDS ?= 600
-FUZZ_DIR := fuzz-sysalloc
+FUZZ_DIR := fuzz-checked
+# Optimized, but without NDEBUG: the fuzzers check duckcore's invariants (and SQLite's asserts).
 fuzz-build: bootstrap
 	$(call build,$(FUZZ_DIR),-DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	    -DDUCKCORE_FUZZ=ON -DDUCKCORE_JEMALLOC=OFF \
+	    '-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -g' -DDUCKCORE_FUZZ=ON -DDUCKCORE_JEMALLOC=OFF \
 	    -DDUCKCORE_SANITIZE=fuzzer-no-link$(comma)address$(comma)undefined)
 
 # Benchmarks (BENCHMARKS.md): the jemalloc build and its glibc twin side by side with stock
