@@ -176,9 +176,7 @@ static void handle_free(db_handle *h) {
  * current for the frees. */
 static int reclaim_for_budget(void *owner, dc_alloc *a) {
     db_handle *h = owner;
-    uintptr_t expected = 0, me = dc_thread_token();
-    if (!atomic_compare_exchange_strong(&h->lock.owner, &expected, me)) return 0; /* busy */
-    h->lock.depth = 1;
+    if (!dc_lock_try(&h->lock, dc_thread_token())) return 0; /* busy */
     int done = h->magic == DC_HANDLE_MAGIC && h->db != NULL; /* not opening or closed */
     if (done) {
         dc_alloc *previous = dc_alloc_swap_current(a);
@@ -601,13 +599,11 @@ int db_memory_stats(db_handle *h, struct db_memory_stats *stats) {
     if (!h) {
         dc_thread_ok();
     } else {
-        uintptr_t expected = 0;
-        if (atomic_compare_exchange_strong(&h->lock.owner, &expected, dc_thread_token())) {
+        if (dc_lock_try(&h->lock, dc_thread_token())) {
             h->errcode = DB_OK;
             dc_alloc_measure_reclaimable(h->alloc);
-            atomic_store(&h->lock.owner, 0);
-            if (atomic_load(&h->lock.waiters)) dc_lock_wake(&h->lock);
-        } else if (expected == dc_thread_token()) {
+            dc_lock_release(&h->lock);
+        } else if (atomic_load(&h->lock.owner) == dc_thread_token()) {
             h->errcode = DB_OK; /* called from inside its own db_exec callback */
             dc_alloc_measure_reclaimable(h->alloc);
         }

@@ -60,6 +60,16 @@ static inline void dc_lock_acquire(dc_lock *l, uintptr_t me) {
     }
 }
 
+/* Takes l only if no thread holds it (no waiting, so no lock order to keep); 1 when taken. */
+static inline int dc_lock_try(dc_lock *l, uintptr_t me) {
+    uintptr_t expected = 0;
+    if (!atomic_compare_exchange_strong_explicit(&l->owner, &expected, me, memory_order_seq_cst,
+                                                 memory_order_relaxed))
+        return 0;
+    l->depth = 1;
+    return 1;
+}
+
 static inline void dc_lock_release(dc_lock *l) {
     DC_DEBUG_CHECK(atomic_load_explicit(&l->owner, memory_order_relaxed) == dc_thread_token() &&
                        l->depth > 0,

@@ -227,7 +227,6 @@ uint64_t dc_alloc_reclaim(dc_alloc *a, uint64_t want);
 /* Sets the budget in bytes (0: none). Turning it on counts what every context holds now. */
 void dc_alloc_set_budget(uint64_t bytes);
 uint64_t dc_alloc_budget(void);
-uint64_t dc_alloc_budget_reserved(void); /* sum of the reservations: an upper bound of the usage */
 /* The handle of a context, for the budget reclaimer. */
 static inline void dc_alloc_set_owner(dc_alloc *a, void *owner) { DC_HEAD(a)->owner = owner; }
 /* Frees what the owner of context c can spare (its unused cache) and gives back its reservation;

@@ -174,9 +174,6 @@ void dc_alloc_set_budget_reclaimer(dc_alloc_owner_reclaim_fn fn) {
     atomic_store_explicit(&budget.reclaim_owner, fn, memory_order_relaxed);
 }
 uint64_t dc_alloc_budget(void) { return atomic_load(&budget.limit); }
-uint64_t dc_alloc_budget_reserved(void) {
-    return dc_alloc_budget_on() ? atomic_load(&budget.reserved) : 0;
-}
 
 void dc_alloc_set_budget(uint64_t bytes) {
     pthread_mutex_lock(&common.lock);
@@ -261,6 +258,13 @@ static void reclaim_across_handles(dc_alloc *requester, uint64_t want) {
     pthread_mutex_unlock(&common.lock);
 }
 
+/* The allocating handle's own unused cache, when this thread may touch it; whether any went. */
+static int reclaim_own(dc_alloc *a, uint64_t want) {
+    if (a != dc_alloc_tls.current || !dc_alloc_reclaim(a, want)) return 0;
+    dc_alloc_note_reclaim(a);
+    return 1;
+}
+
 /* Makes a's reservation cover live + grow; 0 when the budget cannot, even after reclaiming. */
 static int budget_cover(dc_alloc *a, uint64_t grow) {
     dc_alloc_head *h = DC_HEAD(a);
@@ -276,8 +280,8 @@ static int budget_cover(dc_alloc *a, uint64_t grow) {
             DC_DEBUG_CHECK(live + grow <= reserved + got, "a reservation short of its use");
             return 1;
         }
-        if (round == 0 && a == dc_alloc_tls.current && h->reclaimables && !h->reclaiming) {
-            if (dc_alloc_reclaim(a, need)) dc_alloc_note_reclaim(a); /* its own cache first */
+        if (round == 0 && reclaim_own(a, need)) {
+            /* its own cache first */
         } else if (round <= 1 && !h->reclaiming) {
             h->reclaiming = 1; /* nothing below may come back here for a */
             reclaim_across_handles(a, need);
@@ -293,12 +297,8 @@ int dc_alloc_refuse_slow(dc_alloc *a, uint64_t grow, size_t request) {
     dc_counters *c = &DC_HEAD(a)->c;
     uint64_t limit = atomic_load_explicit(&c->limit, memory_order_relaxed);
     if (limit != 0 && atomic_load_explicit(&c->allocated, memory_order_relaxed) + grow > limit) {
-        /* Unused cache pages go before the request is refused; only the thread inside the
-         * handle may touch its caches. */
-        if (a == dc_alloc_tls.current && DC_HEAD(a)->reclaimables && !DC_HEAD(a)->reclaiming) {
-            uint64_t live = atomic_load_explicit(&c->allocated, memory_order_relaxed);
-            if (dc_alloc_reclaim(a, live + grow - limit)) dc_alloc_note_reclaim(a);
-        }
+        /* Unused cache pages go before the request is refused. */
+        reclaim_own(a, atomic_load_explicit(&c->allocated, memory_order_relaxed) + grow - limit);
         if (dc_counters_refuse(c, grow, request)) return 1;
     }
     if (!dc_alloc_budget_on() || a == dc_alloc_process() || budget_cover(a, grow)) return 0;
