@@ -3,6 +3,7 @@
 #   make test       release build, then the test suite                  with its own assertions
 #   make demo       build and run examples/demo          make asan     AddressSanitizer + UBSan
 #   make install PREFIX=/usr/local                       make clean
+#   make wheel      the Python package with the library inside (build/wheel/duckcore-*.whl)
 #   make bench      the benchmark suite against stock SQLite (BENCHMARKS.md); bench-smoke: tiny
 #   make bench-instructions   every workload's instruction count under callgrind
 #   make DUCKCORE_JEMALLOC=OFF [test|demo|install]   the same on the C library's malloc
@@ -11,7 +12,8 @@
 
 .PHONY: all release debug asan tsan test test-debug test-asan test-tsan test-nojemalloc demo \
         fuzz fuzz-build fuzz-smoke shell install bootstrap bench bench-build bench-smoke \
-        bench-instructions test-sqlite test-sqlite-ci test-sqlite-build test-sqlite-debug clean
+        bench-instructions test-sqlite test-sqlite-ci test-sqlite-build test-sqlite-debug clean \
+        wheel
 
 GEN ?=
 PREFIX ?= /usr/local
@@ -152,6 +154,12 @@ shell: release
 
 install: release
 	cmake --install build/$(RELEASE_DIR) --prefix $(PREFIX)
+
+# The Python binding as a wheel that carries libduckcore (bindings/python/README.md); built
+# offline with Debian's setuptools, wheel and pip. pip install build/wheel/duckcore-*.whl
+wheel: release
+	$(BENCH_PYTHON) bindings/python/build_wheel.py --library build/$(RELEASE_DIR)/lib/libduckcore.so \
+	    --work build/wheel-work --out build/wheel
 
 clean:
 	rm -rf build

@@ -8,8 +8,9 @@
     print(con.execute("SELECT x FROM t").fetchall(), con.memory_stats()["allocated"])
     con.close()
 
-The library is found through DUCKCORE_LIBRARY (a full path), else the repository's build tree
-(build/release/lib), else the installed copy. See bindings/python/README.md.
+The library is DUCKCORE_LIBRARY (a full path) if set, else the copy inside this package (a
+wheel), else the one `make install` put next to it, else this checkout's build tree
+(build/release/lib), else the system's. See bindings/python/README.md.
 """
 from . import _capi as _C
 from ._capi import (DB_ABORT, DB_BLOB, DB_BUSY, DB_CANTOPEN, DB_CONSTRAINT, DB_CORRUPT,
@@ -18,6 +19,11 @@ from ._capi import (DB_ABORT, DB_BLOB, DB_BUSY, DB_CANTOPEN, DB_CONSTRAINT, DB_C
                     DB_READONLY, DB_ROW, DB_TEXT, DB_TOOBIG, DB_UNKNOWN_OPTION)
 from .connection import Connection, Cursor, connect
 from .connection import _get_option, _memory_stats
+from .functions import complete_statement
+from .dbapi import (BINARY, DATETIME, NUMBER, PARSE_COLNAMES, PARSE_DECLTYPES, ROWID, STRING,
+                    Binary, Date, DateFromTicks, PrepareProtocol, Row, Time, TimeFromTicks,
+                    Timestamp, TimestampFromTicks, adapters, converters, register_adapter,
+                    register_converter)
 from .errors import (DatabaseError, DataError, Error, IntegrityError, InterfaceError,
                      InternalError, MemoryLimitError, NotSupportedError, OperationalError,
                      ProgrammingError, Warning, thread_error)
@@ -26,7 +32,6 @@ from .errors import (DatabaseError, DataError, Error, IntegrityError, InterfaceE
 apilevel = "2.0"
 threadsafety = 2  # connections may be shared between threads: each serializes its calls
 paramstyle = "qmark"  # named parameters (:name, @name, $name) work too
-Binary = bytes  # PEP 249's constructor for blob values
 
 
 def version():
@@ -83,7 +88,11 @@ def options():
 
 
 __all__ = [
-    "apilevel", "threadsafety", "paramstyle", "Binary", "connect", "Connection", "Cursor",
+    "apilevel", "threadsafety", "paramstyle", "connect", "Connection", "Cursor", "Row",
+    "STRING", "BINARY", "NUMBER", "DATETIME", "ROWID", "Date", "Time", "Timestamp",
+    "DateFromTicks", "TimeFromTicks", "TimestampFromTicks", "Binary",
+    "PARSE_DECLTYPES", "PARSE_COLNAMES", "PrepareProtocol", "adapters", "converters",
+    "register_adapter", "register_converter", "complete_statement",
     "Warning", "Error", "InterfaceError", "DatabaseError", "DataError", "OperationalError",
     "IntegrityError", "InternalError", "ProgrammingError", "NotSupportedError",
     "MemoryLimitError", "version", "__version__", "sqlite_version", "allocator", "memory_stats",

@@ -39,41 +39,63 @@ else:
     _FILE_NAMES = ("libduckcore.so", "libduckcore.so.0")
 
 
+def _package_dir():
+    return Path(__file__).resolve().parent
+
+
 def _candidates():
-    """Yields the places to try, in order: DUCKCORE_LIBRARY, the build tree, installed copies."""
+    """Yields (place, how) pairs to try, in order. Only places that apply to this copy of the
+    package are yielded, so a failure lists nothing that was never a real possibility."""
     explicit = os.environ.get("DUCKCORE_LIBRARY")
     if explicit:
         # An explicit choice is never silently replaced by another copy of the library.
-        yield explicit
+        yield explicit, "DUCKCORE_LIBRARY"
         return
-    repo = Path(__file__).resolve().parents[3]  # <repo>/bindings/python/duckcore/_capi.py
-    for name in _FILE_NAMES:
-        yield str(repo / "build" / "release" / "lib" / name)
-    # The system's search (ldconfig cache, LD_LIBRARY_PATH...); None when it knows no duckcore.
-    yield ctypes.util.find_library("duckcore")
+    here = _package_dir()
+    # 1. The copy inside the package: a wheel, or `pip install bindings/python` (setup.py).
+    yield str(here / _FILE_NAMES[0]), "inside the package"
+    # 2. `make install`: CMake writes _install.py with the library folder relative to this one.
+    try:
+        from . import _install
+    except ImportError:
+        _install = None
+    if _install is not None:
+        libdir = Path(_install.LIBRARY_DIR)
+        libdir = libdir if libdir.is_absolute() else (here / libdir)
+        for name in _FILE_NAMES:
+            yield str(libdir / name), "next to the installed package"
+    # 3. A source checkout (<repo>/bindings/python/duckcore): the release build of that checkout.
+    repo = here.parents[1]  # <repo>/bindings when this is <repo>/bindings/python/duckcore
+    if (repo.parent / "include" / "duckcore.h").is_file() and repo.name == "bindings":
+        repo = repo.parent
+        for name in _FILE_NAMES:
+            yield str(repo / "build" / "release" / "lib" / name), "this checkout's build"
+    # 4. The system's search (ldconfig cache, LD_LIBRARY_PATH...), then the usual folders.
+    yield ctypes.util.find_library("duckcore"), "the system's library search"
     for directory in ("/usr/local/lib", "/usr/lib"):
         for name in _FILE_NAMES:
-            yield os.path.join(directory, name)
+            yield os.path.join(directory, name), "a system folder"
 
 
 def _load():
     tried = []
-    for candidate in _candidates():
+    for candidate, how in _candidates():
         if candidate is None:
             tried.append("ctypes.util.find_library('duckcore') (found nothing)")
             continue
         # find_library returns a bare soname that the loader resolves; paths must exist.
         if os.sep in candidate and not os.path.exists(candidate):
-            tried.append(f"{candidate} (not found)")
+            tried.append(f"{candidate} ({how}: not found)")
             continue
         try:
             return ctypes.CDLL(candidate)
         except OSError as e:
-            tried.append(f"{candidate} ({e})")
-    where = "; ".join(tried) if tried else "nowhere"
+            tried.append(f"{candidate} ({how}: {e})")
     raise ImportError(
-        "duckcore: cannot load libduckcore. Build it (`make` in the repository) or install it, "
-        "or set DUCKCORE_LIBRARY to the library's full path. Tried: " + where)
+        "duckcore: cannot load libduckcore. Tried: " + "; ".join(tried) + ". To fix: set "
+        "DUCKCORE_LIBRARY to the library's full path, or install a duckcore wheel (`make wheel` "
+        "builds one), or `make install` the library where the system finds it, or build it "
+        "in this checkout (`make release`).")
 
 
 lib = _load()

@@ -73,8 +73,11 @@ def test_connect_execute_fetch(con):
     cur.execute("SELECT x FROM t ORDER BY x")
     cur.execute("SELECT count(*) FROM t")
     assert cur.fetchall() == [(10,)]
-    # Only whitespace and comments: nothing to run.
-    assert con.execute("  -- nothing\n /* at all */ ").fetchall() == []
+    # Only whitespace and comments: nothing to run, no result set (PEP 249: fetching fails).
+    cur = con.execute("  -- nothing\n /* at all */ ")
+    assert cur.description is None
+    with pytest.raises(ProgrammingError, match="no result set"):
+        cur.fetchall()
 
 
 def test_params_by_position(con):
@@ -134,7 +137,8 @@ def test_description_rowcount_lastrowid(con):
     cur.execute("UPDATE t SET name = name || '!' WHERE id > 1")
     assert cur.rowcount == 2 and cur.lastrowid == 42
     cur.execute("SELECT id AS ident, name FROM t")
-    assert cur.description == (("ident",) + (None,) * 6, ("name",) + (None,) * 6)
+    assert cur.description == (("ident", duckcore.DB_INTEGER) + (None,) * 5,
+                               ("name", duckcore.DB_TEXT) + (None,) * 5)
     assert cur.rowcount == -1
     cur.execute("DELETE FROM t")
     assert cur.rowcount == 3 and cur.description is None

@@ -1,0 +1,250 @@
+"""User-defined SQL functions and aggregates (Connection.create_function/create_aggregate) over
+db_create_function (include/duckcore.h).
+
+The C calls are declared here, as prototypes of their own, and resolved on first use, so the
+package still imports with a library that predates them. One set of C callbacks (trampolines)
+serves every function: they live as long as the module, so the library can never call a freed
+one. Each registration is a key in _registry, passed to C as user_data; the library's destroy
+callback (function replaced, deleted, or handle closed) drops the key.
+"""
+import ctypes
+import itertools
+import threading
+import weakref
+
+from . import _capi as C
+from .errors import NotSupportedError, ProgrammingError
+
+DB_DETERMINISTIC = 0x1  # include/duckcore.h
+
+_p, _i, _i64 = ctypes.c_void_p, ctypes.c_int, ctypes.c_int64
+FUNC = ctypes.CFUNCTYPE(None, _p, _i, ctypes.POINTER(_p))  # (ctx, argc, argv): func and step
+FINAL = ctypes.CFUNCTYPE(None, _p)                         # (ctx)
+DESTROY = ctypes.CFUNCTYPE(None, _p)                       # (user_data)
+_NO_FUNC, _NO_FINAL, _NO_DESTROY = FUNC(), FINAL(), DESTROY()  # NULL function pointers
+
+_SIGNATURES = {
+    "db_create_function": (_i, _p, ctypes.c_char_p, _i, _i, _p, FUNC, FUNC, FINAL, DESTROY),
+    "db_user_data": (_p, _p),
+    "db_aggregate_context": (_p, _p, _i),
+    "db_value_type": (_i, _p),
+    "db_value_int64": (_i64, _p),
+    "db_value_double": (ctypes.c_double, _p),
+    "db_value_text": (_p, _p),  # raw pointers: read with db_value_bytes (text may hold NUL)
+    "db_value_blob": (_p, _p),
+    "db_value_bytes": (_i, _p),
+    "db_result_null": (None, _p),
+    "db_result_int64": (None, _p, _i64),
+    "db_result_double": (None, _p, ctypes.c_double),
+    "db_result_text": (None, _p, ctypes.c_char_p, _i),
+    "db_result_blob": (None, _p, ctypes.c_char_p, _i),
+    "db_result_error": (None, _p, ctypes.c_char_p, _i),
+    "db_result_nomem": (None, _p),
+}
+_db_complete = None  # resolved on first use of complete_statement
+
+
+class _Calls:
+    pass
+
+
+_calls = None
+_calls_lock = threading.Lock()
+
+
+def calls():
+    """The C calls, resolved once; NotSupportedError if the library lacks them."""
+    global _calls
+    with _calls_lock:
+        if _calls is None:
+            resolved = _Calls()
+            for name, (restype, *argtypes) in _SIGNATURES.items():
+                try:
+                    fn = ctypes.CFUNCTYPE(restype, *argtypes)((name, C.lib))
+                except AttributeError:
+                    raise NotSupportedError(
+                        f"user-defined functions need {name}, which {C.lib._name} lacks (a "
+                        "library older than this binding)") from None
+                setattr(resolved, name, fn)
+            _calls = resolved
+    return _calls
+
+
+def available():
+    """Whether the loaded library has the user-function API."""
+    try:
+        calls()
+    except NotSupportedError:
+        return False
+    return True
+
+
+class _Entry:
+    """One registered function: the Python callable (or aggregate class) and its connection's
+    place to leave the exception a call raised (Connection._udf_error)."""
+
+    __slots__ = ("target", "connection")
+
+    def __init__(self, target, connection):
+        self.target = target
+        self.connection = connection
+
+
+_registry = {}           # user_data key -> _Entry
+_aggregates = {}         # aggregate context key -> the aggregate class's instance
+_keys = itertools.count(1)  # never 0: 0 is a fresh (zeroed) aggregate context
+
+
+def _args(argc, argv):
+    c = _calls
+    args = []
+    for i in range(argc):
+        v = argv[i]
+        kind = c.db_value_type(v)
+        if kind == C.DB_INTEGER:
+            args.append(c.db_value_int64(v))
+        elif kind == C.DB_FLOAT:
+            args.append(c.db_value_double(v))
+        elif kind == C.DB_NULL:
+            args.append(None)
+        else:
+            address = (c.db_value_text if kind == C.DB_TEXT else c.db_value_blob)(v)
+            data = ctypes.string_at(address, c.db_value_bytes(v)) if address else b""
+            args.append(data.decode("utf-8") if kind == C.DB_TEXT else data)
+    return args
+
+
+def _fail(ctx, entry, message, exc=None):
+    if exc is not None and entry is not None:
+        connection = entry.connection()
+        if connection is not None:
+            connection._udf_error = exc
+    data = message.encode()
+    _calls.db_result_error(ctx, data, len(data))
+
+
+def _result(ctx, entry, value, what):
+    c = _calls
+    if value is None:
+        c.db_result_null(ctx)
+    elif isinstance(value, int):  # bool too
+        if not -(1 << 63) <= value < (1 << 63):
+            _fail(ctx, entry, f"{what} returned an int too large for SQLite INTEGER")
+            return
+        c.db_result_int64(ctx, int(value))
+    elif isinstance(value, float):
+        c.db_result_double(ctx, value)
+    elif isinstance(value, (str, bytes, bytearray, memoryview)):
+        data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+        if len(data) > (1 << 31) - 1:
+            _fail(ctx, entry, f"{what} returned a string or blob too big")
+            return
+        (c.db_result_text if isinstance(value, str) else c.db_result_blob)(ctx, data, len(data))
+    else:
+        _fail(ctx, entry, f"{what} returned an unsupported type: {type(value).__name__} "
+                          "(None, int, float, str and bytes are)")
+
+
+@FUNC
+def _call_scalar(ctx, argc, argv):
+    entry = _registry.get(_calls.db_user_data(ctx))
+    try:
+        value = entry.target(*_args(argc, argv))
+    except BaseException as e:  # nothing may escape into C
+        _fail(ctx, entry, "user-defined function raised exception", e)
+        return
+    _result(ctx, entry, value, "user-defined function")
+
+
+def _aggregate_key(ctx, nbytes):
+    """The int64 key stored in the group's aggregate context (None: no context)."""
+    address = _calls.db_aggregate_context(ctx, nbytes)
+    return None if not address else _i64.from_address(address)
+
+
+@FUNC
+def _call_step(ctx, argc, argv):
+    entry = _registry.get(_calls.db_user_data(ctx))
+    key = _aggregate_key(ctx, 8)
+    if key is None:
+        _calls.db_result_nomem(ctx)
+        return
+    if key.value == 0:
+        try:
+            instance = entry.target()
+        except BaseException as e:
+            _fail(ctx, entry, "user-defined aggregate's '__init__' method raised error", e)
+            return
+        key.value = next(_keys)
+        _aggregates[key.value] = instance
+    try:
+        _aggregates[key.value].step(*_args(argc, argv))
+    except BaseException as e:
+        _fail(ctx, entry, "user-defined aggregate's 'step' method raised error", e)
+
+
+@FINAL
+def _call_final(ctx):
+    entry = _registry.get(_calls.db_user_data(ctx))
+    key = _aggregate_key(ctx, 0)  # NULL: step never ran (no rows), the result is NULL
+    instance = _aggregates.pop(key.value, None) if key is not None else None
+    if instance is None:
+        _calls.db_result_null(ctx)
+        return
+    try:
+        value = instance.finalize()
+    except BaseException as e:
+        _fail(ctx, entry, "user-defined aggregate's 'finalize' method raised error", e)
+        return
+    _result(ctx, entry, value, "user-defined aggregate's 'finalize' method")
+
+
+@DESTROY
+def _destroy(user_data):
+    _registry.pop(user_data, None)
+
+
+def create(connection, name, narg, target, aggregate, deterministic=False):
+    """Registers target (a callable, or an aggregate class with step() and finalize()) as SQL
+    function name with narg arguments (-1: any); target None deletes the function. Call with
+    the connection's lock held."""
+    if not isinstance(name, str):
+        raise TypeError("name must be str, not " + type(name).__name__)
+    if not isinstance(narg, int) or isinstance(narg, bool):
+        raise TypeError("narg must be int, not " + type(narg).__name__)
+    if target is not None and not callable(target):
+        raise TypeError(("aggregate class" if aggregate else "func") + " must be callable")
+    c = calls()
+    key = None
+    if target is None:
+        funcs = (_NO_FUNC, _NO_FUNC, _NO_FINAL, _NO_DESTROY)
+    else:
+        key = next(_keys)
+        _registry[key] = _Entry(target, weakref.ref(connection))
+        funcs = ((_NO_FUNC, _call_step, _call_final, _destroy) if aggregate
+                 else (_call_scalar, _NO_FUNC, _NO_FINAL, _destroy))
+    flags = DB_DETERMINISTIC if deterministic else 0
+    rc = c.db_create_function(connection._h, name.encode(), narg, flags, key, *funcs)
+    if rc != C.DB_OK:
+        # The library called destroy already (contract), so the key is gone; in case, drop it.
+        if key is not None:
+            _registry.pop(key, None)
+        raise connection._error(rc)
+
+
+def complete_statement(sql):
+    """True if sql ends with a complete SQL statement: a ';' outside strings, quoted names and
+    comments (after END for CREATE TRIGGER). The engine's scanner (db_complete), as
+    sqlite3.complete_statement; for reading statements over several lines."""
+    global _db_complete
+    if not isinstance(sql, str):
+        raise TypeError("sql must be str, not " + type(sql).__name__)
+    if "\0" in sql:
+        raise ValueError("embedded null character")
+    if _db_complete is None:
+        try:
+            _db_complete = ctypes.CFUNCTYPE(_i, ctypes.c_char_p)(("db_complete", C.lib))
+        except AttributeError:
+            raise NotSupportedError(f"complete_statement needs db_complete, which "
+                                    f"{C.lib._name} lacks (older than this binding)") from None
+    return bool(_db_complete(sql.encode("utf-8")))
