@@ -8,6 +8,7 @@ source tree. Needs setuptools, wheel and pip (Debian: python3-setuptools python3
 python3-pip), and python3-venv for --check-install. Exit code 77: one of them is missing.
 """
 import argparse
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -20,17 +21,12 @@ SKIP = 77
 
 
 def missing(modules):
-    out = []
-    for module in modules:
-        try:
-            __import__(module)
-        except ImportError:
-            out.append(module)
-    return out
+    """The modules this interpreter cannot import (looked up, not imported)."""
+    return [module for module in modules if importlib.util.find_spec(module) is None]
 
 
 def run(command, **kwargs):
-    print("+", " ".join(str(c) for c in command), flush=True)
+    print("+", " ".join("<script>" if "\n" in str(c) else str(c) for c in command), flush=True)
     result = subprocess.run([str(c) for c in command], text=True, capture_output=True, **kwargs)
     sys.stdout.write(result.stdout)
     sys.stderr.write(result.stderr)
@@ -93,7 +89,7 @@ def check_install(wheel, work):
     run([python, "-m", "pip", "install", "--no-index", "--no-deps",
          "--disable-pip-version-check", "-q", wheel], env=clean)
     # From a folder with no duckcore in it, so only the installed package can be imported.
-    print(run([python, "-c", CHECK], env=clean, cwd=work), end="")
+    run([python, "-c", CHECK], env=clean, cwd=work)
 
 
 def main():

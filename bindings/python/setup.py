@@ -9,7 +9,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Distribution, setup
 from setuptools.command.build_py import build_py
 
 try:
@@ -53,18 +53,21 @@ class BuildPyWithLibrary(build_py):
         shutil.copyfile(LIBRARY, target)
 
 
+class BinaryDistribution(Distribution):
+    """It carries a shared library: a platform wheel, installed into platlib."""
+
+    def has_ext_modules(self):
+        return True
+
+
 commands = {"build_py": BuildPyWithLibrary}
 if bdist_wheel is not None:
     class PlatformWheel(bdist_wheel):
-        """A platform wheel (it carries a shared library) for any Python 3: ctypes only."""
-
-        def finalize_options(self):
-            super().finalize_options()
-            self.root_is_pure = False
+        """Not tied to a Python version or ABI (ctypes only), only to the platform."""
 
         def get_tag(self):
             return "py3", "none", super().get_tag()[2]
 
     commands["bdist_wheel"] = PlatformWheel
 
-setup(version=library_version(LIBRARY), cmdclass=commands)
+setup(version=library_version(LIBRARY), cmdclass=commands, distclass=BinaryDistribution)

@@ -60,8 +60,7 @@ def _candidates():
     except ImportError:
         _install = None
     if _install is not None:
-        libdir = Path(_install.LIBRARY_DIR)
-        libdir = libdir if libdir.is_absolute() else (here / libdir)
+        libdir = Path(os.path.normpath(here / _install.LIBRARY_DIR))  # absolute stays so
         for name in _FILE_NAMES:
             yield str(libdir / name), "next to the installed package"
     # 3. A source checkout (<repo>/bindings/python/duckcore): the release build of that checkout.
