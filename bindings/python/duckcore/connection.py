@@ -811,14 +811,6 @@ class Cursor:
             finally:
                 self.row_factory = factory
 
-    def nextset(self):
-        """PEP 249: SQLite statements have one result set, so there is never a next one: None.
-        Without a result set, raises ProgrammingError."""
-        with self._connection._lock:
-            self._fetch_check()
-            self._release()
-            return None
-
     def close(self):
         """Finalizes the cursor's statement. Closing twice, or after the connection, is fine."""
         con = self._connection
