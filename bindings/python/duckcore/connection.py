@@ -147,7 +147,7 @@ class Connection:
     # No __dict__: assigning an attribute that does not exist raises AttributeError instead of
     # being silently ignored.
     __slots__ = ("_h", "_lock", "_close_lock", "_statements", "_isolation_level", "_begin_level",
-                 "_thread", "_detect_types", "_functions", "_udf_error", "row_factory",
+                 "_thread", "_detect_types", "_udf_error", "row_factory",
                  "text_factory", "__weakref__")
 
     def __init__(self, database=":memory:", timeout=5.0, detect_types=0, isolation_level=_UNSET,
@@ -159,7 +159,6 @@ class Connection:
         # query (interrupt, memory_stats): close() takes it around db_close.
         self._close_lock = threading.Lock()
         self._statements = weakref.WeakSet()
-        self._functions = {}  # (name, narg) -> registry key of a user function (functions.py)
         self._udf_error = None  # the exception a user function raised in the current call
         self.row_factory = None
         self.text_factory = str

@@ -152,8 +152,8 @@ def test_functions_on_many_threads():
     def work(results, n):
         con = duckcore.connect()
         con.create_function("plus", 1, lambda x: x + n)
-        results[n] = con.execute("WITH RECURSIVE s(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM s "
-                                 "WHERE value < 100) SELECT sum(plus(value)) FROM s"
+        results[n] = con.execute("WITH RECURSIVE s(v) AS (SELECT 1 UNION ALL SELECT v + 1 "
+                                 "FROM s WHERE v < 100) SELECT sum(plus(v)) FROM s"
                                  ).fetchone()[0]
         con.close()
 
