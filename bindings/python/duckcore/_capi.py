@@ -76,9 +76,21 @@ def _candidates():
             yield os.path.join(directory, name), "a system folder"
 
 
+_FIXES = {  # what to do about a place that did not work, by the kind of place
+    "DUCKCORE_LIBRARY": "point DUCKCORE_LIBRARY at an existing libduckcore (or unset it to "
+                        "search the usual places)",
+    "inside the package": "reinstall the duckcore wheel (`make wheel` builds one)",
+    "next to the installed package": "install the library with the package again "
+                                     "(`make install PREFIX=...`)",
+    "this checkout's build": "build the library in this checkout (`make release`)",
+}
+
+
 def _load():
-    tried = []
+    tried, kinds = [], []
     for candidate, how in _candidates():
+        if how not in kinds:
+            kinds.append(how)
         if candidate is None:
             tried.append("ctypes.util.find_library('duckcore') (found nothing)")
             continue
@@ -90,11 +102,11 @@ def _load():
             return ctypes.CDLL(candidate)
         except OSError as e:
             tried.append(f"{candidate} ({how}: {e})")
-    raise ImportError(
-        "duckcore: cannot load libduckcore. Tried: " + "; ".join(tried) + ". To fix: set "
-        "DUCKCORE_LIBRARY to the library's full path, or install a duckcore wheel (`make wheel` "
-        "builds one), or `make install` the library where the system finds it, or build it "
-        "in this checkout (`make release`).")
+    fixes = [_FIXES[how] for how in kinds if how in _FIXES]
+    if "DUCKCORE_LIBRARY" not in kinds:
+        fixes.append("set DUCKCORE_LIBRARY to the library's full path")
+    raise ImportError("duckcore: cannot load libduckcore. Tried: " + "; ".join(tried) +
+                      ". To fix: " + ", or ".join(fixes) + ".")
 
 
 lib = _load()

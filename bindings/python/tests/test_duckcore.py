@@ -52,6 +52,26 @@ def test_library_not_found_names_where_it_looked(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode != 0
     assert "ImportError" in result.stderr and missing in result.stderr
+    assert "point DUCKCORE_LIBRARY at" in result.stderr
+
+
+def test_library_not_found_outside_a_checkout_lists_only_real_places(tmp_path):
+    # A copy of the package with no library inside, not in a checkout, not installed by CMake:
+    # the message names neither a build tree nor `make release`.
+    import shutil
+    shutil.copytree(os.path.dirname(duckcore.__file__), tmp_path / "duckcore",
+                    ignore=shutil.ignore_patterns("__pycache__", "_install.py", "libduckcore*"))
+    env = {k: v for k, v in os.environ.items() if k not in ("DUCKCORE_LIBRARY", "LD_LIBRARY_PATH")}
+    env["PYTHONPATH"] = str(tmp_path)
+    result = subprocess.run([sys.executable, "-c", "import duckcore"], env=env, cwd=str(tmp_path),
+                            capture_output=True, text=True)
+    if result.returncode == 0:
+        pytest.skip("a libduckcore is installed on this system, so the import succeeds")
+    message = result.stderr.strip().splitlines()[-1]
+    assert str(tmp_path / "duckcore" / "libduckcore.so") + " (inside the package: not found)" \
+        in message
+    assert "build/release" not in message and "make release" not in message, message
+    assert "set DUCKCORE_LIBRARY to the library's full path" in message
 
 
 # ---- executing and fetching -----------------------------------------------------------------
