@@ -114,7 +114,9 @@ typedef struct db_stmt db_stmt;
  * ------------------------------------------------------------------------------------------- */
 
 /* Opens a database. path: a file name (created if missing), or NULL or ":memory:" for a private
- * in-memory database. SQLite URI file names ("file:...") are accepted.
+ * in-memory database. SQLite URI file names ("file:...") are accepted; "file:data.db?mode=ro" opens
+ * the file read-only (it must exist, else DB_CANTOPEN; writes fail with DB_READONLY), with
+ * characters such as '?', '#' and '%' in the name written as %HH.
  * On success *out holds the new handle and DB_OK is returned; the handle owns a fresh allocator
  * context (its own jemalloc arena) from which every engine allocation for it is served.
  * On failure *out is set to NULL, nothing is leaked, and db_errmsg(NULL) on the same thread
@@ -382,6 +384,44 @@ DUCKCORE_API int db_purge(db_handle *h);
  * were when that call began (they are settled as each call ends). stats->struct_size must be
  * set. Since 0.1. */
 DUCKCORE_API int db_memory_stats(db_handle *h, struct db_memory_stats *stats);
+
+/* ---------------------------------------------------------------------------------------------
+ * Extensions and dumps. Public-domain extensions of SQLite compiled into the library (from the
+ * pinned SQLite source tree's ext/misc). They are off in every handle until it asks for one: the
+ * csv table reads any file the process may read, which SQL from an untrusted source must not
+ * be able to do. What they allocate is the handle's, counted and capped like the rest of it.
+ * ------------------------------------------------------------------------------------------- */
+
+/* Enables an extension on h, for as long as h is open; enabling one again is DB_OK. name
+ * (case-insensitive):
+ *   "csv"         the csv virtual table: CREATE VIRTUAL TABLE temp.t USING csv(filename='x.csv',
+ *                 header=yes) gives the rows of an RFC 4180 (comma-separated) file, every column
+ *                 text; with header=yes the first row names the columns, else they are c0, c1, ...
+ *                 Arguments: filename= or data= (the CSV text itself), header=, columns=N,
+ *                 schema= (a CREATE TABLE giving names and types). Rows with fewer fields have
+ *                 NULLs, extra fields are dropped. A malformed field (an unescaped or unterminated
+ *                 quote) fails the query naming its line. Usable only directly, not from
+ *                 triggers or views stored in the database.
+ *   "completion"  the completion(prefix[, wholeline]) table-valued function: the keywords,
+ *                 schema, table and column names, functions and pragmas that begin with prefix
+ *                 (case-insensitive), in column candidate, for tab completion.
+ * Errors: DB_ERROR for an unknown name, with a message listing the available ones; DB_MISUSE for
+ * a NULL name. Since 0.1. */
+DUCKCORE_API int db_enable_extension(db_handle *h, const char *name);
+
+/* Writes schema (NULL: "main") of h as SQL text that recreates it when run on an empty database:
+ * PRAGMA foreign_keys=OFF; BEGIN TRANSACTION; each table's CREATE and its rows as INSERTs (rowids
+ * kept), then indexes, triggers and views; COMMIT. With table not NULL only that table (or view,
+ * its name compared without case) and its indexes and triggers. The text comes in pieces, in
+ * order, each a NUL-terminated string given to out(ctx, text), valid only during that call; a
+ * non-zero return from out stops the dump with DB_ABORT. The dump reads inside a transaction of
+ * its own, so it cannot run inside one (DB_ERROR: "cannot start a transaction within a
+ * transaction"). Other errors: DB_ERROR for an unknown schema or table; DB_NOMEM when memory ran
+ * out (the text written may lack parts); DB_INTERRUPT after db_interrupt; DB_ERROR when a query
+ * of the dump failed (the message names it, and the text ends with "ROLLBACK; -- due to errors");
+ * DB_MISUSE for a NULL out. out must not run SQL on h. Since 0.1. */
+DUCKCORE_API int db_dump(db_handle *h, const char *schema, const char *table,
+                         int (*out)(void *ctx, const char *text), void *ctx);
 
 /* ---------------------------------------------------------------------------------------------
  * Testing aid.

@@ -54,4 +54,10 @@
     TEST_ENTRY(pcache_truncate)              \
     TEST_ENTRY(pcache_page_sizes)            \
     TEST_ENTRY(pcache_memory_rollback)       \
-    TEST_ENTRY(pcache_corrupt_page_overread)
+    TEST_ENTRY(pcache_corrupt_page_overread) \
+    TEST_ENTRY(ext_enable_extension)         \
+    TEST_ENTRY(ext_csv_memory_is_the_handles) \
+    TEST_ENTRY(ext_dump)                     \
+    TEST_ENTRY(ext_dump_memory_is_the_handles) \
+    TEST_ENTRY(ext_faults)                   \
+    TEST_ENTRY(ext_open_readonly)
