@@ -402,9 +402,9 @@ DUCKCORE_API void *db_user_data(db_context *ctx);
 /* The state of the aggregate group being computed: nbytes (> 0) of zeroed memory on the first
  * call for the group, then the same pointer on every step and in final (nbytes is then ignored);
  * freed by the engine after final. NULL when memory runs out or memory_limit refuses it (report
- * it with db_result_nomem), for nbytes <= 0 before any memory was given, and for a NULL ctx: so
- * final sees NULL with nbytes 0 when step never ran (an empty input). Counted in the handle's
- * memory. Since 0.1. */
+ * it with db_result_nomem), for nbytes <= 0 before any memory was given (so final sees NULL
+ * with nbytes 0 when step never ran: an empty input), in a scalar function, and for a NULL ctx.
+ * Counted in the handle's memory and against its memory_limit. Since 0.1. */
 DUCKCORE_API void *db_aggregate_context(db_context *ctx, int nbytes);
 
 /* Reading an argument of the call: its type (DB_INTEGER, DB_FLOAT, DB_TEXT, DB_BLOB or DB_NULL),
