@@ -7,6 +7,18 @@
     TEST_ENTRY(api_bad_input)                \
     TEST_ENTRY(api_close_with_statements)    \
     TEST_ENTRY(api_options)                  \
+    TEST_ENTRY(api_complete)                 \
+    TEST_ENTRY(api_errname)                  \
+    TEST_ENTRY(api_memory_stats_fields)      \
+    TEST_ENTRY(functions_scalar_values)      \
+    TEST_ENTRY(functions_aggregate)          \
+    TEST_ENTRY(functions_errors)             \
+    TEST_ENTRY(functions_bad_arguments)      \
+    TEST_ENTRY(functions_destroy_replace_delete) \
+    TEST_ENTRY(functions_flags)              \
+    TEST_ENTRY(functions_memory_counted)     \
+    TEST_ENTRY(functions_faults)             \
+    TEST_ENTRY(functions_threads)            \
     TEST_ENTRY(memory_routing)               \
     TEST_ENTRY(memory_close_returns_memory)  \
     TEST_ENTRY(memory_open_close_cycles)     \
