@@ -151,9 +151,8 @@ DUCKCORE_API int db_close(db_handle *h);
  * Options. One registry serves the C calls below, SQL (SET name = value; SET name TO value;
  * RESET name; SELECT current_setting('name'); SELECT * FROM duckcore_settings()) and the docs.
  *
- * option                                     type      default    scope    settable
- * memory_limit                               SIZE      unlimited  handle,  any time
- *                                                                 process
+ * option                                       type      default         scope           settable
+ * memory_limit                                 SIZE      unlimited       handle,process  any time
  *     Hard cap on the handle's live engine bytes, checked on every allocation. The page cache
  *     holds what the limit leaves (cache_size is an upper bound): near the limit a new page
  *     reuses the least recently used unused page, dirty pages are spilled to the file as at
@@ -170,27 +169,33 @@ DUCKCORE_API int db_close(db_handle *h);
  *     other handle that no thread is inside (round robin); only then is the query refused, with
  *     a message naming the process's memory_limit. Caches stop growing near whichever limit is
  *     nearer. Turning the budget on counts what every handle holds at that moment.
- * allocator_flush_threshold                  SIZE      128MiB     handle   any time
+ * allocator_flush_threshold                    SIZE      128MiB          handle          any time
  *     After a statement, if the handle's freed-but-cached memory (its peak since the last flush
  *     minus its live bytes) exceeds this, its thread cache is flushed and its arena decayed.
- * allocator_bulk_deallocation_flush_threshold SIZE     512MiB     handle   any time
+ * allocator_bulk_deallocation_flush_threshold  SIZE      512MiB          handle          any time
  *     After a statement that freed more than this, the handle's arena is purged (its unused
  *     pages go back to the OS at once).
- * dirty_decay_ms, muzzy_decay_ms             DURATION  1000, 0    handle   any time
+ * dirty_decay_ms, muzzy_decay_ms               DURATION  1000, 0         handle          any time
  *     jemalloc's decay times for the handle's arena, in ms (-1: never; "500ms", "10s" accepted).
  *     Defaults are the process's (DUCKCORE_JE_MALLOC_CONF can change them).
- * allocator_nodump                           BOOLEAN   false      handle   at open only
+ * allocator_own_arena_threshold                SIZE      4MiB            handle          any time
+ *     Bytes a handle may hold in the arena shared by small handles before it moves to a
+ *     jemalloc arena of its own (0: its own from the start); it never moves back. Small handles
+ *     cost little; a handle with its own arena gives all its pages back on close.
+ * allocator_nodump                             BOOLEAN   false           handle          at open
  *     MADV_DONTDUMP on all of the handle's memory: it is left out of core dumps.
- * lookaside_size                             SIZE      40KiB      handle   at open only
+ * lookaside_size                               SIZE      40KiB           handle          at open
  *     SQLite's per-connection lookaside buffer, in 1200-byte slots for small short-lived
  *     objects (0: none). Resident in every open handle; saves ~8% of the instructions of small
  *     statements. 0 suits many mostly idle handles. At most 64MiB.
- * allocator_background_threads               BOOLEAN   false      process  any time
+ * allocator_background_threads                 BOOLEAN   false           process         any time
  *     jemalloc's background threads: unused pages of every arena (idle handles too) go back to
  *     the OS on their decay schedule without any call.
- * max_background_threads                     INTEGER   (CPUs)     process  any time
- *     The most background threads jemalloc may run.
- * allocator                                  VARCHAR   (build)    process  never (read-only)
+ * max_background_threads                       INTEGER   4               process         any time
+ *     The most background threads jemalloc may run: its opt.max_background_threads, 4 whatever
+ *     the CPUs unless DUCKCORE_JE_MALLOC_CONF sets max_background_threads:N. That is also the
+ *     most this option accepts; a larger value fails with DB_ERROR.
+ * allocator                                    VARCHAR   db_allocator()  process         read-only
  *     The allocator this build has, as db_allocator() reports it.
  *
  * In builds without jemalloc every option but memory_limit and allocator is accepted only at its

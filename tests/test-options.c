@@ -522,6 +522,14 @@ TEST_IMPL(options_max_background_threads) {
     ASSERT_EQ(with_two, 2);
     ASSERT_OK(NULL, db_set_option(NULL, "allocator_background_threads", "false"));
     for (int i = 0; i < 8; i++) ASSERT_OK(h[i], db_close(h[i]));
+    /* The default is jemalloc's 4, whatever the CPUs, and also the most it accepts. */
+    int idx = 0;
+    while (strcmp(db_option_name(idx), "max_background_threads") != 0) idx++;
+    ASSERT_STR_EQ(db_option_default(idx), "4");
+    ASSERT_EQ(db_set_option(NULL, "max_background_threads", "5"), DB_RANGE);
+    ASSERT(strstr(db_errmsg(NULL), "at most 4") != NULL);
+    get_option(NULL, "max_background_threads", buf, sizeof buf);
+    ASSERT_STR_EQ(buf, "2");
     return 0;
 }
 
