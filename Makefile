@@ -3,6 +3,7 @@
 #   make test       release build, then the test suite                  with its own assertions
 #   make demo       build and run examples/demo          make asan     AddressSanitizer + UBSan
 #   make install PREFIX=/usr/local                       make clean
+#   make bootstrap  every package the builds, tests, benchmarks and fuzzers need (CI)
 #   make wheel      the Python package with the library inside (build/wheel/duckcore-*.whl)
 #   make bench      the benchmark suite against stock SQLite (BENCHMARKS.md); bench-smoke: tiny
 #   make bench-instructions   every workload's instruction count under callgrind
@@ -11,7 +12,7 @@
 # GEN=ninja uses Ninja. Extra CMake arguments go in CMAKE_FLAGS.
 
 .PHONY: all release debug asan tsan test test-debug test-asan test-tsan test-nojemalloc demo \
-        fuzz fuzz-build fuzz-smoke shell install bootstrap bench bench-build bench-smoke \
+        fuzz fuzz-build fuzz-smoke shell install bootstrap tools bench bench-build bench-smoke \
         bench-instructions test-sqlite test-sqlite-ci test-sqlite-build test-sqlite-debug clean \
         wheel
 
@@ -33,28 +34,41 @@ else
 RELEASE_DIR := release
 endif
 
-# Configure once per build folder, then always let CMake decide what to rebuild.
+# Packages (scripts/bootstrap): building and installing need only the build set; the targets that
+# run tests, benchmarks or fuzzers ask for all, and so do their prerequisites (target-specific
+# values reach them). When packages were installed, bootstrap touches TOOLS_STAMP, and a build
+# folder configured before it is configured again, so it finds what was added.
+BOOTSTRAP_SET = build
+TOOLS_STAMP := build/.tools-installed
+test test-debug test-asan test-tsan test-sqlite test-sqlite-ci test-sqlite-build \
+test-sqlite-debug fuzz fuzz-build fuzz-smoke bench bench-build bench-smoke \
+bench-instructions: BOOTSTRAP_SET = all
+
+# Configure once per build folder (again after new packages), then let CMake decide what to rebuild.
 define build
 	@mkdir -p build/$(1)
-	@test -f build/$(1)/CMakeCache.txt || cmake -S . -B build/$(1) $(CMAKE_GENERATOR) \
-	    -DDUCKCORE_WERROR=ON $(2) $(CMAKE_FLAGS)
+	@test build/$(1)/CMakeCache.txt -nt $(TOOLS_STAMP) || { cmake -S . -B build/$(1) $(CMAKE_GENERATOR) \
+	    -DDUCKCORE_WERROR=ON $(2) $(CMAKE_FLAGS) && touch build/$(1)/CMakeCache.txt; }
 	cmake --build build/$(1) -j $(JOBS)
 endef
 
 all: release
 
 bootstrap:
-	@scripts/bootstrap --quiet
+	@scripts/bootstrap --quiet --stamp $(TOOLS_STAMP)
 
-release: bootstrap
+tools:
+	@scripts/bootstrap --quiet --set $(BOOTSTRAP_SET) --stamp $(TOOLS_STAMP)
+
+release: tools
 	$(call build,$(RELEASE_DIR),-DCMAKE_BUILD_TYPE=Release -DDUCKCORE_JEMALLOC=$(DUCKCORE_JEMALLOC))
 
-debug: bootstrap
+debug: tools
 	$(call build,debug,-DCMAKE_BUILD_TYPE=Debug -DDUCKCORE_JEMALLOC_DEBUG=ON)
 
 # Sanitizer builds run on the system allocator: ASan cannot see inside jemalloc's arenas, so on
 # jemalloc it would check nothing of the engine's heap.
-asan: bootstrap
+asan: tools
 	$(call build,asan-system,-DCMAKE_BUILD_TYPE=Debug -DDUCKCORE_JEMALLOC=OFF \
 	    -DDUCKCORE_SANITIZE=address$(comma)undefined)
 
@@ -88,7 +102,7 @@ test-sqlite-debug: debug
 test-debug: debug
 	ctest --test-dir build/debug --output-on-failure -j $(JOBS)
 
-tsan: bootstrap
+tsan: tools
 	$(call build,tsan,-DCMAKE_BUILD_TYPE=RelWithDebInfo -DDUCKCORE_SANITIZE=thread)
 
 # ThreadSanitizer on the tests that use threads.
@@ -103,7 +117,7 @@ test-tsan: tsan
 FUZZ_SECONDS ?= 600
 FUZZ_DIR := fuzz-checked
 # Optimized, but without NDEBUG: the fuzzers check duckcore's invariants (and SQLite's asserts).
-fuzz-build: bootstrap
+fuzz-build: tools
 	$(call build,$(FUZZ_DIR),-DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	    '-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -g' -DDUCKCORE_FUZZ=ON -DDUCKCORE_JEMALLOC=OFF \
 	    -DDUCKCORE_SANITIZE=fuzzer-no-link$(comma)address$(comma)undefined)
@@ -120,7 +134,7 @@ BENCH_PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || ech
 BENCH_RUN = $(BENCH_PYTHON) bench/run.py --build build/release --nojemalloc build/nojemalloc \
             $(if $(BENCH_THREADS),--threads $(BENCH_THREADS)) $(BENCH_ARGS)
 BENCH_INSTRUCTIONS = $(BENCH_PYTHON) bench/run.py --build build/release --instructions --jobs $(JOBS)
-bench-build:
+bench-build: tools
 	$(MAKE) release DUCKCORE_JEMALLOC=ON
 	cmake --build build/release --target duckcore_bench -j $(JOBS)
 	$(MAKE) release DUCKCORE_JEMALLOC=OFF

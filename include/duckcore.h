@@ -103,6 +103,11 @@ enum db_result { DB_RESULT_MAP(DB_RESULT_ENUM_) };
  * Never NULL. Thread-safe. Since 0.1. */
 DUCKCORE_API const char *db_errstr(int code);
 
+/* The name of a result code as the header spells it ("DB_OK", "DB_NOMEM", ...), generated from
+ * DB_RESULT_MAP; NULL for any other value, so bindings can enumerate the codes (e.g. 0..255)
+ * instead of copying them. Static. Thread-safe. Since 0.1. */
+DUCKCORE_API const char *db_errname(int code);
+
 /* Column and value types, as returned by db_column_type(). */
 enum db_type { DB_INTEGER = 1, DB_FLOAT = 2, DB_TEXT = 3, DB_BLOB = 4, DB_NULL = 5 };
 
@@ -114,7 +119,9 @@ typedef struct db_stmt db_stmt;
  * ------------------------------------------------------------------------------------------- */
 
 /* Opens a database. path: a file name (created if missing), or NULL or ":memory:" for a private
- * in-memory database. SQLite URI file names ("file:...") are accepted.
+ * in-memory database. SQLite URI file names ("file:...") are accepted; "file:data.db?mode=ro" opens
+ * the file read-only (it must exist, else DB_CANTOPEN; writes fail with DB_READONLY), with
+ * characters such as '?', '#' and '%' in the name written as %HH.
  * On success *out holds the new handle and DB_OK is returned; the handle owns a fresh allocator
  * context (its own jemalloc arena) from which every engine allocation for it is served.
  * On failure *out is set to NULL, nothing is leaked, and db_errmsg(NULL) on the same thread
@@ -144,9 +151,8 @@ DUCKCORE_API int db_close(db_handle *h);
  * Options. One registry serves the C calls below, SQL (SET name = value; SET name TO value;
  * RESET name; SELECT current_setting('name'); SELECT * FROM duckcore_settings()) and the docs.
  *
- * option                                     type      default    scope    settable
- * memory_limit                               SIZE      unlimited  handle,  any time
- *                                                                 process
+ * option                                       type      default         scope           settable
+ * memory_limit                                 SIZE      unlimited       handle,process  any time
  *     Hard cap on the handle's live engine bytes, checked on every allocation. The page cache
  *     holds what the limit leaves (cache_size is an upper bound): near the limit a new page
  *     reuses the least recently used unused page, dirty pages are spilled to the file as at
@@ -163,27 +169,33 @@ DUCKCORE_API int db_close(db_handle *h);
  *     other handle that no thread is inside (round robin); only then is the query refused, with
  *     a message naming the process's memory_limit. Caches stop growing near whichever limit is
  *     nearer. Turning the budget on counts what every handle holds at that moment.
- * allocator_flush_threshold                  SIZE      128MiB     handle   any time
+ * allocator_flush_threshold                    SIZE      128MiB          handle          any time
  *     After a statement, if the handle's freed-but-cached memory (its peak since the last flush
  *     minus its live bytes) exceeds this, its thread cache is flushed and its arena decayed.
- * allocator_bulk_deallocation_flush_threshold SIZE     512MiB     handle   any time
+ * allocator_bulk_deallocation_flush_threshold  SIZE      512MiB          handle          any time
  *     After a statement that freed more than this, the handle's arena is purged (its unused
  *     pages go back to the OS at once).
- * dirty_decay_ms, muzzy_decay_ms             DURATION  1000, 0    handle   any time
+ * dirty_decay_ms, muzzy_decay_ms               DURATION  1000, 0         handle          any time
  *     jemalloc's decay times for the handle's arena, in ms (-1: never; "500ms", "10s" accepted).
  *     Defaults are the process's (DUCKCORE_JE_MALLOC_CONF can change them).
- * allocator_nodump                           BOOLEAN   false      handle   at open only
+ * allocator_own_arena_threshold                SIZE      4MiB            handle          any time
+ *     Bytes a handle may hold in the arena shared by small handles before it moves to a
+ *     jemalloc arena of its own (0: its own from the start); it never moves back. Small handles
+ *     cost little; a handle with its own arena gives all its pages back on close.
+ * allocator_nodump                             BOOLEAN   false           handle          at open
  *     MADV_DONTDUMP on all of the handle's memory: it is left out of core dumps.
- * lookaside_size                             SIZE      40KiB      handle   at open only
+ * lookaside_size                               SIZE      40KiB           handle          at open
  *     SQLite's per-connection lookaside buffer, in 1200-byte slots for small short-lived
  *     objects (0: none). Resident in every open handle; saves ~8% of the instructions of small
  *     statements. 0 suits many mostly idle handles. At most 64MiB.
- * allocator_background_threads               BOOLEAN   false      process  any time
+ * allocator_background_threads                 BOOLEAN   false           process         any time
  *     jemalloc's background threads: unused pages of every arena (idle handles too) go back to
  *     the OS on their decay schedule without any call.
- * max_background_threads                     INTEGER   (CPUs)     process  any time
- *     The most background threads jemalloc may run.
- * allocator                                  VARCHAR   (build)    process  never (read-only)
+ * max_background_threads                       INTEGER   4               process         any time
+ *     The most background threads jemalloc may run: its opt.max_background_threads, 4 whatever
+ *     the CPUs unless DUCKCORE_JE_MALLOC_CONF sets max_background_threads:N. That is also the
+ *     most this option accepts; a larger value fails with DB_ERROR.
+ * allocator                                    VARCHAR   db_allocator()  process         read-only
  *     The allocator this build has, as db_allocator() reports it.
  *
  * In builds without jemalloc every option but memory_limit and allocator is accepted only at its
@@ -266,6 +278,18 @@ DUCKCORE_API void db_interrupt(db_handle *h);
 DUCKCORE_API void db_free(void *p);
 
 /* ---------------------------------------------------------------------------------------------
+ * SQL text.
+ * ------------------------------------------------------------------------------------------- */
+
+/* 1 if sql ends with a complete SQL statement, else 0: the last token outside strings, quoted
+ * names and comments is a semicolon that ends a statement (a CREATE TRIGGER is complete only
+ * after the semicolon that follows its END). The engine's own scanner (SQLite's sqlite3_complete),
+ * for shells and bindings that read a statement over several lines. Needs no handle and no
+ * set-up (it may be called before any db_open) and allocates nothing. NULL gives 0, recording no
+ * error. Thread-safe. Since 0.1. */
+DUCKCORE_API int db_complete(const char *sql);
+
+/* ---------------------------------------------------------------------------------------------
  * Prepared statements. A statement belongs to the handle it was prepared on and takes that
  * handle's lock for every call, so it may be used from any thread (one call at a time makes
  * sense: steps of one statement are a sequence). Finalize every statement before db_close.
@@ -337,13 +361,97 @@ DUCKCORE_API int db_stmt_readonly(db_stmt *s);
 DUCKCORE_API db_handle *db_stmt_handle(db_stmt *s);
 
 /* ---------------------------------------------------------------------------------------------
+ * User-defined functions: scalar functions and aggregates written in C (or in a binding's
+ * language), called by SQL on the handle they were created on.
+ * A callback runs inside the call that stepped the statement, on that thread, with the handle's
+ * lock held and its allocator context current: what the engine allocates for it (results,
+ * aggregate contexts) counts for that handle and against its memory_limit. A callback may use
+ * other handles, and this one (the lock is recursive), but must not close its own handle.
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct db_context db_context; /* one call of a user function (opaque) */
+typedef struct db_value db_value;     /* one argument of that call (opaque) */
+
+/* Flags of db_create_function. DB_DETERMINISTIC: same arguments, same result; the planner may
+ * factor calls out, and the function may be used in index expressions and CHECK constraints.
+ * DB_INNOCUOUS: no side effects; the function may be used in the schema (views, triggers,
+ * indexes) also when the handle runs with PRAGMA trusted_schema = OFF. */
+#define DB_DETERMINISTIC 0x1
+#define DB_INNOCUOUS 0x2
+
+/* Creates, replaces or deletes the function name (case-insensitive, at most 255 bytes of UTF-8)
+ * taking nargs arguments (0..127, or -1 for any number; functions of one name with different
+ * nargs are different functions). flags: 0 or DB_DETERMINISTIC | DB_INNOCUOUS. func for a scalar
+ * function; step and final for an aggregate (step once per row of a group, final once per group,
+ * also for an empty input with no step before it); all three NULL deletes name/nargs (DB_OK also
+ * when there was none). Replacing one of the engine's built-in functions is allowed.
+ * user_data is given back to the callbacks by db_user_data(). destroy (may be NULL) is called on
+ * user_data exactly once: when the function is replaced or deleted, when the handle closes, when
+ * db_create_function fails (whatever the reason, even a NULL handle), and at once for a deletion
+ * (whose user_data nothing keeps). After the call, user_data belongs to the library until then.
+ * The function's record counts for the handle and is freed with it.
+ * Errors: DB_MISUSE for a NULL or closed handle, a NULL, empty or too long name, nargs out of
+ * range, unknown flag bits, func together with step or final, or step without final (or final
+ * without step); DB_BUSY while a statement on the handle is running (the engine cannot replace
+ * or delete a function then); DB_NOMEM. A failed call changes nothing but calling destroy.
+ * Thread-safe (takes the handle lock). Since 0.1. */
+DUCKCORE_API int db_create_function(db_handle *h, const char *name, int nargs, int flags,
+                                    void *user_data,
+                                    void (*func)(db_context *ctx, int argc, db_value **argv),
+                                    void (*step)(db_context *ctx, int argc, db_value **argv),
+                                    void (*final)(db_context *ctx),
+                                    void (*destroy)(void *user_data));
+
+/* The user_data given to db_create_function for the function being called (NULL for NULL).
+ * Since 0.1. */
+DUCKCORE_API void *db_user_data(db_context *ctx);
+
+/* The state of the aggregate group being computed: nbytes (> 0) of zeroed memory on the first
+ * call for the group, then the same pointer on every step and in final (nbytes is then ignored);
+ * freed by the engine after final. NULL when memory runs out or memory_limit refuses it (report
+ * it with db_result_nomem), for nbytes <= 0 before any memory was given (so final sees NULL
+ * with nbytes 0 when step never ran: an empty input), in a scalar function, and for a NULL ctx.
+ * Counted in the handle's memory and against its memory_limit. Since 0.1. */
+DUCKCORE_API void *db_aggregate_context(db_context *ctx, int nbytes);
+
+/* Reading an argument of the call: its type (DB_INTEGER, DB_FLOAT, DB_TEXT, DB_BLOB or DB_NULL),
+ * and its value converted as db_column_* converts. Text and blob pointers stay valid until the
+ * callback returns (or another conversion of the same argument); db_value_bytes gives their
+ * length in bytes, without the text's NUL. db_value_text and db_value_blob return NULL for SQL
+ * NULL, for an empty blob, and when converting ran out of memory. A NULL value reads as DB_NULL
+ * (0, NULL). Since 0.1. */
+DUCKCORE_API int db_value_type(db_value *v);
+DUCKCORE_API int64_t db_value_int64(db_value *v);
+DUCKCORE_API double db_value_double(db_value *v);
+DUCKCORE_API const char *db_value_text(db_value *v);
+DUCKCORE_API const void *db_value_blob(db_value *v);
+DUCKCORE_API int db_value_bytes(db_value *v);
+
+/* Setting the call's result (the last call wins; a callback that sets none returns SQL NULL).
+ * Text and blobs are copied (into the handle's memory; if that fails the statement fails with
+ * DB_NOMEM); len < 0 for text means "up to the NUL". A NULL text gives SQL NULL; a NULL blob
+ * with len 0 an empty blob (as db_value_blob reads one). A negative blob len, or a NULL blob with
+ * len > 0, is misuse: the statement fails with DB_MISUSE. db_result_error makes the
+ * statement fail with DB_ERROR and msg (len < 0: up to the NUL; NULL: "user function failed") in
+ * db_errmsg; db_result_nomem makes it fail with DB_NOMEM. A NULL ctx is a no-op. Since 0.1. */
+DUCKCORE_API void db_result_null(db_context *ctx);
+DUCKCORE_API void db_result_int64(db_context *ctx, int64_t value);
+DUCKCORE_API void db_result_double(db_context *ctx, double value);
+DUCKCORE_API void db_result_text(db_context *ctx, const char *text, int len);
+DUCKCORE_API void db_result_blob(db_context *ctx, const void *data, int len);
+DUCKCORE_API void db_result_error(db_context *ctx, const char *msg, int len);
+DUCKCORE_API void db_result_nomem(db_context *ctx);
+
+/* ---------------------------------------------------------------------------------------------
  * Memory statistics.
  * ------------------------------------------------------------------------------------------- */
 
 /* Memory measures of a handle or of the process (a struct tag beside the function of the same
- * name, as with POSIX's struct stat and stat()). Set struct_size to sizeof(struct db_memory_stats)
- * before the call: fields are only ever appended, and the library fills only what both sides
- * know, so old callers keep working with new libraries. Unknown measures read 0. */
+ * name, as with POSIX's struct stat and stat(); db_memory_stats_t below names it in one word, for
+ * C++, where `db_memory_stats st{};` would name the function). Set struct_size to
+ * sizeof(struct db_memory_stats) before the call: fields are only ever appended, and the library
+ * fills only what both sides know, so old callers keep working with new libraries. Unknown
+ * measures read 0. */
 struct db_memory_stats {
     uint64_t struct_size;  /* in: sizeof(struct db_memory_stats) as the caller knows it */
     uint64_t allocated;    /* live bytes allocated by the engine (usable sizes), exact */
@@ -371,6 +479,40 @@ struct db_memory_stats {
     uint64_t reclaims;     /* times cached pages were given up to stay within memory_limit */
 };
 
+/* The measures of struct db_memory_stats (its fields after struct_size, in order), one list:
+ * XX(name, unit, description), unit BYTES or COUNT. It generates db_memory_stats_field_*(),
+ * duckcore_memory()'s rows and the library's own copies of the fields, and the library's build
+ * checks it against the struct above, field by field (name, offset, count). Append a field to
+ * both. */
+#define DB_MEMORY_STATS_MAP(XX)                                                                \
+    XX(allocated, BYTES, "live bytes allocated by the engine (usable sizes), exact")            \
+    XX(peak, BYTES, "highest value of allocated since open")                                    \
+    XX(limit, BYTES, "memory_limit in bytes; 0 means unlimited")                                \
+    XX(arena_allocated, BYTES, "bytes the arena has handed out, including its thread cache")    \
+    XX(active, BYTES, "bytes in active pages")                                                  \
+    XX(resident, BYTES, "bytes in pages the arena keeps resident (data and metadata)")          \
+    XX(mapped, BYTES, "bytes mapped by the arena")                                              \
+    XX(retained, BYTES, "bytes of virtual memory kept for reuse, not resident")                 \
+    XX(dirty, BYTES, "bytes in unused pages not yet returned to the OS")                        \
+    XX(muzzy, BYTES, "bytes in unused pages lazily returned (MADV_FREE)")                       \
+    XX(arenas, COUNT, "handle: 1 if it has an arena of its own; process: jemalloc arenas")      \
+    XX(cached, BYTES, "bytes in the thread cache (process: all thread caches)")                 \
+    XX(page_cache, BYTES, "bytes held by the page caches, part of allocated")                   \
+    XX(reclaimable, BYTES, "of page_cache, bytes in pages nobody uses, given up for the limit") \
+    XX(reclaims, COUNT, "times cached pages were given up to stay within memory_limit")
+
+/* The struct's name in one word: `db_memory_stats_t st = {.struct_size = sizeof st};` in C, and
+ * `db_memory_stats_t st{}; st.struct_size = sizeof st;` in C++. Since 0.1. */
+typedef struct db_memory_stats db_memory_stats_t;
+
+/* Enumerating the measures of struct db_memory_stats (the fields after struct_size, in order),
+ * index from 0 to db_memory_stats_field_count() - 1, for bindings that build the struct at run
+ * time. Names are the field names; descriptions are short English. Strings are static; an index
+ * out of range gives NULL. Thread-safe. Since 0.1. */
+DUCKCORE_API int db_memory_stats_field_count(void);
+DUCKCORE_API const char *db_memory_stats_field_name(int index);
+DUCKCORE_API const char *db_memory_stats_field_description(int index);
+
 /* Returns the handle's unused memory (its thread cache and its arena's dirty and muzzy pages) to
  * the OS now; with NULL, every arena's. Live data is untouched. DB_ERROR in builds without
  * jemalloc. Since 0.1. */
@@ -382,6 +524,44 @@ DUCKCORE_API int db_purge(db_handle *h);
  * were when that call began (they are settled as each call ends). stats->struct_size must be
  * set. Since 0.1. */
 DUCKCORE_API int db_memory_stats(db_handle *h, struct db_memory_stats *stats);
+
+/* ---------------------------------------------------------------------------------------------
+ * Extensions and dumps. Public-domain extensions of SQLite compiled into the library (from the
+ * pinned SQLite source tree's ext/misc). They are off in every handle until it asks for one: the
+ * csv table reads any file the process may read, which SQL from an untrusted source must not
+ * be able to do. What they allocate is the handle's, counted and capped like the rest of it.
+ * ------------------------------------------------------------------------------------------- */
+
+/* Enables an extension on h, for as long as h is open; enabling one again is DB_OK. name
+ * (case-insensitive):
+ *   "csv"         the csv virtual table: CREATE VIRTUAL TABLE temp.t USING csv(filename='x.csv',
+ *                 header=yes) gives the rows of an RFC 4180 (comma-separated) file, every column
+ *                 text; with header=yes the first row names the columns, else they are c0, c1, ...
+ *                 Arguments: filename= or data= (the CSV text itself), header=, columns=N,
+ *                 schema= (a CREATE TABLE giving names and types). Rows with fewer fields have
+ *                 NULLs, extra fields are dropped. A malformed field (an unescaped or unterminated
+ *                 quote) fails the query naming its line. Usable only directly, not from
+ *                 triggers or views stored in the database.
+ *   "completion"  the completion(prefix[, wholeline]) table-valued function: the keywords,
+ *                 schema, table and column names, functions and pragmas that begin with prefix
+ *                 (case-insensitive), in column candidate, for tab completion.
+ * Errors: DB_ERROR for an unknown name, with a message listing the available ones; DB_MISUSE for
+ * a NULL name. Since 0.1. */
+DUCKCORE_API int db_enable_extension(db_handle *h, const char *name);
+
+/* Writes schema (NULL: "main") of h as SQL text that recreates it when run on an empty database:
+ * PRAGMA foreign_keys=OFF; BEGIN TRANSACTION; each table's CREATE and its rows as INSERTs (rowids
+ * kept), then indexes, triggers and views; COMMIT. With table not NULL only that table (or view,
+ * its name compared without case) and its indexes and triggers. The text comes in pieces, in
+ * order, each a NUL-terminated string given to out(ctx, text), valid only during that call; a
+ * non-zero return from out stops the dump with DB_ABORT. The dump reads inside a transaction of
+ * its own, so it cannot run inside one (DB_ERROR: "cannot start a transaction within a
+ * transaction"). Other errors: DB_ERROR for an unknown schema or table; DB_NOMEM when memory ran
+ * out (the text written may lack parts); DB_INTERRUPT after db_interrupt; DB_ERROR when a query
+ * of the dump failed (the message names it, and the text ends with "ROLLBACK; -- due to errors");
+ * DB_MISUSE for a NULL out. out must not run SQL on h. Since 0.1. */
+DUCKCORE_API int db_dump(db_handle *h, const char *schema, const char *table,
+                         int (*out)(void *ctx, const char *text), void *ctx);
 
 /* ---------------------------------------------------------------------------------------------
  * Testing aid.

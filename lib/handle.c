@@ -42,6 +42,17 @@ const char *db_errstr(int code) {
     return "unknown result code";
 }
 
+const char *db_errname(int code) {
+#define DC_ERRNAME_CASE(name, value, text) \
+    case value: return "DB_" #name;
+    switch (code) { DB_RESULT_MAP(DC_ERRNAME_CASE) }
+#undef DC_ERRNAME_CASE
+    return NULL;
+}
+
+/* Pure scanning: sqlite3_complete neither allocates nor needs sqlite3_initialize. */
+int db_complete(const char *sql) { return sql ? sqlite3_complete(sql) : 0; }
+
 /* ---- entering, checks and errors ----------------------------------------------------------- */
 
 /* ---- the handle lock's slow path ------------------------------------------------------------ */
@@ -610,29 +621,48 @@ int db_memory_stats(db_handle *h, struct db_memory_stats *stats) {
     }
     dc_alloc_stats st;
     dc_alloc_stats_get(h ? h->alloc : NULL, &st);
-    struct db_memory_stats full = {
-        .struct_size = sizeof full,
-        .allocated = st.allocated,
-        .peak = st.peak,
-        .limit = st.limit,
-        .arena_allocated = st.arena_allocated,
-        .active = st.active,
-        .resident = st.resident,
-        .mapped = st.mapped,
-        .retained = st.retained,
-        .dirty = st.dirty,
-        .muzzy = st.muzzy,
-        .arenas = st.arenas,
-        .cached = st.cached,
-        .page_cache = st.page_cache,
-        .reclaimable = st.reclaimable,
-        .reclaims = st.reclaims,
-    };
+    struct db_memory_stats full = {.struct_size = sizeof full};
+#define DC_STATS_COPY(name, unit, description) full.name = st.name;
+    DB_MEMORY_STATS_MAP(DC_STATS_COPY)
+#undef DC_STATS_COPY
     size_t n = stats->struct_size < sizeof full ? (size_t)stats->struct_size : sizeof full;
     uint64_t caller_size = stats->struct_size;
     memcpy(stats, &full, n);
     stats->struct_size = caller_size;
     return DB_OK;
+}
+
+/* The header's struct db_memory_stats and its DB_MEMORY_STATS_MAP agree: every field of the map
+ * at its place after struct_size, a uint64_t, and no other field. */
+#define DC_STATS_CHECK(name, unit, description)                                                \
+    _Static_assert(offsetof(struct db_memory_stats, name) ==                                   \
+                           sizeof(uint64_t) + offsetof(dc_alloc_stats, name) &&                \
+                       sizeof(((struct db_memory_stats *)0)->name) == sizeof(uint64_t),        \
+                   "struct db_memory_stats and DB_MEMORY_STATS_MAP disagree at " #name);
+DB_MEMORY_STATS_MAP(DC_STATS_CHECK)
+#undef DC_STATS_CHECK
+_Static_assert(sizeof(struct db_memory_stats) == sizeof(uint64_t) + sizeof(dc_alloc_stats),
+               "struct db_memory_stats has fields that DB_MEMORY_STATS_MAP lacks");
+
+static const struct {
+    const char *name, *description;
+} memory_stats_fields[] = {
+#define DC_STATS_FIELD(name, unit, description) {#name, description},
+    DB_MEMORY_STATS_MAP(DC_STATS_FIELD)
+#undef DC_STATS_FIELD
+};
+
+int db_memory_stats_field_count(void) { return (int)DC_ARRAY_SIZE(memory_stats_fields); }
+
+const char *db_memory_stats_field_name(int index) {
+    return index >= 0 && index < db_memory_stats_field_count() ? memory_stats_fields[index].name
+                                                                : NULL;
+}
+
+const char *db_memory_stats_field_description(int index) {
+    return index >= 0 && index < db_memory_stats_field_count()
+               ? memory_stats_fields[index].description
+               : NULL;
 }
 
 int64_t db_fault_inject(int64_t nth, int persistent) {

@@ -90,6 +90,7 @@ struct db_handle {
     uint64_t freed_mark;  /* dc_alloc_freed_total() when the last statement ended */
     sqlite3 *db;
     int live_statements;  /* db_stmt objects not yet finalized */
+    unsigned extensions;  /* enabled by db_enable_extension: a bit per entry of ext.c's list */
     db_stmt *dead_statements; /* finalized records kept for reuse until close (see stmt.c) */
     int errcode;
     char errmsg[DC_ERRMSG_MAX];

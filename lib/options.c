@@ -159,6 +159,15 @@ static void read_background_threads(const dc_option_target *t, dc_option_value *
 static int apply_max_background_threads(dc_option_target *t, const dc_option_value *v,
                                         char *err, size_t errlen) {
     (void)t;
+    /* jemalloc refuses more than the count it started with (opt.max_background_threads). */
+    uint64_t most = dc_alloc_max_background_threads_default();
+    if ((uint64_t)v->integer > most) {
+        snprintf(err, errlen,
+                 "max_background_threads: at most %llu (jemalloc's opt.max_background_threads; "
+                 "DUCKCORE_JE_MALLOC_CONF=max_background_threads:N raises it)",
+                 (unsigned long long)most);
+        return DB_RANGE;
+    }
     int rc = dc_alloc_set_max_background_threads((uint64_t)v->integer);
     if (rc != 0) {
         snprintf(err, errlen, "could not set max_background_threads to %lld (error %d)",

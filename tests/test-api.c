@@ -299,3 +299,104 @@ TEST_IMPL(api_options) {
     ASSERT_CONTAINS(db_errmsg(NULL), "memory_limit");
     return 0;
 }
+
+TEST_IMPL(api_complete) {
+    /* First thing in the process: no handle, nothing set up. */
+    static const struct {
+        const char *sql;
+        int complete;
+    } cases[] = {
+        {"SELECT 1;", 1},
+        {"SELECT 1", 0},
+        {"", 0},
+        {"   \n", 0},
+        {";", 1},
+        {"SELECT 1;  -- a comment\n", 1},
+        {"SELECT 1; /* a comment */", 1},
+        {"SELECT 1 /* ; */", 0},
+        {"SELECT 1 -- ;\n", 0},
+        {"SELECT ';'", 0},
+        {"SELECT ';';", 1},
+        {"SELECT \"a;b\"", 0},
+        {"SELECT [a;b]", 0},
+        {"SELECT 1; SELECT 2", 0},
+        {"SELECT 1; SELECT 2;", 1},
+        {"SET memory_limit = '1MB';", 1},
+        {"CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1;", 0},
+        {"CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END", 0},
+        {"CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END;", 1},
+        {"create temp trigger tr after insert on t begin select 1; select 2; end ;", 1},
+        {"SELECT 'unterminated;", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (db_complete(cases[i].sql) != cases[i].complete)
+            FAIL("db_complete(\"%s\") is %d", cases[i].sql, db_complete(cases[i].sql));
+    ASSERT_EQ(db_complete(NULL), 0);
+    return 0;
+}
+
+TEST_IMPL(api_errname) {
+    int named = 0;
+#define CHECK_NAME(name, value, text)                      \
+    ASSERT_STR_EQ(db_errname(DB_##name), "DB_" #name);     \
+    named++;
+    DB_RESULT_MAP(CHECK_NAME)
+#undef CHECK_NAME
+    ASSERT_STR_EQ(db_errname(DB_NOMEM), "DB_NOMEM");
+    ASSERT_STR_EQ(db_errname(101), "DB_DONE");
+    /* Enumerating 0..255, as bindings do, finds exactly the map's codes. */
+    int found = 0;
+    for (int code = 0; code < 256; code++)
+        if (db_errname(code)) found++;
+    ASSERT_EQ(found, named);
+    ASSERT(db_errname(-1) == NULL);
+    ASSERT(db_errname(17) == NULL);
+    ASSERT(db_errname(99) == NULL);
+    ASSERT(db_errname(256) == NULL);
+    return 0;
+}
+
+TEST_IMPL(api_memory_stats_fields) {
+    /* The layout is ABI: the same offsets as in 0.1.0's hand-written struct. */
+    ASSERT_EQ(sizeof(struct db_memory_stats), 16 * sizeof(uint64_t));
+    ASSERT_EQ(offsetof(struct db_memory_stats, struct_size), 0);
+    ASSERT_EQ(offsetof(struct db_memory_stats, allocated), 8);
+    ASSERT_EQ(offsetof(struct db_memory_stats, limit), 24);
+    ASSERT_EQ(offsetof(struct db_memory_stats, muzzy), 80);
+    ASSERT_EQ(offsetof(struct db_memory_stats, arenas), 88);
+    ASSERT_EQ(offsetof(struct db_memory_stats, cached), 96);
+    ASSERT_EQ(offsetof(struct db_memory_stats, reclaims), 120);
+    /* Enumeration: one entry per field after struct_size, in order. */
+    int n = db_memory_stats_field_count();
+    ASSERT_EQ(n, (int)(sizeof(struct db_memory_stats) / sizeof(uint64_t)) - 1);
+    ASSERT_STR_EQ(db_memory_stats_field_name(0), "allocated");
+    ASSERT_STR_EQ(db_memory_stats_field_name(10), "arenas");
+    ASSERT_STR_EQ(db_memory_stats_field_name(n - 1), "reclaims");
+    ASSERT(db_memory_stats_field_name(n) == NULL);
+    ASSERT(db_memory_stats_field_name(-1) == NULL);
+    ASSERT(db_memory_stats_field_description(n) == NULL);
+    ASSERT(db_memory_stats_field_description(-1) == NULL);
+    for (int i = 0; i < n; i++) ASSERT(strlen(db_memory_stats_field_description(i)) > 10);
+    ASSERT_CONTAINS(db_memory_stats_field_description(3), "arena");
+    /* duckcore_memory() has a row per field for each scope, with the C call's values. */
+    db_handle *h;
+    ASSERT_OK(NULL, db_open(NULL, &h));
+    ASSERT_OK(h, db_set_option(h, "memory_limit", "123MB"));
+    db_memory_stats_t st = {.struct_size = sizeof st};
+    ASSERT_OK(h, db_memory_stats(h, &st));
+    const uint64_t *fields = &st.struct_size + 1;
+    for (int i = 0; i < n; i++) {
+        char sql[200];
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM duckcore_memory() WHERE scope IN ('handle', 'process') "
+                 "AND name = '%s' AND bytes IS NOT NULL",
+                 db_memory_stats_field_name(i));
+        ASSERT_EQ(test_query_int(h, sql), 2);
+    }
+    ASSERT_EQ(fields[2], 123000000); /* limit, by position */
+    ASSERT_EQ(test_query_int(h, "SELECT bytes FROM duckcore_memory() WHERE scope = 'handle' AND "
+                                "name = 'limit'"),
+              123000000);
+    ASSERT_OK(h, db_close(h));
+    return 0;
+}

@@ -7,6 +7,18 @@
     TEST_ENTRY(api_bad_input)                \
     TEST_ENTRY(api_close_with_statements)    \
     TEST_ENTRY(api_options)                  \
+    TEST_ENTRY(api_complete)                 \
+    TEST_ENTRY(api_errname)                  \
+    TEST_ENTRY(api_memory_stats_fields)      \
+    TEST_ENTRY(functions_scalar_values)      \
+    TEST_ENTRY(functions_aggregate)          \
+    TEST_ENTRY(functions_errors)             \
+    TEST_ENTRY(functions_bad_arguments)      \
+    TEST_ENTRY(functions_destroy_replace_delete) \
+    TEST_ENTRY(functions_flags)              \
+    TEST_ENTRY(functions_memory_counted)     \
+    TEST_ENTRY(functions_faults)             \
+    TEST_ENTRY(functions_threads)            \
     TEST_ENTRY(memory_routing)               \
     TEST_ENTRY(memory_close_returns_memory)  \
     TEST_ENTRY(memory_open_close_cycles)     \
@@ -54,4 +66,10 @@
     TEST_ENTRY(pcache_truncate)              \
     TEST_ENTRY(pcache_page_sizes)            \
     TEST_ENTRY(pcache_memory_rollback)       \
-    TEST_ENTRY(pcache_corrupt_page_overread)
+    TEST_ENTRY(pcache_corrupt_page_overread) \
+    TEST_ENTRY(ext_enable_extension)         \
+    TEST_ENTRY(ext_csv_memory_is_the_handles) \
+    TEST_ENTRY(ext_dump)                     \
+    TEST_ENTRY(ext_dump_memory_is_the_handles) \
+    TEST_ENTRY(ext_faults)                   \
+    TEST_ENTRY(ext_open_readonly)

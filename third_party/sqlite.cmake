@@ -2,8 +2,9 @@
 # hidden symbols.
 #
 # Default source: Debian's sqlite3 3.46.1 source package (sqlite3_3.46.1.orig.tar.xz), a full
-# source tree from which the amalgamation is generated with tclsh. An upstream amalgamation
-# archive (sqlite-amalgamation-*.zip or sqlite-autoconf-*.tar.gz) works too: set
+# source tree from which the amalgamation is generated with tclsh. The library also compiles three
+# public-domain extensions from the tree's ext/misc (csv.c, dbdump.c, completion.c; see
+# lib/sql/sql_ext.c), so another archive must be a full source tree too: set
 # DUCKCORE_SQLITE_ARCHIVE and DUCKCORE_SQLITE_SHA256.
 # Defines the object library duckcore_sqlite, DUCKCORE_SQLITE_DEFINES (the compile options, which
 # the benchmarks reuse so stock SQLite is built the same way) and DUCKCORE_SQLITE_HOST_DEFINES
@@ -31,7 +32,8 @@ set(_sq_have "")
 if(EXISTS "${_sq_stamp}")
   file(READ "${_sq_stamp}" _sq_have)
 endif()
-if(NOT _sq_have STREQUAL _sq_want OR NOT EXISTS "${DUCKCORE_SQLITE_DIR}/sqlite3.c")
+if(NOT _sq_have STREQUAL _sq_want OR NOT EXISTS "${DUCKCORE_SQLITE_DIR}/sqlite3.c"
+   OR NOT EXISTS "${DUCKCORE_SQLITE_DIR}/ext/completion.c")
   message(STATUS "duckcore: generating the SQLite amalgamation (once)")
   execute_process(
     COMMAND ${CMAKE_COMMAND}
@@ -42,8 +44,14 @@ if(NOT _sq_have STREQUAL _sq_want OR NOT EXISTS "${DUCKCORE_SQLITE_DIR}/sqlite3.
   if(NOT _sq_rc EQUAL 0)
     message(FATAL_ERROR "duckcore: could not produce the SQLite amalgamation (see above)")
   endif()
+  if(NOT EXISTS "${DUCKCORE_SQLITE_DIR}/ext/completion.c")
+    message(FATAL_ERROR "duckcore: ${DUCKCORE_SQLITE_ARCHIVE_RESOLVED} is not a full SQLite source "
+                        "tree: the library needs its ext/misc/csv.c, dbdump.c and completion.c")
+  endif()
   file(WRITE "${_sq_stamp}" "${_sq_want}")
 endif()
+# The extensions' directory, for lib/sql/sql_ext.c alone (it includes them, renamed and hidden).
+set(DUCKCORE_SQLITE_EXT_DIR "${DUCKCORE_SQLITE_DIR}/ext")
 
 # Compile options, chosen for an engine whose memory is owned per handle:
 set(DUCKCORE_SQLITE_DEFINES

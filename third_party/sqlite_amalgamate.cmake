@@ -1,6 +1,8 @@
 # sqlite_amalgamate.cmake: cmake -P script; extracts ARCHIVE and leaves sqlite3.c and sqlite3.h in
 # OUT. An amalgamation archive is copied as is; a full source tree is configured and its
-# amalgamation generated with tclsh ("make sqlite3.c"). The tree also keeps test/speedtest1.c.
+# amalgamation generated with tclsh ("make sqlite3.c"). The tree also keeps test/speedtest1.c, and
+# OUT/ext gets the public-domain extensions the library compiles in (lib/sql/sql_ext.c): ext/misc's
+# csv.c, dbdump.c and completion.c, with src/sqlite3ext.h; an amalgamation archive lacks them.
 
 foreach(v ARCHIVE OUT)
   if(NOT DEFINED ${v})
@@ -45,6 +47,8 @@ elseif(generator)
   if(EXISTS "${srcdir}/test/speedtest1.c")
     file(COPY "${srcdir}/test/speedtest1.c" DESTINATION "${OUT}")
   endif()
+  file(COPY "${srcdir}/ext/misc/csv.c" "${srcdir}/ext/misc/dbdump.c" "${srcdir}/ext/misc/completion.c"
+            "${srcdir}/src/sqlite3ext.h" DESTINATION "${OUT}/ext")
 else()
   message(FATAL_ERROR "${ARCHIVE} holds neither sqlite3.c nor a SQLite source tree")
 endif()

@@ -20,18 +20,17 @@
 #include <stdint.h>
 
 #include "../common.h"
+#include "duckcore.h" /* DB_MEMORY_STATS_MAP only: this module knows nothing of handles */
 
 typedef struct dc_alloc dc_alloc;
 
-/* Measures of one context, or of the process. Fields mirror struct db_memory_stats. */
+/* Measures of one context, or of the process: the fields of struct db_memory_stats after
+ * struct_size, from the public header's one list (DB_MEMORY_STATS_MAP, documented there). */
+#define DC_ALLOC_STATS_FIELD(name, unit, description) uint64_t name;
 typedef struct dc_alloc_stats {
-    uint64_t allocated, peak, limit;
-    uint64_t arena_allocated, active, resident, mapped, retained, dirty, muzzy, arenas;
-    uint64_t cached; /* bytes held in the context's thread cache */
-    uint64_t page_cache;  /* bytes held by the context's page caches */
-    uint64_t reclaimable; /* of those, bytes in pages nobody uses (handles only) */
-    uint64_t reclaims;    /* times memory was reclaimed for the limit */
+    DB_MEMORY_STATS_MAP(DC_ALLOC_STATS_FIELD)
 } dc_alloc_stats;
+#undef DC_ALLOC_STATS_FIELD
 
 /* How a context is made; fixed for its lifetime. */
 typedef struct dc_alloc_config {

@@ -8,6 +8,7 @@
 #define DC_SQL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* One-time engine set-up (memory methods, VFS shims, sqlite3_initialize); idempotent and
  * thread-safe. Returns 0, or non-zero with a message in err. */
@@ -32,6 +33,23 @@ struct sqlite3;
 struct dc_option_target;
 struct dc_alloc;
 int dc_sql_register(struct sqlite3 *db, struct dc_option_target *target);
+
+/* The extensions compiled in from the pinned tree (sql_ext.c). Each returns a SQLite code.
+ * dc_sql_enable_csv registers the csv virtual table module on db, dc_sql_enable_completion the
+ * completion() table-valued function; their scans fail with SQLITE_NOMEM when an allocation was
+ * refused during them (the originals would stop short), and a csv scan fails on a malformed field.
+ * dc_sql_db_dump is sqlite3_db_dump: db's schema (or, with table, that table) as SQL text in
+ * pieces given to out (whose return value is ignored); only a failed BEGIN is returned, errors
+ * met later are written into the text as comments, and the text then ends in ROLLBACK. */
+int dc_sql_enable_csv(struct sqlite3 *db);
+int dc_sql_enable_completion(struct sqlite3 *db);
+int dc_sql_db_dump(struct sqlite3 *db, const char *schema, const char *table,
+                   int (*out)(const char *text, void *ctx), void *ctx);
+
+/* Engine allocations the calling thread has had refused (out of memory, memory_limit, fault
+ * injection) since it started: a call compares the count before and after to tell whether
+ * anything it ran lost an allocation, even code that does not report it (sql_memory.c). */
+uint64_t dc_sql_alloc_failures(void);
 
 /* For SQLite's test harness only (tests/sqlite/harness.c), before dc_sql_global_init: the
  * functions that mark an allocation whose failure the page cache absorbs (SQLite's

@@ -3,9 +3,9 @@
  *
  *   current_setting('name')          an option's value, as db_get_option formats it
  *   SELECT * FROM duckcore_settings() name, value, description, input_type, scope
- *   SELECT * FROM duckcore_memory()   scope, name, bytes, value: one row per measure, for the
- *                                     handle and for the process (with the allocator's version
- *                                     and DUCKCORE_JE_MALLOC_CONF)
+ *   SELECT * FROM duckcore_memory()   scope, name, bytes, value: one row per field of struct
+ *                                     db_memory_stats, for the handle and for the process (with
+ *                                     the allocator's version and DUCKCORE_JE_MALLOC_CONF)
  *
  * The two tables are eponymous virtual tables; their rows are computed when a scan starts.
  */
@@ -221,25 +221,27 @@ static void human_size(uint64_t bytes, char *buf, size_t size) {
     else snprintf(buf, size, "%.1f %s", v, units[u]);
 }
 
+/* One row per field of struct db_memory_stats (DB_MEMORY_STATS_MAP), with a readable value. */
+enum { DC_UNIT_BYTES, DC_UNIT_COUNT };
 static void add_measures(rows *r, const char *scope, const dc_alloc_stats *st) {
     static const int is_int[4] = {0, 0, 1, 0};
     const struct {
         const char *name;
+        int unit;
         uint64_t value;
     } m[] = {
-        {"allocated", st->allocated}, {"peak", st->peak},         {"limit", st->limit},
-        {"arena_allocated", st->arena_allocated}, {"cached", st->cached},
-        {"active", st->active},       {"resident", st->resident}, {"mapped", st->mapped},
-        {"retained", st->retained},   {"dirty", st->dirty},       {"muzzy", st->muzzy},
-        {"page_cache", st->page_cache}, {"reclaimable", st->reclaimable},
-        {"reclaims", st->reclaims},
+#define DC_MEASURE_ROW(name, unit, description) {#name, DC_UNIT_##unit, st->name},
+        DB_MEMORY_STATS_MAP(DC_MEASURE_ROW)
+#undef DC_MEASURE_ROW
     };
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
         char human[32];
-        human_size(m[i].value, human, sizeof human);
-        if (strcmp(m[i].name, "limit") == 0 && m[i].value == 0) snprintf(human, sizeof human, "unlimited");
-        if (strcmp(m[i].name, "reclaims") == 0) /* a count, not bytes */
+        if (m[i].unit == DC_UNIT_COUNT)
             snprintf(human, sizeof human, "%llu", (unsigned long long)m[i].value);
+        else if (m[i].value == 0 && strcmp(m[i].name, "limit") == 0)
+            snprintf(human, sizeof human, "unlimited");
+        else
+            human_size(m[i].value, human, sizeof human);
         const sqlite3_int64 ints[4] = {0, 0, (sqlite3_int64)m[i].value, 0};
         const char *texts[4] = {scope, m[i].name, NULL, human};
         add_row(r, is_int, ints, texts);
@@ -256,10 +258,7 @@ static void fill_memory(dc_option_target *t, rows *r) {
     /* Facts about the allocator itself: text rows without a byte count. */
     static const int is_int[4] = {0, 0, 0, 0};
     static const sqlite3_int64 ints[4] = {0};
-    char arenas[32];
-    snprintf(arenas, sizeof arenas, "%llu", (unsigned long long)st.arenas);
     const char *facts[][2] = {
-        {"arenas", arenas},
         {"allocator", dc_alloc_backend()},
         {"malloc_conf", dc_alloc_backend_conf()},
     };

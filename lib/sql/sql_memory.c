@@ -6,20 +6,32 @@
  * the handle lock (DESIGN.md, invariant 1). Outside any handle that is the process context.
  */
 #include <limits.h>
+#include <stdint.h>
 
 #include <sqlite3.h>
 
 #include "../alloc/alloc.h"
+#include "sql.h"
 #include "sql_int.h"
 
+/* Refused allocations on this thread (sql.h): read by calls that run code which may not report
+ * them. Touched only when an allocation fails. */
+static _Thread_local uint64_t alloc_failures;
+
+uint64_t dc_sql_alloc_failures(void) { return alloc_failures; }
+
 static void *mem_malloc(int n) {
-    return n > 0 ? dc_alloc_malloc_current((size_t)n) : NULL;
+    void *p = n > 0 ? dc_alloc_malloc_current((size_t)n) : NULL;
+    if (!p) alloc_failures++;
+    return p;
 }
 
 static void mem_free(void *p) { dc_alloc_free_current(p); }
 
 static void *mem_realloc(void *p, int n) {
-    return n > 0 ? dc_alloc_realloc(dc_alloc_current(), p, (size_t)n) : NULL;
+    void *q = n > 0 ? dc_alloc_realloc(dc_alloc_current(), p, (size_t)n) : NULL;
+    if (!q) alloc_failures++;
+    return q;
 }
 
 static int mem_size(void *p) { return (int)dc_alloc_usable_size(p); }

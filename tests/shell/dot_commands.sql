@@ -20,3 +20,5 @@ CREATE TABLE fresh(x);
 .bail
 .exit 3
 SELECT 'not reached';
+-- Boxes and headers, as on a terminal (a pipe gets list mode without headers):
+-- args: -box -header

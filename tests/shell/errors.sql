@@ -1,3 +1,4 @@
+-- args: -box
 -- An error is reported with its line and the script goes on; the exit status is then 1.
 SELECT 1 AS before;
 SELECT * FROM no_such_table;

@@ -1,8 +1,8 @@
 -- run: {db} "CREATE TABLE t(a INTEGER, b TEXT); INSERT INTO t VALUES (1, 'one'), (2, 'two');"
--- run: -csv {db} "SELECT * FROM t ORDER BY a;"
+-- run: -csv -header {db} "SELECT * FROM t ORDER BY a;"
 -- run: -json -c "SELECT count(*) AS n FROM t" {db}
 -- run: {db} "SELECT * FROM no_such_table"
--- run: -bail -cmd "SELECT 'from -cmd' AS c" -cmd .nonsense {db} "SELECT 'never' AS c"
+-- run: -box -bail -cmd "SELECT 'from -cmd' AS c" -cmd .nonsense {db} "SELECT 'never' AS c"
 -- run: {dir}/no/such/dir/x.db "SELECT 1"
 -- run: --no-such-option
 -- `duckcore FILE SQL`: the database persists between runs; SQL runs and the shell exits.

@@ -6,8 +6,9 @@
 Starts the shell on a pty (so it sees a terminal and is interactive), waits for the prompt, types
 a statement over two lines and checks the continuation prompt and the result, switches to csv
 and checks the output, checks that an error and Ctrl-C (on a running query, and on an unfinished
-statement) leave the session going, asks .memory for the handle's allocated bytes, and leaves
-with .quit, which must exit with status 0. With line editing the typed lines must land in the history file
+statement) leave the session going, asks .memory for the handle's allocated bytes, with line
+editing completes a table name, a keyword and a dot command with Tab (and a Tab after a space is
+kept as typed), and leaves with .quit, which must exit with status 0. With line editing the typed lines must land in the history file
 (~/.duckcore_history, under a temporary HOME). Every wait has a deadline: it never hangs.
 --transcript prints the session as a terminal would show it.
 """
@@ -170,6 +171,27 @@ def main():
         result = s.expect(re.escape(PROMPT), "the prompt after .memory")
         if not re.search(r"^\s*allocated\s+\S+", screen(result), re.M):
             fail(s, "no 'allocated' line from .memory")
+
+        if editing == "on":
+            # Tab completes a table name, a keyword and a dot command; after a space it is a tab.
+            s.type(".mode list\r")
+            s.expect(re.escape(PROMPT), "the prompt after .mode list")
+            s.type("CREATE TABLE inventory(quantity);\r")
+            s.expect(re.escape(PROMPT), "the prompt after CREATE TABLE")
+            s.type("INSERT INTO invent\t VALUES (7);\r")
+            s.expect(re.escape(PROMPT), "the prompt after the completed INSERT")
+            s.type("sel\tquantity FROM inventory;\r")
+            result = s.expect(re.escape(PROMPT), "the prompt after the completed SELECT")
+            if "Error" in result or not re.search(r"\n7\r?\n", screen(result)):
+                fail(s, "the completed statements did not run (table name, keyword)")
+            s.type("SELECT length(' \t') AS n;\r")
+            result = s.expect(re.escape(PROMPT), "the prompt after the tab after a space")
+            if not re.search(r"\n2\r?\n", screen(result)):
+                fail(s, "a Tab after a space was not inserted as typed")
+            s.type(".sho\t\r")
+            result = s.expect(re.escape(PROMPT), "the prompt after the completed .show")
+            if not re.search(r"mode: list", screen(result)):
+                fail(s, "'.sho' + Tab did not complete to .show")
 
         s.type(".quit\r")
         status = s.wait_exit()

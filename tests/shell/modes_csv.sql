@@ -1,4 +1,4 @@
--- args: -csv
+-- args: -csv -header
 -- CSV as RFC 4180 quotes it: commas, quotes and line breaks quoted, quotes doubled; NULL empty.
 CREATE TABLE t(a INTEGER, b TEXT, c REAL);
 INSERT INTO t VALUES (1, 'plain', 1.5), (2, 'comma, inside', NULL), (3, 'say "hi"', -2.0),

@@ -8,6 +8,8 @@ A case is a script piped into the shell, with directives in its leading comments
     -- args: ARGS    the arguments of the run that reads the script (shell words)
     -- run: ARGS     a run before it with these arguments and no standard input; may repeat.
                      A case with only run directives pipes nothing in.
+    -- show: FILE    after the runs, "---- FILE ----" and the file's text (or "(no file)")
+                     are added to the output; may repeat.
 
 In arguments and in the script, {db} is a database file in a fresh temporary folder, {dir}
 that folder (also the working directory) and {cases} the folder of the cases. The output
@@ -30,21 +32,23 @@ TIMEOUT_S = 20
 
 def parse(text):
     """The run directives, the args directive (or None), and whether a script is piped."""
-    runs, args = [], None
+    runs, args, shows = [], None, []
     for line in text.splitlines():
-        m = re.match(r"--\s*(run|args):(.*)$", line)
+        m = re.match(r"--\s*(run|args|show):(.*)$", line)
         if m and m.group(1) == "run":
             runs.append(m.group(2).strip())
+        elif m and m.group(1) == "show":
+            shows.append(m.group(2).strip())
         elif m:
             args = m.group(2).strip()
-    body = [l for l in text.splitlines() if l.strip() and not re.match(r"--\s*(run|args):", l)]
-    return runs, args, bool(body) or args is not None or not runs
+    body = [l for l in text.splitlines() if l.strip() and not re.match(r"--\s*(run|args|show):", l)]
+    return runs, args, shows, bool(body) or args is not None or not runs
 
 
 def run_case(shell, case, update):
     with open(case, encoding="utf-8") as f:
         text = f.read()
-    runs, args, piped = parse(text)
+    runs, args, shows, piped = parse(text)
     output = []
     with tempfile.TemporaryDirectory(prefix="duckcore-shell-") as tmp:
         subst = {"{db}": os.path.join(tmp, "test.db"), "{dir}": tmp,
@@ -73,6 +77,13 @@ def run_case(shell, case, update):
             output.extend(out.replace(tmp, "{dir}").replace(subst["{cases}"], "{cases}").splitlines())
             if p.returncode != 0:
                 output.append(f"[exit {p.returncode}]")
+        for name in shows:
+            output.append(f"---- {name} ----")
+            try:
+                with open(expand(name), encoding="utf-8", errors="replace") as f:
+                    output.extend(f.read().replace(tmp, "{dir}").splitlines())
+            except FileNotFoundError:
+                output.append("(no file)")
 
     expected_path = os.path.splitext(case)[0] + ".expected"
     if update:

@@ -14,3 +14,5 @@ SET memory_limit = 'lots';
 RESET memory_limit;
 .settings memory_limit
 .settings no_such_option
+-- Boxes, as on a terminal (a pipe gets list mode):
+-- args: -box

@@ -18,3 +18,5 @@ SELECT 5
 .mode csv
 ;
 SELECT 'last statement without a semicolon' AS tail
+-- Boxes, as on a terminal (a pipe gets list mode):
+-- args: -box

@@ -2,10 +2,14 @@
  * test_sqlscan.c: the shell's statement scanner (tools/shell/sqlscan.c) on its own.
  *
  * Each text is checked twice: scanned whole, and fed one byte longer at a time as the shell feeds
- * lines, which must agree; then sql_scan()'s offsets. Prints every failure with both values.
+ * lines, which must agree; then against the library's db_complete (the engine's own rule, which
+ * the shell cannot use line by line: it rescans the whole text each time and gives no offsets);
+ * then sql_scan()'s offsets. Prints every failure with both values.
  */
 #include <stdio.h>
 #include <string.h>
+
+#include <duckcore.h>
 
 #include "sqlscan.h"
 
@@ -73,6 +77,13 @@ int main(void) {
         CHECK_EQ(what, cases[i].complete, complete(cases[i].text, 0));
         snprintf(what, sizeof what, "complete(\"%s\") fed byte by byte", cases[i].text);
         CHECK_EQ(what, cases[i].complete, complete(cases[i].text, 1));
+        /* db_complete says 0 where there is no statement at all (only blanks and comments); a
+         * lone ';' is one. */
+        size_t n = strlen(cases[i].text);
+        sql_scan_result first = sql_scan(cases[i].text, n);
+        int has_statement = first.start < n || first.end != 0;
+        snprintf(what, sizeof what, "db_complete(\"%s\")", cases[i].text);
+        CHECK_EQ(what, cases[i].complete && has_statement, db_complete(cases[i].text));
     }
 
     const char *two = "  \n  SELECT 1;  SELECT 2";

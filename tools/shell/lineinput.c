@@ -59,6 +59,51 @@ static int read_key(FILE *f) {
 }
 #endif
 
+#if HAVE_LINE_EDITING
+/* The completer given to line_set_completion; the line editor's callbacks carry no context. */
+static line_completer completer;
+static void *completer_ctx;
+static char **candidates; /* the current completion's words, handed out by next_candidate */
+static size_t next_index;
+
+static char *next_candidate(const char *word, int state) {
+    (void)word, (void)state; /* the list was made by attempt_completion */
+    if (!candidates || !candidates[next_index]) {
+        free(candidates);
+        candidates = NULL;
+        return NULL;
+    }
+    return candidates[next_index++]; /* the line editor frees it */
+}
+
+static char **attempt_completion(const char *word, int start, int end) {
+    rl_attempted_completion_over = 1; /* never file names instead */
+    if (start == end) {
+        rl_insert_text("\t");
+        return NULL;
+    }
+    if (!completer) return NULL;
+    char *line = strndup(rl_line_buffer, (size_t)end);
+    if (!line) return NULL;
+    free(candidates);
+    candidates = completer(completer_ctx, word, line);
+    next_index = 0;
+    free(line);
+    return candidates ? rl_completion_matches(word, next_candidate) : NULL;
+}
+#endif
+
+void line_set_completion(line_input *in, line_completer complete, void *ctx) {
+    (void)in;
+#if HAVE_LINE_EDITING
+    completer = complete;
+    completer_ctx = ctx;
+#else
+    (void)complete;
+    (void)ctx;
+#endif
+}
+
 line_input *line_open_terminal(void) {
     line_input *in = calloc(1, sizeof *in);
     if (!in) return NULL;
@@ -70,8 +115,8 @@ line_input *line_open_terminal(void) {
 #endif
     using_history();
     stifle_history(HISTORY_MAX);
-    /* Tab inserts a tab: SQL pasted from an editor must arrive as it was, not as completions. */
-    rl_bind_key('\t', rl_insert);
+    /* Tab completes (line_set_completion); after a space it inserts a tab, as typed. */
+    rl_attempted_completion_function = attempt_completion;
     const char *home = getenv("HOME");
     if (home && *home) {
         size_t n = strlen(home) + sizeof "/.duckcore_history";

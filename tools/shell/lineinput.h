@@ -32,6 +32,14 @@ int line_interrupted(const line_input *in);
 /* Records that SIGINT arrived. Async-signal-safe: for the SIGINT handler. */
 void line_note_interrupt(void);
 
+/* Tab completion on a terminal with line editing (elsewhere nothing): complete(ctx, word, line)
+ * returns the words that may replace word, the last word of line (the text before the cursor),
+ * as a NULL-terminated array of strings, all from malloc (the array is freed here, each string
+ * by the line editor); NULL for none. A tab after a space or at the start of the line is
+ * inserted as typed, so indented SQL pasted into the terminal keeps its tabs. */
+typedef char **(*line_completer)(void *ctx, const char *word, const char *line);
+void line_set_completion(line_input *in, line_completer complete, void *ctx);
+
 /* Adds a line to the history (terminals with line editing only; otherwise nothing). */
 void line_history_add(line_input *in, const char *line);
 

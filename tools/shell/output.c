@@ -4,6 +4,7 @@
 #include "output.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,10 +12,12 @@
  * documents) makes a taller table rather than one wider than any terminal. */
 #define BOX_WRAP 60
 
-static const char *const mode_names[] = {"box", "table", "csv", "json", "line", "list"};
+static const char *const mode_names[] = {"box",  "table", "markdown", "csv",    "json", "line",
+                                         "list", "tabs",  "html",     "insert", "quote"};
+#define NMODES (sizeof mode_names / sizeof mode_names[0])
 
 int out_mode_parse(const char *name, out_mode *mode) {
-    for (size_t i = 0; i < sizeof mode_names / sizeof mode_names[0]; i++) {
+    for (size_t i = 0; i < NMODES; i++) {
         if (strcmp(name, mode_names[i]) == 0) {
             *mode = (out_mode)i;
             return 0;
@@ -25,12 +28,26 @@ int out_mode_parse(const char *name, out_mode *mode) {
 
 const char *out_mode_name(out_mode mode) { return mode_names[mode]; }
 
-const char *out_mode_list(void) { return "box, table, csv, json, line, list"; }
+const char *out_mode_list(void) {
+    static char list[128];
+    if (!list[0]) {
+        for (size_t i = 0; i < NMODES; i++) {
+            size_t len = strlen(list);
+            snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", mode_names[i]);
+        }
+    }
+    return list;
+}
+
+/* box, table and markdown: the modes that size columns to their content. */
+static int boxed(out_mode mode) { return mode == OUT_BOX || mode == OUT_TABLE || mode == OUT_MARKDOWN; }
 
 struct out_result {
     FILE *f;
     out_mode mode;
     int headers;
+    out_options o;
+    char *null_cell;        /* box/table/markdown: NULL's text as a cell */
     int ncols;
     char **names;
     size_t *widths;         /* box/table: column widths so far; line: the widest name */
@@ -227,6 +244,41 @@ static void json_value(FILE *f, const char *s, out_kind kind) {
     }
 }
 
+/* ---- html, insert, quote ------------------------------------------------------------------- */
+
+static void html_text(FILE *f, const char *s) {
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+/* 'text' with quotes doubled (q = '\''), or "name" (q = '"'). */
+static void sql_quoted(FILE *f, const char *s, char q) {
+    fputc(q, f);
+    for (; *s; s++) {
+        if (*s == q) fputc(q, f);
+        fputc(*s, f);
+    }
+    fputc(q, f);
+}
+
+/* A value as an SQL literal that reads back as the same value. */
+static void sql_literal(FILE *f, const char *s, out_kind kind) {
+    if (kind == OUT_NULL) fputs("NULL", f);
+    else if (kind == OUT_BLOB) fputs(s, f); /* X'..' already */
+    else if (kind == OUT_NUMBER && strcmp(s, "Inf") == 0) fputs("1e999", f);
+    else if (kind == OUT_NUMBER && strcmp(s, "-Inf") == 0) fputs("-1e999", f);
+    else if (kind == OUT_NUMBER) fputs(s, f);
+    else sql_quoted(f, s, '\'');
+}
+
 /* ---- box and table ------------------------------------------------------------------------- */
 
 /* The characters of a box: corners and junctions of the top, middle and bottom rules. */
@@ -237,6 +289,8 @@ typedef struct box_chars {
 
 static const box_chars unicode_box = {"─", "│", {{"┌", "┬", "┐"}, {"├", "┼", "┤"}, {"└", "┴", "┘"}}};
 static const box_chars ascii_box = {"-", "|", {{"+", "+", "+"}, {"+", "+", "+"}, {"+", "+", "+"}}};
+/* Markdown has only the rule under the header. */
+static const box_chars markdown_box = {"-", "|", {{"", "", ""}, {"|", "|", "|"}, {"", "", ""}}};
 
 static void box_rule(const out_result *r, const box_chars *b, int which) {
     fputs(b->rule[which][0], r->f);
@@ -251,7 +305,7 @@ static void box_rule(const out_result *r, const box_chars *b, int which) {
 static void box_line(const out_result *r, const box_chars *b, char *const *cells,
                      const unsigned char *kinds) {
     const char **pos = r->cursor;
-    for (int c = 0; c < r->ncols; c++) pos[c] = cells[c] ? cells[c] : "NULL";
+    for (int c = 0; c < r->ncols; c++) pos[c] = cells[c] ? cells[c] : r->null_cell;
     for (int first = 1;; first = 0) {
         int more = 0;
         for (int c = 0; c < r->ncols; c++) more |= *pos[c] != '\0';
@@ -276,13 +330,14 @@ static void box_line(const out_result *r, const box_chars *b, char *const *cells
 }
 
 static void box_print(const out_result *r) {
-    const box_chars *b = r->mode == OUT_BOX ? &unicode_box : &ascii_box;
-    box_rule(r, b, 0);
+    int markdown = r->mode == OUT_MARKDOWN;
+    const box_chars *b = markdown ? &markdown_box : r->mode == OUT_BOX ? &unicode_box : &ascii_box;
+    if (!markdown) box_rule(r, b, 0);
     box_line(r, b, r->names, NULL);
-    if (r->rows > 0) box_rule(r, b, 1);
+    if (r->rows > 0 || markdown) box_rule(r, b, 1);
     for (size_t i = 0; i < r->rows; i++)
         box_line(r, b, r->cells + i * (size_t)r->ncols, r->kinds + i * (size_t)r->ncols);
-    box_rule(r, b, 2);
+    if (!markdown) box_rule(r, b, 2);
 }
 
 static int box_keep(out_result *r, const char *const *values, const out_kind *kinds) {
@@ -305,7 +360,7 @@ static int box_keep(out_result *r, const char *const *values, const out_kind *ki
             return -1;
         }
         r->kinds[r->rows * n + c] = (unsigned char)kinds[c];
-        size_t w = row[c] ? cell_width(row[c]) : 4;
+        size_t w = cell_width(row[c] ? row[c] : r->null_cell);
         if (w > r->widths[c]) r->widths[c] = w;
     }
     r->rows++;
@@ -316,32 +371,67 @@ static int box_keep(out_result *r, const char *const *values, const out_kind *ki
 
 static void out_free(out_result *r);
 
-out_result *out_begin(FILE *f, out_mode mode, int headers, int ncols, const char *const *names) {
+/* The separator between values of a row in the modes that write rows as they come. */
+static const char *value_sep(const out_result *r) {
+    switch (r->mode) {
+    case OUT_CSV:
+    case OUT_QUOTE: return ",";
+    case OUT_TABS: return "\t";
+    default: return r->o.col_sep;
+    }
+}
+
+static const char *row_end(const out_result *r) { return r->mode == OUT_LIST ? r->o.row_sep : "\n"; }
+
+out_result *out_begin(FILE *f, const out_options *o, int ncols, const char *const *names) {
+    out_mode mode = o->mode;
     out_result *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     r->f = f;
     r->mode = mode;
-    r->headers = headers;
+    r->headers = o->headers;
+    r->o = *o;
+    if (!r->o.col_sep) r->o.col_sep = "|";
+    if (!r->o.row_sep) r->o.row_sep = "\n";
+    if (!r->o.table) r->o.table = "table";
     r->ncols = ncols;
     r->names = calloc((size_t)ncols, sizeof *r->names);
     r->widths = calloc((size_t)ncols, sizeof *r->widths);
     r->cursor = calloc((size_t)ncols, sizeof *r->cursor);
     if (!r->names || !r->widths || !r->cursor) goto oom;
+    if (boxed(mode) && !(r->null_cell = cell_copy(o->null_text ? o->null_text : "NULL"))) goto oom;
     for (int c = 0; c < ncols; c++) {
         const char *name = names[c] ? names[c] : "";
-        r->names[c] = mode == OUT_BOX || mode == OUT_TABLE ? cell_copy(name) : strdup(name);
+        r->names[c] = boxed(mode) ? cell_copy(name) : strdup(name);
         if (!r->names[c]) goto oom;
-        r->widths[c] = mode == OUT_BOX || mode == OUT_TABLE ? cell_width(r->names[c])
-                                                             : display_width(r->names[c]);
+        r->widths[c] = boxed(mode) ? cell_width(r->names[c]) : display_width(r->names[c]);
         if (mode == OUT_LINE && r->widths[c] > r->widths[0]) r->widths[0] = r->widths[c];
     }
-    if (headers && (mode == OUT_CSV || mode == OUT_LIST)) {
+    if (!r->headers) return r;
+    switch (mode) {
+    case OUT_CSV:
+    case OUT_LIST:
+    case OUT_TABS:
+    case OUT_QUOTE:
         for (int c = 0; c < ncols; c++) {
-            if (c) fputc(mode == OUT_CSV ? ',' : '|', f);
+            if (c) fputs(value_sep(r), f);
             if (mode == OUT_CSV) csv_field(f, r->names[c]);
+            else if (mode == OUT_QUOTE) sql_quoted(f, r->names[c], '\'');
             else fputs(r->names[c], f);
         }
-        fputc('\n', f);
+        fputs(row_end(r), f);
+        break;
+    case OUT_HTML:
+        fputs("<TR>", f);
+        for (int c = 0; c < ncols; c++) {
+            fputs("<TH>", f);
+            html_text(f, r->names[c]);
+            fputs("</TH>\n", f);
+        }
+        fputs("</TR>\n", f);
+        break;
+    default:
+        break;
     }
     return r;
 oom:
@@ -354,16 +444,51 @@ int out_row(out_result *r, const char *const *values, const out_kind *kinds) {
     switch (r->mode) {
     case OUT_BOX:
     case OUT_TABLE:
+    case OUT_MARKDOWN:
         return box_keep(r, values, kinds);
     case OUT_CSV:
     case OUT_LIST:
+    case OUT_TABS:
         for (int c = 0; c < r->ncols; c++) {
-            const char *v = kinds[c] == OUT_NULL ? "" : values[c];
-            if (c) fputc(r->mode == OUT_CSV ? ',' : '|', f);
+            const char *v = kinds[c] != OUT_NULL ? values[c] : r->o.null_text ? r->o.null_text : "";
+            if (c) fputs(value_sep(r), f);
             if (r->mode == OUT_CSV) csv_field(f, v);
             else fputs(v, f);
         }
+        fputs(row_end(r), f);
+        break;
+    case OUT_QUOTE:
+        for (int c = 0; c < r->ncols; c++) {
+            if (c) fputc(',', f);
+            sql_literal(f, values[c], kinds[c]);
+        }
         fputc('\n', f);
+        break;
+    case OUT_INSERT:
+        fputs("INSERT INTO ", f);
+        sql_quoted(f, r->o.table, '"');
+        if (r->headers) {
+            for (int c = 0; c < r->ncols; c++) {
+                fputc(c ? ',' : '(', f);
+                sql_quoted(f, r->names[c], '"');
+            }
+            fputc(')', f);
+        }
+        fputs(" VALUES(", f);
+        for (int c = 0; c < r->ncols; c++) {
+            if (c) fputc(',', f);
+            sql_literal(f, values[c], kinds[c]);
+        }
+        fputs(");\n", f);
+        break;
+    case OUT_HTML:
+        fputs("<TR>", f);
+        for (int c = 0; c < r->ncols; c++) {
+            fputs("<TD>", f);
+            html_text(f, kinds[c] != OUT_NULL ? values[c] : r->o.null_text ? r->o.null_text : "");
+            fputs("</TD>\n", f);
+        }
+        fputs("</TR>\n", f);
         break;
     case OUT_JSON:
         fputs(r->rows ? ",\n{" : "[{", f);
@@ -379,7 +504,8 @@ int out_row(out_result *r, const char *const *values, const out_kind *kinds) {
         if (r->rows) fputc('\n', f);
         for (int c = 0; c < r->ncols; c++) {
             pad(f, r->widths[0] - display_width(r->names[c]));
-            fprintf(f, "%s = %s\n", r->names[c], kinds[c] == OUT_NULL ? "NULL" : values[c]);
+            fprintf(f, "%s = %s\n", r->names[c],
+                    kinds[c] != OUT_NULL ? values[c] : r->o.null_text ? r->o.null_text : "NULL");
         }
         break;
     }
@@ -389,7 +515,7 @@ int out_row(out_result *r, const char *const *values, const out_kind *kinds) {
 
 void out_end(out_result *r) {
     if (!r) return;
-    if (r->mode == OUT_BOX || r->mode == OUT_TABLE) box_print(r);
+    if (boxed(r->mode)) box_print(r);
     else if (r->mode == OUT_JSON) fputs(r->rows ? "]\n" : "[]\n", r->f);
     out_free(r);
 }
@@ -403,6 +529,7 @@ static void out_free(out_result *r) {
     }
     free(r->cells);
     free(r->kinds);
+    free(r->null_cell);
     free(r->names);
     free(r->widths);
     free(r->cursor);

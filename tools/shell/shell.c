@@ -7,6 +7,7 @@
  * on standard input and exits, or, on a terminal, reads statements interactively. Statements run
  * one at a time through db_prepare's tail, so each result is printed as soon as it is complete.
  */
+#include <errno.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -34,8 +35,11 @@ static void on_interrupt(int sig) {
     line_note_interrupt();
 }
 
+void shell_interruptible(db_handle *h) { running = h; }
+
 void shell_error(shell *sh, const char *fmt, ...) {
     va_list ap;
+    if (sh->out) fflush(sh->out);
     fflush(stdout);
     fputs("Error: ", stderr);
     if (sh->line > 0 && sh->source) fprintf(stderr, "near line %d of %s: ", sh->line, sh->source);
@@ -124,7 +128,8 @@ static int run_statement(shell *sh, db_stmt *st) {
          * statement failing before it prints only its error. */
         if (!out) {
             for (int c = 0; c < ncols; c++) values[c] = db_column_name(st, c);
-            if (!(out = out_begin(stdout, sh->mode, sh->headers, ncols, values))) {
+            out_options o = shell_out_options(sh);
+            if (!(out = out_begin(sh->out, &o, ncols, values))) {
                 failed = 1;
                 break;
             }
@@ -177,6 +182,8 @@ int shell_run_sql(shell *sh, const char *sql, int first_line) {
         }
         if (st) {
             if (run_statement(sh, st) != 0) failed = 1;
+            else if (sh->changes && !db_stmt_readonly(st))
+                fprintf(sh->out, "changes: %lld\n", (long long)db_changes(sh->db));
             db_finalize(st);
             print_timer(sh, start);
         }
@@ -201,9 +208,36 @@ int shell_run_query(shell *sh, const char *sql, const char *param) {
     return rc;
 }
 
-int shell_open(shell *sh, const char *path) {
+/* file:PATH?mode=ro: PATH with the characters SQLite's URI parser would misread written as %HH,
+ * and "//" before an absolute path (an empty authority). In memory the caller frees; NULL when
+ * memory runs out. */
+static char *readonly_uri(const char *path) {
+    if (strncmp(path, "file:", 5) == 0) { /* a URI already: add the parameter */
+        char *u = malloc(strlen(path) + sizeof "&mode=ro");
+        if (u) sprintf(u, "%s%cmode=ro", path, strchr(path, '?') ? '&' : '?');
+        return u;
+    }
+    char *u = malloc(strlen(path) * 3 + sizeof "file://?mode=ro"), *o = u;
+    if (!u) return NULL;
+    o += sprintf(o, "file:%s", path[0] == '/' ? "//" : "");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if (*p == '%' || *p == '?' || *p == '#' || *p < 0x20) o += sprintf(o, "%%%02X", *p);
+        else *o++ = (char)*p;
+    }
+    strcpy(o, "?mode=ro");
+    return u;
+}
+
+int shell_open(shell *sh, const char *path, int readonly) {
     db_handle *h = NULL;
-    if (db_open(path, &h) != DB_OK) {
+    char *uri = NULL;
+    if (readonly && !(uri = readonly_uri(path ? path : ":memory:"))) {
+        shell_error(sh, "out of memory");
+        return -1;
+    }
+    int rc = db_open(uri ? uri : path, &h);
+    free(uri);
+    if (rc != DB_OK) {
         shell_error(sh, "%s", db_errmsg(NULL)); /* it names the file */
         return -1;
     }
@@ -213,20 +247,64 @@ int shell_open(shell *sh, const char *path) {
         shell_error(sh, "out of memory");
         return -1;
     }
+    /* Tab completion asks the database for its words; only a terminal session needs them. */
+    if (sh->interactive) db_enable_extension(h, "completion");
     /* Every statement is finalized by now, so the close cannot be refused as busy. */
     if (sh->db && db_close(sh->db) != DB_OK)
         shell_error(sh, "closing \"%s\": %s", sh->path ? sh->path : ":memory:", db_errmsg(sh->db));
     free(sh->path);
     sh->db = h;
     sh->path = copy;
+    sh->readonly = readonly;
     return 0;
+}
+
+out_options shell_out_options(const shell *sh) {
+    out_options o = {sh->mode, sh->headers, sh->nullvalue, sh->col_sep, sh->row_sep,
+                     sh->insert_table};
+    return o;
+}
+
+int shell_set_output(shell *sh, const char *path, int once) {
+    FILE *f = stdout;
+    char *copy = NULL;
+    if (path) {
+        if (path[0] == '|') {
+            shell_error(sh, "output to a pipe is not supported: %s", path);
+            return -1;
+        }
+        if (!(copy = strdup(path))) {
+            shell_error(sh, "out of memory");
+            return -1;
+        }
+        if (!(f = fopen(path, "w"))) {
+            shell_error(sh, "cannot open \"%s\": %s", path, strerror(errno));
+            free(copy);
+            return -1;
+        }
+    }
+    if (sh->out && sh->out != stdout) fclose(sh->out);
+    else fflush(stdout);
+    free(sh->out_path);
+    sh->out = f;
+    sh->out_path = copy;
+    sh->once = once && path;
+    return 0;
+}
+
+void shell_command_done(shell *sh) {
+    if (sh->once) shell_set_output(sh, NULL, 0);
 }
 
 /* Runs a command given on the command line: a dot command, or SQL. */
 static void run_command(shell *sh, const char *text) {
     const char *s = text + strspn(text, " \t\r\n");
-    if (*s == '.') shell_dot_command(sh, s);
-    else shell_run_sql(sh, text, 0);
+    if (*s == '.') {
+        shell_dot_command(sh, s);
+    } else {
+        shell_run_sql(sh, text, 0);
+        shell_command_done(sh);
+    }
 }
 
 /* ---- the input loop ------------------------------------------------------------------------ */
@@ -273,6 +351,7 @@ void shell_process(shell *sh, line_input *in, int numbered) {
             if (*s == '.') {
                 line_history_add(in, line);
                 sh->line = numbered ? lineno : 0;
+                if (sh->echo) fprintf(sh->out, "%s\n", line);
                 shell_dot_command(sh, s);
                 free(line);
                 continue;
@@ -296,7 +375,9 @@ void shell_process(shell *sh, line_input *in, int numbered) {
         /* Run the text once it ends with a complete statement (it may hold several). */
         while (sql_scanner_next(&scan, buf, len) != 0) continue;
         if (!sql_scanner_open(&scan)) {
+            if (sh->echo) fputs(buf, sh->out);
             shell_run_sql(sh, buf, numbered ? first_line : 0);
+            shell_command_done(sh);
             len = 0;
             sql_scanner_init(&scan);
         }
@@ -305,11 +386,58 @@ void shell_process(shell *sh, line_input *in, int numbered) {
      * may lack its ';'); the engine reports one that really is incomplete. */
     if (len > 0 && !sh->stop) {
         while (len > 0 && buf[len - 1] == '\n') buf[--len] = '\0';
+        if (sh->echo) fprintf(sh->out, "%s\n", buf);
         shell_run_sql(sh, buf, numbered ? first_line : 0);
+        shell_command_done(sh);
     }
     if (at_end && !numbered && sh->interactive) putchar('\n'); /* Ctrl-D left the cursor there */
     free(buf);
     sh->line = saved_line;
+}
+
+/* ---- tab completion ------------------------------------------------------------------------ */
+
+/* Appends a copy of word to the NULL-terminated list *v (n entries so far). 0, or -1 (memory). */
+static int add_candidate(char ***v, size_t *n, const char *word) {
+    char **grown = realloc(*v, (*n + 2) * sizeof **v);
+    if (!grown) return -1;
+    *v = grown;
+    if (!(grown[*n] = strdup(word))) return -1;
+    grown[++*n] = NULL;
+    return 0;
+}
+
+/* The words that may replace word, the end of line: dot command names at the start of a dot
+ * command, else what the library's completion() offers (keywords, tables, columns, functions). */
+static char **complete(void *ctx, const char *word, const char *line) {
+    shell *sh = ctx;
+    char **v = NULL;
+    size_t n = 0;
+    const char *s = line + strspn(line, " \t");
+    if (*s == '.') {
+        if (strpbrk(s, " \t")) return NULL; /* the command's arguments: nothing to offer */
+        const char *name;
+        for (int i = 0; (name = shell_dot_command_name(i)) != NULL; i++) {
+            if (strncmp(name, word + (*word == '.'), strlen(word + (*word == '.'))) != 0) continue;
+            char dotted[64];
+            snprintf(dotted, sizeof dotted, "%s%s", *word == '.' ? "." : "", name);
+            if (add_candidate(&v, &n, dotted) != 0) break;
+        }
+        return v;
+    }
+    db_stmt *st = NULL;
+    if (db_prepare(sh->db, "SELECT DISTINCT candidate FROM completion(?1, ?2) ORDER BY 1", &st,
+                   NULL) != DB_OK ||
+        db_bind_text(st, 1, word, -1) != DB_OK || db_bind_text(st, 2, line, -1) != DB_OK) {
+        db_finalize(st);
+        return NULL;
+    }
+    while (db_step(st) == DB_ROW) {
+        const char *c = db_column_text(st, 0);
+        if (c && add_candidate(&v, &n, c) != 0) break;
+    }
+    db_finalize(st);
+    return v;
 }
 
 /* ---- the command line ---------------------------------------------------------------------- */
@@ -321,9 +449,14 @@ static void usage(FILE *f) {
           "\n"
           "Options:\n"
           "  -bail              stop at the first error (the exit status is then 1)\n"
-          "  -box, -table, -csv, -json, -line, -list\n"
-          "                     the output mode (default: box; .mode changes it later)\n"
-          "  -header, -noheader show or hide column names in csv and list modes (default: show)\n"
+          "  -box, -table, -markdown, -csv, -json, -line, -list, -tabs, -html, -insert, -quote\n"
+          "                     the output mode (default: box on a terminal, else list;\n"
+          "                     .mode changes it later)\n"
+          "  -header, -noheader show or hide column names where they are optional (default:\n"
+          "                     shown on a terminal, else hidden)\n"
+          "  -readonly          open FILE read-only\n"
+          "  -init FILE         run the SQL and dot commands in FILE first\n"
+          "  -echo              print each command before running it\n"
           "  -cmd COMMAND       run COMMAND (SQL or a dot command) first; may be repeated\n"
           "  -c SQL             run SQL and exit (the same as the SQL argument)\n"
           "  --version          print the versions of duckcore, SQLite and the allocator\n"
@@ -343,6 +476,8 @@ static void print_version(void) {
 /* What the command line asked for, before anything runs. */
 typedef struct options {
     const char *file;
+    const char *init; /* -init FILE */
+    int mode_set, headers_set; /* given on the command line: not the defaults for a pipe */
     const char **cmds; /* -cmd, in order */
     int ncmds;
     const char **sqls; /* the SQL argument and -c, in order */
@@ -375,11 +510,23 @@ static int parse_args(int argc, char **argv, shell *sh, options *o) {
         } else if (strcmp(name, "bail") == 0) {
             sh->bail = 1;
         } else if (strcmp(name, "header") == 0 || strcmp(name, "headers") == 0) {
-            sh->headers = 1;
+            sh->headers = o->headers_set = 1;
         } else if (strcmp(name, "noheader") == 0 || strcmp(name, "noheaders") == 0) {
             sh->headers = 0;
+            o->headers_set = 1;
         } else if (out_mode_parse(name, &mode) == 0) {
             sh->mode = mode;
+            o->mode_set = 1;
+        } else if (strcmp(name, "readonly") == 0) {
+            sh->readonly = 1;
+        } else if (strcmp(name, "echo") == 0) {
+            sh->echo = 1;
+        } else if (strcmp(name, "init") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "duckcore: %s needs an argument (see duckcore --help)\n", a);
+                return 1;
+            }
+            o->init = argv[++i];
         } else if (strcmp(name, "cmd") == 0 || strcmp(name, "c") == 0) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "duckcore: %s needs an argument (see duckcore --help)\n", a);
@@ -396,7 +543,8 @@ static int parse_args(int argc, char **argv, shell *sh, options *o) {
 }
 
 int main(int argc, char **argv) {
-    shell sh = {.mode = OUT_BOX, .headers = 1, .exit_code = -1};
+    shell sh = {.mode = OUT_BOX, .headers = 1, .exit_code = -1, .out = stdout, .col_sep = "|",
+                .row_sep = "\n"};
     /* Each argument is at most one command: argc bounds both lists. */
     options o = {.cmds = calloc((size_t)argc, sizeof(char *)),
                  .sqls = calloc((size_t)argc, sizeof(char *))};
@@ -410,8 +558,14 @@ int main(int argc, char **argv) {
         return status;
     }
     sh.interactive = o.nsqls == 0 && isatty(STDIN_FILENO);
+    /* Output for a program (a pipe, a file) is plain, as sqlite3 writes it: list mode, values
+     * only. Boxes and headers are for people at a terminal. */
+    if (!isatty(STDOUT_FILENO)) {
+        if (!o.mode_set) sh.mode = OUT_LIST;
+        if (!o.headers_set) sh.headers = 0;
+    }
 
-    if (shell_open(&sh, o.file) != 0) {
+    if (shell_open(&sh, o.file, sh.readonly) != 0) {
         free(o.cmds), free(o.sqls);
         return 1;
     }
@@ -427,6 +581,7 @@ int main(int argc, char **argv) {
         sigaction(SIGINT, &sa, NULL);
     }
 
+    if (o.init && shell_read_file(&sh, o.init, "-init") != 0 && sh.bail) sh.stop = 1;
     for (int i = 0; i < o.ncmds && !sh.stop; i++) run_command(&sh, o.cmds[i]);
     if (o.nsqls > 0) {
         for (int i = 0; i < o.nsqls && !sh.stop; i++) run_command(&sh, o.sqls[i]);
@@ -440,6 +595,7 @@ int main(int argc, char **argv) {
                 printf("Connected to a transient in-memory database.\n"
                        "Use \".open FILENAME\" to reopen on a persistent database.\n");
             in = line_open_terminal();
+            if (in) line_set_completion(in, complete, &sh);
         } else {
             in = line_open_file(stdin);
         }
@@ -448,9 +604,12 @@ int main(int argc, char **argv) {
         line_close(in);
     }
 
+    shell_set_output(&sh, NULL, 0);
     fflush(stdout);
     if (db_close(sh.db) != DB_OK) shell_error(&sh, "closing the database: %s", db_errmsg(sh.db));
     free(sh.path);
+    free(sh.nullvalue);
+    free(sh.insert_table);
     free(o.cmds), free(o.sqls);
     if (sh.exit_code >= 0) return sh.exit_code;
     /* Like sqlite3: errors fail a script, and any session run with -bail. */

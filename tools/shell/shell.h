@@ -3,6 +3,7 @@
  *
  *   shell.c      the command line, the input loop, running SQL statement by statement
  *   commands.c   the dot commands (.help, .mode, .memory, ...)
+ *   import.c     .import (through the library's csv extension)
  *   output.c     printing a result in the current output mode
  *   lineinput.c  terminal (line editing, history) and script input
  *   sqlscan.c    where a statement ends
@@ -20,8 +21,17 @@
 typedef struct shell {
     db_handle *db;    /* the open database; never NULL once the session runs */
     char *path;       /* its file name; NULL for an in-memory database */
+    int readonly;     /* it was opened read-only */
     out_mode mode;
-    int headers;      /* column names in csv and list modes */
+    int headers;      /* column names in the modes where they are optional */
+    char *nullvalue;  /* .nullvalue; NULL: each mode's own */
+    char col_sep[32], row_sep[32]; /* .separator: list mode's */
+    char *insert_table; /* .mode insert TABLE; NULL: "table" */
+    FILE *out;        /* results and the output of dot commands: stdout, or .output/.once's file */
+    char *out_path;   /* that file's name; NULL for stdout */
+    int once;         /* out is .once's: back to stdout after the next command */
+    int echo;         /* print each command before it runs */
+    int changes;      /* print the rows changed after each statement that writes */
     int timer;        /* print "Run Time" after each statement */
     int bail;         /* stop at the first error */
     int interactive;  /* standard input is a terminal and no SQL was given on the command line */
@@ -55,9 +65,33 @@ int shell_run_query(shell *sh, const char *sql, const char *param);
  * name line numbers in error messages (scripts). */
 void shell_process(shell *sh, line_input *in, int numbered);
 
-/* Opens path (NULL: a new in-memory database) and, once that succeeded, closes the database
- * open so far. Returns 0 or -1 (reported; the session keeps its database). */
-int shell_open(shell *sh, const char *path);
+/* Opens path (NULL: a new in-memory database), read-only if asked, and, once that succeeded,
+ * closes the database open so far. Returns 0 or -1 (reported; the session keeps its database). */
+int shell_open(shell *sh, const char *path, int readonly);
+
+/* The output options of the session's settings, for out_begin(). */
+out_options shell_out_options(const shell *sh);
+
+/* Points the session's output at path (NULL: standard output); once: only for the next command.
+ * Returns 0 or -1 (reported; the output stays as it was). */
+int shell_set_output(shell *sh, const char *path, int once);
+
+/* After a command (a dot command, or SQL given at once): ends .once's redirection. */
+void shell_command_done(shell *sh);
+
+/* Makes Ctrl-C interrupt h (NULL: nothing), for long dot commands. */
+void shell_interruptible(db_handle *h);
+
+/* .import (import.c). */
+int shell_import(shell *sh, int argc, char **argv);
+
+/* The dot command names, in order, for tab completion (commands.c); NULL after the last. */
+const char *shell_dot_command_name(int i);
+
+/* Runs the SQL and dot commands in the file path for who (".read", "-init", named in the error
+ * when it cannot be opened). Returns 0, or -1 if it could not be read or a command in it failed
+ * (reported). */
+int shell_read_file(shell *sh, const char *path, const char *who);
 
 /* Runs a dot command; line starts with the '.'. Returns 0 or -1 (reported). */
 int shell_dot_command(shell *sh, const char *line);

@@ -9,25 +9,15 @@ import os
 import sys
 from pathlib import Path
 
-# Result codes and column types, as in the header's DB_RESULT_MAP and enum db_type.
-DB_OK, DB_ERROR, DB_NOMEM, DB_MISUSE, DB_BUSY, DB_CONSTRAINT, DB_RANGE, DB_IOERR = range(8)
-DB_CORRUPT, DB_CANTOPEN, DB_READONLY, DB_INTERRUPT, DB_ABORT, DB_TOOBIG, DB_FULL = range(8, 15)
-DB_UNKNOWN_OPTION, DB_INVALID_VALUE = 15, 16
-DB_ROW, DB_DONE = 100, 101
+# Column types, as in the header's enum db_type. The result codes (DB_OK, DB_ERROR, ...) and
+# CODE_NAMES are read from the library below, after the declarations.
 DB_INTEGER, DB_FLOAT, DB_TEXT, DB_BLOB, DB_NULL = 1, 2, 3, 4, 5
-
-CODE_NAMES = {value: name for name, value in globals().items()
-              if name.startswith("DB_") and name not in
-              ("DB_INTEGER", "DB_FLOAT", "DB_TEXT", "DB_BLOB", "DB_NULL")}
 
 
 class MemoryStats(ctypes.Structure):
-    """struct db_memory_stats. Fields are only ever appended in the C library, and struct_size
-    tells it how many this binding knows, so a newer library keeps working with this layout."""
-    _fields_ = [(name, ctypes.c_uint64) for name in (
-        "struct_size", "allocated", "peak", "limit", "arena_allocated", "active", "resident",
-        "mapped", "retained", "dirty", "muzzy", "arenas", "cached", "page_cache", "reclaimable",
-        "reclaims")]
+    """struct db_memory_stats. Its fields are the library's own list (struct_size, then what
+    db_memory_stats_field_name enumerates), set below once the library is loaded; struct_size
+    tells the library how many fields this layout has."""
 
 
 if sys.platform == "darwin":
@@ -116,6 +106,11 @@ _s = ctypes.c_char_p  # NUL-terminated UTF-8 (or a buffer of known length)
 _i = ctypes.c_int
 _i64 = ctypes.c_int64
 
+# void (*)(db_context *, int, db_value **), void (*)(db_context *), void (*)(void *user_data)
+FUNCTION_CALLBACK = ctypes.CFUNCTYPE(None, _p, _i, ctypes.POINTER(_p))
+FINAL_CALLBACK = ctypes.CFUNCTYPE(None, _p)
+DESTROY_CALLBACK = ctypes.CFUNCTYPE(None, _p)
+
 _DECLARATIONS = {
     # name: (restype, argtypes)
     "db_libversion": (_s, []),
@@ -163,6 +158,31 @@ _DECLARATIONS = {
     "db_column_bytes": (_i, [_p, _i]),
     "db_purge": (_i, [_p]),
     "db_memory_stats": (_i, [_p, ctypes.POINTER(MemoryStats)]),
+    "db_errname": (_s, [_i]),
+    "db_complete": (_i, [_s]),
+    "db_memory_stats_field_count": (_i, []),
+    "db_memory_stats_field_name": (_s, [_i]),
+    "db_memory_stats_field_description": (_s, [_i]),
+    # User-defined functions: callbacks as FUNCTION_CALLBACK, FINAL_CALLBACK, DESTROY_CALLBACK
+    # (or None); db_context * and db_value * are opaque pointers.
+    "db_create_function": (_i, [_p, _s, _i, _i, _p, FUNCTION_CALLBACK, FUNCTION_CALLBACK,
+                                FINAL_CALLBACK, DESTROY_CALLBACK]),
+    "db_user_data": (_p, [_p]),
+    "db_aggregate_context": (_p, [_p, _i]),
+    "db_value_type": (_i, [_p]),
+    "db_value_int64": (_i64, [_p]),
+    "db_value_double": (ctypes.c_double, [_p]),
+    # text and blobs as raw pointers, read with db_value_bytes (text may hold NUL bytes).
+    "db_value_text": (_p, [_p]),
+    "db_value_blob": (_p, [_p]),
+    "db_value_bytes": (_i, [_p]),
+    "db_result_null": (None, [_p]),
+    "db_result_int64": (None, [_p, _i64]),
+    "db_result_double": (None, [_p, ctypes.c_double]),
+    "db_result_text": (None, [_p, _s, _i]),
+    "db_result_blob": (None, [_p, _s, _i]),
+    "db_result_error": (None, [_p, _s, _i]),
+    "db_result_nomem": (None, [_p]),
 }
 
 for _name, (_restype, _argtypes) in _DECLARATIONS.items():
@@ -174,6 +194,19 @@ for _name, (_restype, _argtypes) in _DECLARATIONS.items():
                           "one)") from None
     _fn.restype = _restype
     _fn.argtypes = _argtypes
+
+# Result codes as the library names them (db_errname, generated from the header's
+# DB_RESULT_MAP): module constants DB_OK, DB_ERROR, ..., and CODE_NAMES from value to name.
+CODE_NAMES = {}
+for _code in range(256):
+    _code_name = lib.db_errname(_code)
+    if _code_name is not None:
+        CODE_NAMES[_code] = _code_name.decode("ascii")
+globals().update({_code_name: _code for _code, _code_name in CODE_NAMES.items()})
+
+MemoryStats._fields_ = [("struct_size", ctypes.c_uint64)] + [
+    (lib.db_memory_stats_field_name(_index).decode("ascii"), ctypes.c_uint64)
+    for _index in range(lib.db_memory_stats_field_count())]
 
 
 def text(value):

@@ -1,0 +1,281 @@
+/*
+ * sql_ext.c: three public-domain extensions of the pinned SQLite tree, compiled in from its
+ * ext/misc (third_party/sqlite_amalgamate.cmake copies them to the build's _deps/sqlite/ext):
+ *
+ *   csv.c         the csv virtual table (CREATE VIRTUAL TABLE temp.t USING csv(filename=...))
+ *   dbdump.c      sqlite3_db_dump: a database (or one table) as SQL text
+ *   completion.c  the completion() table-valued function: words that may follow a prefix
+ *
+ * Their global names are renamed to dc_ext_* (hidden, like all of the library; the testfixture
+ * links its own copies of them beside these objects). They run inside db_* calls, so whatever they
+ * allocate comes from the calling handle's context and counts toward its memory_limit.
+ *
+ * Two of them treat a failed allocation as the end of the data (csv.c's reader stops as at the end
+ * of the file; completion.c skips a phase whose query it could not prepare), and csv.c records a
+ * malformed field without failing. The modules registered here wrap their methods: an allocation
+ * refused during a call (dc_sql_alloc_failures) fails it with SQLITE_NOMEM, and a csv parse error
+ * fails the scan, so a result is never silently cut short.
+ */
+#define SQLITE_CORE 1
+#define sqlite3_csv_init dc_ext_csv_init
+#define sqlite3_db_dump dc_ext_db_dump
+#define sqlite3_completion_init dc_ext_completion_init
+#define sqlite3CompletionVtabInit dc_ext_completion_vtab_init
+
+#include <sqlite3.h>
+
+/* Third-party code, compiled as it is: its warnings are not ours to fix. */
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wall"
+#pragma GCC diagnostic ignored "-Wextra"
+#pragma GCC diagnostic ignored "-Wpedantic"
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wmissing-prototypes"
+#pragma GCC diagnostic ignored "-Wstrict-prototypes"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#endif
+#include "csv.c"
+#include "completion.c"
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+/* dbdump.c crashes when some allocations fail: a text value it could not read (NULL from
+ * sqlite3_column_text) is read as a string, and tableColumnList writes to its column array
+ * before checking that it got one (when the first allocation of the array fails, or when PRAGMA
+ * table_info fails before its first row). While dbdump.c is compiled, its calls of these three
+ * functions go through the wrappers below, which keep those places from being reached: the dump
+ * goes on and db_dump reports DB_NOMEM (dc_sql_alloc_failures). */
+#define DUMP_FIRST_COLUMNS (10 * sizeof(char *)) /* tableColumnList's first allocation */
+static _Thread_local void *dump_spare;          /* made ready for it by dump_prepare */
+
+static const unsigned char *dump_column_text(sqlite3_stmt *st, int i) {
+    const unsigned char *text = sqlite3_column_text(st, i);
+    return text ? text : (const unsigned char *)"";
+}
+
+static void *dump_realloc64(void *p, sqlite3_uint64 n) {
+    if (!p && dump_spare && n <= DUMP_FIRST_COLUMNS) {
+        p = dump_spare;
+        dump_spare = NULL;
+        return p;
+    }
+    return sqlite3_realloc64(p, n);
+}
+
+/* PRAGMA table_info (only tableColumnList runs it) is run through once here: if that fails, or
+ * the spare array cannot be had, the prepare fails and tableColumnList skips the table. Run
+ * again it only replays constants, so it cannot fail then. */
+static int dump_prepare(sqlite3 *db, const char *sql, int n, sqlite3_stmt **st,
+                        const char **tail) {
+    int rc = sqlite3_prepare_v2(db, sql, n, st, tail);
+    if (rc != SQLITE_OK || !*st || strncmp(sql, "PRAGMA table_info=", 18) != 0) return rc;
+    if (!dump_spare) dump_spare = sqlite3_malloc64(DUMP_FIRST_COLUMNS);
+    int rows = 0;
+    while ((rc = sqlite3_step(*st)) == SQLITE_ROW) rows++;
+    rc = sqlite3_reset(*st);
+    if (rc == SQLITE_OK && (!rows || !dump_spare)) rc = SQLITE_NOMEM;
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(*st);
+        *st = NULL;
+    }
+    return rc;
+}
+
+#define sqlite3_column_text dump_column_text
+#define sqlite3_realloc64 dump_realloc64
+#define sqlite3_prepare_v2 dump_prepare
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wall"
+#pragma GCC diagnostic ignored "-Wextra"
+#pragma GCC diagnostic ignored "-Wpedantic"
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wmissing-prototypes"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#endif
+#include "dbdump.c"
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#undef sqlite3_column_text
+#undef sqlite3_realloc64
+#undef sqlite3_prepare_v2
+
+#include <pthread.h>
+
+#include "sql.h"
+#include "sql_int.h"
+
+/* A call of a wrapped method: the thread's refused allocations before it. */
+#define CHECKED(vtab, call)                                                 \
+    do {                                                                    \
+        uint64_t failures_ = dc_sql_alloc_failures();                       \
+        int rc_ = (call);                                                   \
+        return checked_result(rc_, failures_, (vtab));                      \
+    } while (0)
+
+static int checked_result(int rc, uint64_t failures_before, sqlite3_vtab *vtab) {
+    /* Errors stand, but one reported as a plain error ("out of memory" in csv.c's words) is
+     * the refused allocation's. */
+    if ((rc != SQLITE_OK && rc != SQLITE_ERROR) || dc_sql_alloc_failures() == failures_before)
+        return rc;
+    if (vtab) {
+        sqlite3_free(vtab->zErrMsg);
+        vtab->zErrMsg = NULL;
+    }
+    return SQLITE_NOMEM;
+}
+
+/* ---- csv ------------------------------------------------------------------------------------ */
+
+static int csv_connect_checked(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                               sqlite3_vtab **out, char **err) {
+    uint64_t failures = dc_sql_alloc_failures();
+    int rc = csvtabConnect(db, aux, argc, argv, out, err);
+    if ((rc == SQLITE_OK || rc == SQLITE_ERROR) && dc_sql_alloc_failures() != failures) {
+        /* The header row may have been read short: the columns cannot be trusted. */
+        if (rc == SQLITE_OK) csvtabDisconnect(*out);
+        *out = NULL;
+        rc = SQLITE_NOMEM;
+    }
+    return rc;
+}
+
+/* A field csv.c could not parse fails the scan, with its message (line number and why). */
+static int csv_parse_checked(sqlite3_vtab_cursor *cur, int rc) {
+    CsvCursor *c = (CsvCursor *)cur;
+    if (rc != SQLITE_OK || c->rdr.zErr[0] == '\0') return rc;
+    sqlite3_free(cur->pVtab->zErrMsg);
+    cur->pVtab->zErrMsg = sqlite3_mprintf("%s", c->rdr.zErr);
+    return strcmp(c->rdr.zErr, "out of memory") == 0 ? SQLITE_NOMEM : SQLITE_ERROR;
+}
+
+/* csv.c's xOpen returns an error without freeing the cursor it made (SQLite does not close a
+ * cursor whose open failed). */
+static int csv_open_checked(sqlite3_vtab *vtab, sqlite3_vtab_cursor **out) {
+    uint64_t failures = dc_sql_alloc_failures();
+    *out = NULL;
+    int rc = checked_result(csvtabOpen(vtab, out), failures, NULL);
+    if (rc != SQLITE_OK && *out) {
+        (*out)->pVtab = vtab; /* SQLite sets it only after a successful open */
+        csvtabClose(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+static int csv_filter_checked(sqlite3_vtab_cursor *cur, int idx, const char *idx_str, int argc,
+                              sqlite3_value **argv) {
+    /* csv.c counts lines from 0 where the rows start; messages name lines of the file from 1,
+     * after a header row of one line. */
+    ((CsvCursor *)cur)->rdr.nLine = ((CsvTable *)cur->pVtab)->iStart > 0 ? 2 : 1;
+    CHECKED(cur->pVtab, csv_parse_checked(cur, csvtabFilter(cur, idx, idx_str, argc, argv)));
+}
+
+static int csv_next_checked(sqlite3_vtab_cursor *cur) {
+    CHECKED(cur->pVtab, csv_parse_checked(cur, csvtabNext(cur)));
+}
+
+static sqlite3_module csv_module;
+
+static void csv_module_init(void) {
+    csv_module = CsvModule;
+    csv_module.xCreate = csv_connect_checked;
+    csv_module.xConnect = csv_connect_checked;
+    csv_module.xOpen = csv_open_checked;
+    csv_module.xFilter = csv_filter_checked;
+    csv_module.xNext = csv_next_checked;
+}
+
+int dc_sql_enable_csv(sqlite3 *db) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, csv_module_init);
+    return sqlite3_create_module(db, "csv", &csv_module, NULL);
+}
+
+/* ---- completion ----------------------------------------------------------------------------- */
+
+/* completion.c returns SQLITE_NOMEM from the middle of a loop over PRAGMA database_list without
+ * finalizing that statement. After a failed call, the statements it left are finalized: those
+ * that did not exist before the call, other than the cursor's own. The cursor's statement is left
+ * out of the snapshot, since the call may finalize it and a new one take its address. (With more
+ * statements open than the snapshot holds, nothing is finalized: a leak, not a wrong finalize.) */
+typedef struct stmt_snapshot {
+    sqlite3_stmt *open[64];
+    int n; /* -1: too many to hold */
+} stmt_snapshot;
+
+static void stmt_snapshot_take(sqlite3 *db, stmt_snapshot *s, sqlite3_stmt *own) {
+    s->n = 0;
+    for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st; st = sqlite3_next_stmt(db, st)) {
+        if (st == own) continue;
+        if (s->n == (int)(sizeof s->open / sizeof s->open[0])) {
+            s->n = -1;
+            return;
+        }
+        s->open[s->n++] = st;
+    }
+}
+
+static void finalize_left(sqlite3 *db, const stmt_snapshot *s, sqlite3_stmt *keep) {
+    if (s->n < 0) return;
+    sqlite3_stmt *st = sqlite3_next_stmt(db, NULL);
+    while (st) {
+        sqlite3_stmt *next = sqlite3_next_stmt(db, st);
+        int known = st == keep;
+        for (int i = 0; i < s->n && !known; i++) known = s->open[i] == st;
+        if (!known) sqlite3_finalize(st);
+        st = next;
+    }
+}
+
+static int completion_filter_checked(sqlite3_vtab_cursor *cur, int idx, const char *idx_str,
+                                     int argc, sqlite3_value **argv) {
+    completion_cursor *c = (completion_cursor *)cur;
+    stmt_snapshot before;
+    stmt_snapshot_take(c->db, &before, c->pStmt);
+    uint64_t failures = dc_sql_alloc_failures();
+    int rc = checked_result(completionFilter(cur, idx, idx_str, argc, argv), failures, cur->pVtab);
+    if (rc != SQLITE_OK) finalize_left(c->db, &before, c->pStmt);
+    return rc;
+}
+
+static int completion_next_checked(sqlite3_vtab_cursor *cur) {
+    completion_cursor *c = (completion_cursor *)cur;
+    stmt_snapshot before;
+    stmt_snapshot_take(c->db, &before, c->pStmt);
+    uint64_t failures = dc_sql_alloc_failures();
+    int rc = checked_result(completionNext(cur), failures, cur->pVtab);
+    if (rc != SQLITE_OK) finalize_left(c->db, &before, c->pStmt);
+    return rc;
+}
+
+static sqlite3_module completion_module;
+
+static void completion_module_init(void) {
+    completion_module = completionModule;
+    completion_module.xFilter = completion_filter_checked;
+    completion_module.xNext = completion_next_checked;
+}
+
+int dc_sql_enable_completion(sqlite3 *db) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, completion_module_init);
+    return sqlite3_create_module(db, "completion", &completion_module, NULL);
+}
+
+/* ---- dump ----------------------------------------------------------------------------------- */
+
+int dc_sql_db_dump(sqlite3 *db, const char *schema, const char *table,
+                   int (*out)(const char *text, void *ctx), void *ctx) {
+    int rc = dc_ext_db_dump(db, schema, table, out, ctx);
+    sqlite3_free(dump_spare); /* the handle's: never kept past the call */
+    dump_spare = NULL;
+    return rc;
+}

@@ -1,0 +1,3 @@
+-- run: -init {cases}/init.inc -cmd "SELECT 'after init and before -cmd' AS c" {db} "SELECT * FROM from_init"
+-- run: -init {dir}/missing.inc {db} "SELECT 1"
+-- -init FILE: its SQL and dot commands run first (here it sets csv mode with headers).
