@@ -1,82 +1,23 @@
 """User-defined SQL functions and aggregates (Connection.create_function/create_aggregate) over
-db_create_function (include/duckcore.h).
+db_create_function (include/duckcore.h), and complete_statement over db_complete.
 
-The C calls are declared here, as prototypes of their own, and resolved on first use, so the
-package still imports with a library that predates them. One set of C callbacks (trampolines)
-serves every function: they live as long as the module, so the library can never call a freed
-one. Each registration is a key in _registry, passed to C as user_data; the library's destroy
-callback (function replaced, deleted, or handle closed) drops the key.
+One set of C callbacks (trampolines) serves every function: they live as long as the module, so
+the library can never call a freed one. Each registration is a key in _registry, passed to C as
+user_data; the library's destroy callback (function replaced, deleted, or handle closed, or the
+registration failed) drops the key and with it the Python callable.
 """
 import ctypes
 import itertools
-import threading
 import weakref
 
 from . import _capi as C
-from .errors import NotSupportedError, ProgrammingError
 
+_lib = C.lib
 DB_DETERMINISTIC = 0x1  # include/duckcore.h
-
-_p, _i, _i64 = ctypes.c_void_p, ctypes.c_int, ctypes.c_int64
-FUNC = ctypes.CFUNCTYPE(None, _p, _i, ctypes.POINTER(_p))  # (ctx, argc, argv): func and step
-FINAL = ctypes.CFUNCTYPE(None, _p)                         # (ctx)
-DESTROY = ctypes.CFUNCTYPE(None, _p)                       # (user_data)
-_NO_FUNC, _NO_FINAL, _NO_DESTROY = FUNC(), FINAL(), DESTROY()  # NULL function pointers
-
-_SIGNATURES = {
-    "db_create_function": (_i, _p, ctypes.c_char_p, _i, _i, _p, FUNC, FUNC, FINAL, DESTROY),
-    "db_user_data": (_p, _p),
-    "db_aggregate_context": (_p, _p, _i),
-    "db_value_type": (_i, _p),
-    "db_value_int64": (_i64, _p),
-    "db_value_double": (ctypes.c_double, _p),
-    "db_value_text": (_p, _p),  # raw pointers: read with db_value_bytes (text may hold NUL)
-    "db_value_blob": (_p, _p),
-    "db_value_bytes": (_i, _p),
-    "db_result_null": (None, _p),
-    "db_result_int64": (None, _p, _i64),
-    "db_result_double": (None, _p, ctypes.c_double),
-    "db_result_text": (None, _p, ctypes.c_char_p, _i),
-    "db_result_blob": (None, _p, ctypes.c_char_p, _i),
-    "db_result_error": (None, _p, ctypes.c_char_p, _i),
-    "db_result_nomem": (None, _p),
-}
-_db_complete = None  # resolved on first use of complete_statement
-
-
-class _Calls:
-    pass
-
-
-_calls = None
-_calls_lock = threading.Lock()
-
-
-def calls():
-    """The C calls, resolved once; NotSupportedError if the library lacks them."""
-    global _calls
-    with _calls_lock:
-        if _calls is None:
-            resolved = _Calls()
-            for name, (restype, *argtypes) in _SIGNATURES.items():
-                try:
-                    fn = ctypes.CFUNCTYPE(restype, *argtypes)((name, C.lib))
-                except AttributeError:
-                    raise NotSupportedError(
-                        f"user-defined functions need {name}, which {C.lib._name} lacks (a "
-                        "library older than this binding)") from None
-                setattr(resolved, name, fn)
-            _calls = resolved
-    return _calls
-
-
-def available():
-    """Whether the loaded library has the user-function API."""
-    try:
-        calls()
-    except NotSupportedError:
-        return False
-    return True
+# NULL function pointers: ctypes takes no None where a callback type is declared.
+_NO_FUNC = C.FUNCTION_CALLBACK()
+_NO_FINAL = C.FINAL_CALLBACK()
+_NO_DESTROY = C.DESTROY_CALLBACK()
 
 
 class _Entry:
@@ -96,7 +37,7 @@ _keys = itertools.count(1)  # never 0: 0 is a fresh (zeroed) aggregate context
 
 
 def _args(argc, argv):
-    c = _calls
+    c = _lib
     args = []
     for i in range(argc):
         v = argv[i]
@@ -120,11 +61,11 @@ def _fail(ctx, entry, message, exc=None):
         if connection is not None:
             connection._udf_error = exc
     data = message.encode()
-    _calls.db_result_error(ctx, data, len(data))
+    _lib.db_result_error(ctx, data, len(data))
 
 
 def _result(ctx, entry, value, what):
-    c = _calls
+    c = _lib
     if value is None:
         c.db_result_null(ctx)
     elif isinstance(value, int):  # bool too
@@ -145,9 +86,9 @@ def _result(ctx, entry, value, what):
                           "(None, int, float, str and bytes are)")
 
 
-@FUNC
+@C.FUNCTION_CALLBACK
 def _call_scalar(ctx, argc, argv):
-    entry = _registry.get(_calls.db_user_data(ctx))
+    entry = _registry.get(_lib.db_user_data(ctx))
     try:
         value = entry.target(*_args(argc, argv))
     except BaseException as e:  # nothing may escape into C
@@ -158,16 +99,16 @@ def _call_scalar(ctx, argc, argv):
 
 def _aggregate_key(ctx, nbytes):
     """The int64 key stored in the group's aggregate context (None: no context)."""
-    address = _calls.db_aggregate_context(ctx, nbytes)
-    return None if not address else _i64.from_address(address)
+    address = _lib.db_aggregate_context(ctx, nbytes)
+    return None if not address else ctypes.c_int64.from_address(address)
 
 
-@FUNC
+@C.FUNCTION_CALLBACK
 def _call_step(ctx, argc, argv):
-    entry = _registry.get(_calls.db_user_data(ctx))
+    entry = _registry.get(_lib.db_user_data(ctx))
     key = _aggregate_key(ctx, 8)
     if key is None:
-        _calls.db_result_nomem(ctx)
+        _lib.db_result_nomem(ctx)
         return
     if key.value == 0:
         try:
@@ -183,13 +124,13 @@ def _call_step(ctx, argc, argv):
         _fail(ctx, entry, "user-defined aggregate's 'step' method raised error", e)
 
 
-@FINAL
+@C.FINAL_CALLBACK
 def _call_final(ctx):
-    entry = _registry.get(_calls.db_user_data(ctx))
+    entry = _registry.get(_lib.db_user_data(ctx))
     key = _aggregate_key(ctx, 0)  # NULL: step never ran (no rows), the result is NULL
     instance = _aggregates.pop(key.value, None) if key is not None else None
     if instance is None:
-        _calls.db_result_null(ctx)
+        _lib.db_result_null(ctx)
         return
     try:
         value = instance.finalize()
@@ -199,7 +140,7 @@ def _call_final(ctx):
     _result(ctx, entry, value, "user-defined aggregate's 'finalize' method")
 
 
-@DESTROY
+@C.DESTROY_CALLBACK
 def _destroy(user_data):
     _registry.pop(user_data, None)
 
@@ -214,7 +155,6 @@ def create(connection, name, narg, target, aggregate, deterministic=False):
         raise TypeError("narg must be int, not " + type(narg).__name__)
     if target is not None and not callable(target):
         raise TypeError(("aggregate class" if aggregate else "func") + " must be callable")
-    c = calls()
     key = None
     if target is None:
         funcs = (_NO_FUNC, _NO_FUNC, _NO_FINAL, _NO_DESTROY)
@@ -224,7 +164,7 @@ def create(connection, name, narg, target, aggregate, deterministic=False):
         funcs = ((_NO_FUNC, _call_step, _call_final, _destroy) if aggregate
                  else (_call_scalar, _NO_FUNC, _NO_FINAL, _destroy))
     flags = DB_DETERMINISTIC if deterministic else 0
-    rc = c.db_create_function(connection._h, name.encode(), narg, flags, key, *funcs)
+    rc = _lib.db_create_function(connection._h, name.encode(), narg, flags, key, *funcs)
     if rc != C.DB_OK:
         # The library called destroy already (contract), so the key is gone; in case, drop it.
         if key is not None:
@@ -236,15 +176,8 @@ def complete_statement(sql):
     """True if sql ends with a complete SQL statement: a ';' outside strings, quoted names and
     comments (after END for CREATE TRIGGER). The engine's scanner (db_complete), as
     sqlite3.complete_statement; for reading statements over several lines."""
-    global _db_complete
     if not isinstance(sql, str):
         raise TypeError("sql must be str, not " + type(sql).__name__)
     if "\0" in sql:
         raise ValueError("embedded null character")
-    if _db_complete is None:
-        try:
-            _db_complete = ctypes.CFUNCTYPE(_i, ctypes.c_char_p)(("db_complete", C.lib))
-        except AttributeError:
-            raise NotSupportedError(f"complete_statement needs db_complete, which "
-                                    f"{C.lib._name} lacks (older than this binding)") from None
-    return bool(_db_complete(sql.encode("utf-8")))
+    return bool(_lib.db_complete(sql.encode("utf-8")))

@@ -7,11 +7,6 @@ import pytest
 import duckcore
 from duckcore import functions
 
-pytestmark = pytest.mark.skipif(
-    not functions.available(),
-    reason="the library has no db_create_function yet (user-function C API not merged)")
-
-
 @pytest.fixture
 def con():
     connection = duckcore.connect()
