@@ -1,5 +1,5 @@
-/* test-files.c: objects that outlive a handle (DESIGN.md, invariant 3). Two handles share one
- * database file; SQLite's per-inode lock records (and, in WAL mode, the shared-memory node) were
+/* test-files.c: objects that outlive a handle (docs/architecture.md, invariant 3). Two handles
+ * share one database file; SQLite's per-inode lock records (and, in WAL mode, the shared-memory node) were
  * created through the first. Closing it resets its arena; if those records lived there, the second
  * handle would now use freed memory (caught by jemalloc's debug junk-filling and by ASan). */
 #include <unistd.h>

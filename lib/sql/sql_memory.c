@@ -3,7 +3,8 @@
  *
  * SQLite's allocator hooks are process-global and carry no context pointer, so each call finds
  * its context through the thread-local current context that every public call sets while it holds
- * the handle lock (DESIGN.md, invariant 1). Outside any handle that is the process context.
+ * the handle lock (docs/architecture.md, invariant 1). Outside any handle that is the process
+ * context.
  */
 #include <limits.h>
 #include <stdint.h>

@@ -4,8 +4,8 @@
  * The unix VFS keeps per-inode lock records, pending file descriptors and WAL shared-memory nodes
  * in process-wide lists; the memdb VFS keeps named in-memory stores. They are created by one
  * connection and may be freed by another, so they must not come from the arena of whichever handle
- * happened to create them (DESIGN.md, invariant 3). Each shim method makes the process context
- * current, calls the real method and restores the caller's context.
+ * happened to create them (docs/architecture.md, invariant 3). Each shim method makes the process
+ * context current, calls the real method and restores the caller's context.
  *
  * Exception: xFileControl runs in the caller's context, because some file controls
  * (SQLITE_FCNTL_TEMPFILENAME, SQLITE_FCNTL_VFSNAME, SQLITE_FCNTL_PRAGMA) return memory that the
