@@ -114,8 +114,7 @@ int db_step(db_stmt *s) {
     int src = sqlite3_step(s->st);
     if (src == SQLITE_ROW) return dc_exit(c, DB_ROW);
     rc = src == SQLITE_DONE ? DB_DONE : dc_set_sqlite_error(h, src);
-    dc_after_statement(h, src, in_transaction);
-    return dc_exit(c, rc);
+    return dc_exit_statement(c, rc, src, in_transaction);
 }
 
 int db_reset(db_stmt *s) {
@@ -215,12 +214,6 @@ static int column_enter(db_stmt *s, int index, const char *name, dc_call *c) {
     return 1;
 }
 
-static void column_check_nomem(db_stmt *s, const void *value, int index) {
-    if (!value && sqlite3_column_type(s->st, index) != SQLITE_NULL &&
-        sqlite3_errcode(s->h->db) == SQLITE_NOMEM)
-        dc_set_sqlite_error(s->h, SQLITE_NOMEM);
-}
-
 /* A value of the current row read as its type, a number or a number made from text: SQLite
  * neither allocates nor frees for it, unless it has an allocation failure to report (then the
  * handle's last error is DB_NOMEM), so the lock alone serves. */
@@ -268,28 +261,43 @@ const char *db_column_name(db_stmt *s, int index) {
     return v;
 }
 
+/* Text, blob and length: SQLite answers an index out of range (or no current row) with an empty
+ * value, so the index is checked only when the answer is empty (NULL or 0): the common path makes
+ * one call into SQLite. Empty answers come here: DB_RANGE for a bad index, DB_NOMEM for a failed
+ * conversion (nonempty: whether the value was one; -1, unknown: ask its type). */
+static DC_NOINLINE void column_empty(db_stmt *s, int index, const char *name, int nonempty) {
+    if (index < 0 || index >= sqlite3_column_count(s->st)) {
+        dc_set_error(s->h, DB_RANGE, "%s: column %d out of range", name, index);
+        return;
+    }
+    if (nonempty < 0) nonempty = sqlite3_column_type(s->st, index) != SQLITE_NULL;
+    if (nonempty && sqlite3_errcode(s->h->db) == SQLITE_NOMEM)
+        dc_set_sqlite_error(s->h, SQLITE_NOMEM);
+}
+
 const char *db_column_text(db_stmt *s, int index) {
-    dc_call c;
-    if (!column_enter(s, index, "db_column_text", &c)) return NULL;
+    if (dc_check_stmt(s, "db_column_text") != DB_OK) return NULL;
+    dc_call c = dc_enter(s->h);
     const char *v = (const char *)sqlite3_column_text(s->st, index);
-    column_check_nomem(s, v, index);
+    if (!v) column_empty(s, index, "db_column_text", -1);
     dc_exit_quiet(c);
     return v;
 }
 
 const void *db_column_blob(db_stmt *s, int index) {
-    dc_call c;
-    if (!column_enter(s, index, "db_column_blob", &c)) return NULL;
+    if (dc_check_stmt(s, "db_column_blob") != DB_OK) return NULL;
+    dc_call c = dc_enter(s->h);
     const void *v = sqlite3_column_blob(s->st, index);
-    column_check_nomem(s, v, index);
+    if (!v) column_empty(s, index, "db_column_blob", -1);
     dc_exit_quiet(c);
     return v;
 }
 
 int db_column_bytes(db_stmt *s, int index) {
-    dc_call c;
-    if (!column_enter(s, index, "db_column_bytes", &c)) return 0;
+    if (dc_check_stmt(s, "db_column_bytes") != DB_OK) return 0;
+    dc_call c = dc_enter(s->h);
     int n = sqlite3_column_bytes(s->st, index);
+    if (n == 0) column_empty(s, index, "db_column_bytes", 0);
     dc_exit_quiet(c);
     return n;
 }
