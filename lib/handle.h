@@ -96,6 +96,11 @@ struct db_stmt {
     char *set_sql;      /* SET/RESET: the statement's text */
     int set_done;       /* SET/RESET: applied since the last reset */
     db_stmt *next_dead; /* on the handle's list of finalized records */
+    /* Small text and blob values are copied into buffers of the statement's own (stmt.c,
+     * "binding"): */
+    int ready;          /* SQLite would accept a bind: prepared or reset, not stepped since */
+    int nparams;        /* entries of buffers */
+    struct dc_bind_buffer *buffers; /* one per parameter, NULL until the first small copy */
 };
 
 /* Frees the records of finalized statements; on an entered handle, at close. */

@@ -56,6 +56,9 @@ int db_prepare(db_handle *h, const char *sql, db_stmt **out, const char **tail) 
         s->set_sql = set_sql;
         s->set_done = 0;
         s->next_dead = NULL;
+        s->ready = 1;
+        s->nparams = 0;
+        s->buffers = NULL;
         h->live_statements++;
         *out = s;
     }
@@ -83,6 +86,18 @@ void dc_free_dead_statements(db_handle *h) {
     }
 }
 
+struct dc_bind_buffer {
+    char *p;
+    size_t size;
+};
+
+static void free_bind_buffers(db_stmt *s) {
+    for (int i = 0; s->buffers && i < s->nparams; i++) sqlite3_free(s->buffers[i].p);
+    sqlite3_free(s->buffers);
+    s->buffers = NULL;
+    s->nparams = 0;
+}
+
 int db_finalize(db_stmt *s) {
     if (!s) return DB_OK;
     int rc = dc_check_stmt(s, "db_finalize");
@@ -93,6 +108,7 @@ int db_finalize(db_stmt *s) {
     int last = s->st ? sqlite3_finalize(s->st) : SQLITE_OK; /* repeats the last step's error */
     if (busy) dc_after_statement(h, last, 0);
     s->magic = DC_DEAD_MAGIC;
+    free_bind_buffers(s);
     sqlite3_free(s->set_sql);
     s->set_sql = NULL;
     s->st = NULL;
@@ -111,6 +127,7 @@ int db_step(db_stmt *s) {
     dc_alloc_limit_forget(h->alloc);
     if (!s->st) return dc_exit(c, step_set(s));
     int in_transaction = !sqlite3_get_autocommit(h->db);
+    s->ready = 0;
     int src = sqlite3_step(s->st);
     if (src == SQLITE_ROW) return dc_exit(c, DB_ROW);
     rc = src == SQLITE_DONE ? DB_DONE : dc_set_sqlite_error(h, src);
@@ -124,6 +141,7 @@ int db_reset(db_stmt *s) {
     if (s->st) {
         int busy = sqlite3_stmt_busy(s->st);
         int last = sqlite3_reset(s->st); /* the last step's error, already reported by db_step */
+        s->ready = 1; /* whatever it returns, the statement is back at its start */
         if (busy) dc_after_statement(s->h, last, 0);
     }
     s->set_done = 0;
@@ -153,15 +171,69 @@ int db_bind_int64(db_stmt *s, int index, int64_t value) {
 int db_bind_double(db_stmt *s, int index, double value) {
     BIND("db_bind_double", sqlite3_bind_double(s->st, index, value));
 }
+
+/* Text and blobs are copied. Bound SQLITE_TRANSIENT, SQLite allocates a copy at every bind and
+ * frees the one it replaces; a small value (up to DC_BIND_BUFFER_MAX bytes) is instead copied into
+ * a buffer the statement keeps per parameter until it is finalized, and bound SQLITE_STATIC: one
+ * copy, no allocation once the buffer is large enough. The buffer is rewritten only when SQLite is
+ * certain to take the new value, so nothing of SQLite's still points into it afterwards: the
+ * statement is ready (prepared or reset and not stepped since: a running or finished statement
+ * refuses binds) and the index is in range. Otherwise SQLite copies, and reports any error. */
+#define DC_BIND_BUFFER_MAX 256
+
+static DC_NOINLINE char *bind_buffer_grow(db_stmt *s, int index, size_t n) {
+    if (!s->buffers) {
+        int count = sqlite3_bind_parameter_count(s->st);
+        if (count <= 0) return NULL;
+        s->buffers = sqlite3_malloc64((uint64_t)count * sizeof *s->buffers);
+        if (!s->buffers) return NULL;
+        memset(s->buffers, 0, (size_t)count * sizeof *s->buffers);
+        s->nparams = count;
+    }
+    if (index < 1 || index > s->nparams) return NULL;
+    struct dc_bind_buffer *b = &s->buffers[index - 1];
+    if (!b->p || b->size < n) {
+        size_t size = n < 32 ? 32 : n;
+        char *p = sqlite3_realloc64(b->p, size); /* SQLite's old value never points at it again */
+        if (!p) return NULL;
+        b->p = p;
+        b->size = size;
+    }
+    return b->p;
+}
+
+/* The buffer for a copy of n bytes bound at index, or NULL when SQLite is to copy. */
+static inline char *bind_buffer(db_stmt *s, int index, size_t n) {
+    if (!s->ready || n > DC_BIND_BUFFER_MAX) return NULL;
+    if (DC_LIKELY(s->buffers && index >= 1 && index <= s->nparams &&
+                  s->buffers[index - 1].size >= n && s->buffers[index - 1].p))
+        return s->buffers[index - 1].p;
+    return bind_buffer_grow(s, index, n);
+}
+
+static int bind_text(db_stmt *s, int index, const char *text, int len) {
+    if (!text) return sqlite3_bind_null(s->st, index);
+    size_t n = len < 0 ? strlen(text) + 1 : (size_t)len; /* with the NUL, as SQLite's copy */
+    char *copy = bind_buffer(s, index, n);
+    if (!copy) return sqlite3_bind_text(s->st, index, text, len, SQLITE_TRANSIENT);
+    memcpy(copy, text, n);
+    return sqlite3_bind_text(s->st, index, copy, len, SQLITE_STATIC);
+}
+
+static int bind_blob(db_stmt *s, int index, const void *data, int len) {
+    if (len < 0 || (!data && len > 0)) return SQLITE_MISUSE;
+    if (!data) return sqlite3_bind_zeroblob(s->st, index, 0);
+    char *copy = bind_buffer(s, index, (size_t)len);
+    if (!copy) return sqlite3_bind_blob(s->st, index, data, len, SQLITE_TRANSIENT);
+    memcpy(copy, data, (size_t)len);
+    return sqlite3_bind_blob(s->st, index, copy, len, SQLITE_STATIC);
+}
+
 int db_bind_text(db_stmt *s, int index, const char *text, int len) {
-    BIND("db_bind_text", text ? sqlite3_bind_text(s->st, index, text, len, SQLITE_TRANSIENT)
-                              : sqlite3_bind_null(s->st, index));
+    BIND("db_bind_text", bind_text(s, index, text, len));
 }
 int db_bind_blob(db_stmt *s, int index, const void *data, int len) {
-    BIND("db_bind_blob", len < 0   ? SQLITE_MISUSE
-                         : data    ? sqlite3_bind_blob(s->st, index, data, len, SQLITE_TRANSIENT)
-                         : len > 0 ? SQLITE_MISUSE
-                                   : sqlite3_bind_zeroblob(s->st, index, 0));
+    BIND("db_bind_blob", bind_blob(s, index, data, len));
 }
 int db_clear_bindings(db_stmt *s) { BIND("db_clear_bindings", sqlite3_clear_bindings(s->st)); }
 
