@@ -30,8 +30,10 @@
             abort();                                                               \
         }                                                                          \
     } while (0)
+#define DC_DEBUG_ONLY(...) __VA_ARGS__
 #else
 #define DC_DEBUG_CHECK(cond, ...) ((void)0)
+#define DC_DEBUG_ONLY(...)
 #endif
 
 #endif

@@ -99,8 +99,9 @@ struct db_stmt {
     /* Small text and blob values are copied into buffers of the statement's own (stmt.c,
      * "binding"): */
     int ready;          /* SQLite would accept a bind: prepared or reset, not stepped since */
-    int nparams;        /* entries of buffers */
+    int nparams;        /* the statement's parameters */
     struct dc_bind_buffer *buffers; /* one per parameter, NULL until the first small copy */
+    uint64_t owns; /* bit i: parameter i + 1 may hold memory of SQLite's (a copy it made) */
 };
 
 /* Frees the records of finalized statements; on an entered handle, at close. */

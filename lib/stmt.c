@@ -57,8 +57,9 @@ int db_prepare(db_handle *h, const char *sql, db_stmt **out, const char **tail) 
         s->set_done = 0;
         s->next_dead = NULL;
         s->ready = 1;
-        s->nparams = 0;
+        s->nparams = st ? sqlite3_bind_parameter_count(st) : 0;
         s->buffers = NULL;
+        s->owns = 0;
         h->live_statements++;
         *out = s;
     }
@@ -95,7 +96,6 @@ static void free_bind_buffers(db_stmt *s) {
     for (int i = 0; s->buffers && i < s->nparams; i++) sqlite3_free(s->buffers[i].p);
     sqlite3_free(s->buffers);
     s->buffers = NULL;
-    s->nparams = 0;
 }
 
 int db_finalize(db_stmt *s) {
@@ -164,12 +164,54 @@ static inline int bind_exit(dc_call c, db_stmt *s, const char *name, int src) {
     dc_call c = dc_enter(s->h);                  \
     return bind_exit(c, s, name, s->st ? (call) : SQLITE_OK)
 
-int db_bind_null(db_stmt *s, int index) { BIND("db_bind_null", sqlite3_bind_null(s->st, index)); }
+/* Which parameters may hold memory of SQLite's: set after a bind that may have left a copy of
+ * SQLite's (any text: a UTF-16 database converts it; a blob SQLite copied; any failed bind),
+ * cleared after one that cannot have. Parameters past 64 always count as holding some. */
+static inline void note_owner(db_stmt *s, int index, int owns) {
+    unsigned i = (unsigned)index - 1u;
+    if (i >= 64) return;
+    if (owns) s->owns |= (uint64_t)1 << i;
+    else s->owns &= ~((uint64_t)1 << i);
+}
+
+/* A number or NULL bound where SQLite will neither refuse it (an error of SQLite's may free its
+ * previous message) nor free the value it replaces (the statement ready, the index in range,
+ * the parameter holding no memory of SQLite's): nothing is allocated or freed, so the lock alone
+ * serves, as for the plain column reads. Otherwise the whole shell. */
+static inline int bind_plain(const db_stmt *s, int index) {
+    unsigned i = (unsigned)index - 1u;
+    return s->ready && i < (unsigned)s->nparams && i < 64 && !((s->owns >> i) & 1);
+}
+
+#define BIND_NUMBER(name, call)                                                          \
+    int rc = dc_check_stmt(s, name);                                                     \
+    if (rc != DB_OK) return rc;                                                          \
+    db_handle *h = s->h;                                                                 \
+    dc_hold(h);                                                                          \
+    if (DC_LIKELY(bind_plain(s, index))) {                                               \
+        DC_DEBUG_ONLY(uint64_t bytes_ = dc_alloc_debug_thread_bytes();)                  \
+        int src_ = (call);                                                               \
+        (void)src_;                                                                      \
+        DC_DEBUG_CHECK(src_ == SQLITE_OK && dc_alloc_debug_thread_bytes() == bytes_,     \
+                       "%s: a plain bind failed (%d) or allocated", name, src_);         \
+        h->errcode = DB_OK;                                                              \
+        dc_release(h);                                                                   \
+        return DB_OK;                                                                    \
+    }                                                                                    \
+    dc_release(h);                                                                       \
+    dc_call c = dc_enter(h);                                                             \
+    int src = s->st ? (call) : SQLITE_OK;                                                \
+    if (src == SQLITE_OK) note_owner(s, index, 0);                                       \
+    return bind_exit(c, s, name, src)
+
+int db_bind_null(db_stmt *s, int index) {
+    BIND_NUMBER("db_bind_null", sqlite3_bind_null(s->st, index));
+}
 int db_bind_int64(db_stmt *s, int index, int64_t value) {
-    BIND("db_bind_int64", sqlite3_bind_int64(s->st, index, value));
+    BIND_NUMBER("db_bind_int64", sqlite3_bind_int64(s->st, index, value));
 }
 int db_bind_double(db_stmt *s, int index, double value) {
-    BIND("db_bind_double", sqlite3_bind_double(s->st, index, value));
+    BIND_NUMBER("db_bind_double", sqlite3_bind_double(s->st, index, value));
 }
 
 /* Text and blobs are copied. Bound SQLITE_TRANSIENT, SQLite allocates a copy at every bind and
@@ -182,15 +224,12 @@ int db_bind_double(db_stmt *s, int index, double value) {
 #define DC_BIND_BUFFER_MAX 256
 
 static DC_NOINLINE char *bind_buffer_grow(db_stmt *s, int index, size_t n) {
-    if (!s->buffers) {
-        int count = sqlite3_bind_parameter_count(s->st);
-        if (count <= 0) return NULL;
-        s->buffers = sqlite3_malloc64((uint64_t)count * sizeof *s->buffers);
-        if (!s->buffers) return NULL;
-        memset(s->buffers, 0, (size_t)count * sizeof *s->buffers);
-        s->nparams = count;
-    }
     if (index < 1 || index > s->nparams) return NULL;
+    if (!s->buffers) {
+        s->buffers = sqlite3_malloc64((uint64_t)s->nparams * sizeof *s->buffers);
+        if (!s->buffers) return NULL;
+        memset(s->buffers, 0, (size_t)s->nparams * sizeof *s->buffers);
+    }
     struct dc_bind_buffer *b = &s->buffers[index - 1];
     if (!b->p || b->size < n) {
         size_t size = n < 32 ? 32 : n;
@@ -212,7 +251,12 @@ static inline char *bind_buffer(db_stmt *s, int index, size_t n) {
 }
 
 static int bind_text(db_stmt *s, int index, const char *text, int len) {
-    if (!text) return sqlite3_bind_null(s->st, index);
+    if (!text) {
+        int src = sqlite3_bind_null(s->st, index);
+        if (src == SQLITE_OK) note_owner(s, index, 0);
+        return src;
+    }
+    note_owner(s, index, 1);
     size_t n = len < 0 ? strlen(text) + 1 : (size_t)len; /* with the NUL, as SQLite's copy */
     char *copy = bind_buffer(s, index, n);
     if (!copy) return sqlite3_bind_text(s->st, index, text, len, SQLITE_TRANSIENT);
@@ -222,11 +266,13 @@ static int bind_text(db_stmt *s, int index, const char *text, int len) {
 
 static int bind_blob(db_stmt *s, int index, const void *data, int len) {
     if (len < 0 || (!data && len > 0)) return SQLITE_MISUSE;
-    if (!data) return sqlite3_bind_zeroblob(s->st, index, 0);
-    char *copy = bind_buffer(s, index, (size_t)len);
-    if (!copy) return sqlite3_bind_blob(s->st, index, data, len, SQLITE_TRANSIENT);
-    memcpy(copy, data, (size_t)len);
-    return sqlite3_bind_blob(s->st, index, copy, len, SQLITE_STATIC);
+    char *copy = data ? bind_buffer(s, index, (size_t)len) : NULL;
+    int src = !data  ? sqlite3_bind_zeroblob(s->st, index, 0)
+              : copy ? (memcpy(copy, data, (size_t)len),
+                        sqlite3_bind_blob(s->st, index, copy, len, SQLITE_STATIC))
+                     : sqlite3_bind_blob(s->st, index, data, len, SQLITE_TRANSIENT);
+    note_owner(s, index, src != SQLITE_OK || (data && !copy));
+    return src;
 }
 
 int db_bind_text(db_stmt *s, int index, const char *text, int len) {
@@ -235,7 +281,14 @@ int db_bind_text(db_stmt *s, int index, const char *text, int len) {
 int db_bind_blob(db_stmt *s, int index, const void *data, int len) {
     BIND("db_bind_blob", bind_blob(s, index, data, len));
 }
-int db_clear_bindings(db_stmt *s) { BIND("db_clear_bindings", sqlite3_clear_bindings(s->st)); }
+int db_clear_bindings(db_stmt *s) {
+    int rc = dc_check_stmt(s, "db_clear_bindings");
+    if (rc != DB_OK) return rc;
+    dc_call c = dc_enter(s->h);
+    int src = s->st ? sqlite3_clear_bindings(s->st) : SQLITE_OK;
+    if (src == SQLITE_OK) s->owns = 0;
+    return bind_exit(c, s, "db_clear_bindings", src);
+}
 
 /* Reads of a prepared statement's fixed properties: the lock only. */
 int db_bind_parameter_count(db_stmt *s) {

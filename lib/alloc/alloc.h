@@ -128,6 +128,12 @@ void dc_alloc_thread_start(void);
 /* Debug builds: the thread's counters moved only by directly counted calls since the last
  * settlement (nothing was allocated outside every context's accounting). */
 void dc_alloc_check_unowned(void);
+/* Debug builds: the thread's byte counters summed (0 where the backend keeps none), to check
+ * that a stretch of code allocated and freed nothing. */
+static inline uint64_t dc_alloc_debug_thread_bytes(void) {
+    const dc_alloc_thread *t = &dc_alloc_tls;
+    return t->allocated ? *t->allocated + *t->deallocated : 0;
+}
 #else
 #define dc_alloc_check_unowned() ((void)0)
 #endif
