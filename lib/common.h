@@ -12,9 +12,11 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define DC_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #define DC_NOINLINE __attribute__((noinline))
+#define DC_LIKELY(x) __builtin_expect(!!(x), 1)
 #else
 #define DC_PRINTF(fmt, args)
 #define DC_NOINLINE
+#define DC_LIKELY(x) (x)
 #endif
 
 /* A broken invariant: loud in debug builds (file:line, then abort), compiled out in release. */
@@ -28,8 +30,10 @@
             abort();                                                               \
         }                                                                          \
     } while (0)
+#define DC_DEBUG_ONLY(...) __VA_ARGS__
 #else
 #define DC_DEBUG_CHECK(cond, ...) ((void)0)
+#define DC_DEBUG_ONLY(...)
 #endif
 
 #endif

@@ -21,12 +21,6 @@
 #define DC_DEAD_MAGIC 0xdeaddeadu
 #define DC_ERRMSG_MAX 512
 
-#if defined(__GNUC__) || defined(__clang__)
-#define DC_LIKELY(x) __builtin_expect(!!(x), 1)
-#else
-#define DC_LIKELY(x) (x)
-#endif
-
 /* The handle lock: recursive (a db_exec callback may call on its own handle), one uncontended
  * atomic to take and one to give back. The owner is a thread token; the mutex and condition
  * variable are touched only when a thread has to wait. */
@@ -103,6 +97,12 @@ struct db_stmt {
     char *set_sql;      /* SET/RESET: the statement's text */
     int set_done;       /* SET/RESET: applied since the last reset */
     db_stmt *next_dead; /* on the handle's list of finalized records */
+    /* Small text and blob values are copied into buffers of the statement's own (stmt.c,
+     * "binding"): */
+    int ready;          /* SQLite would accept a bind: prepared or reset, not stepped since */
+    int nparams;        /* the statement's parameters */
+    struct dc_bind_buffer *buffers; /* one per parameter, NULL until the first small copy */
+    uint64_t owns; /* bit i: parameter i + 1 may hold memory of SQLite's (a copy it made) */
 };
 
 /* Frees the records of finalized statements; on an entered handle, at close. */
@@ -177,18 +177,39 @@ int dc_run_set(db_handle *h, const struct dc_set_statement *set);
 /* Bookkeeping after each statement ends: rolls back a transaction broken by running out of
  * memory (memory_limit), and applies the allocator flush thresholds. rc is the statement's SQLite
  * result; in_transaction whether a transaction was open when it started. Inline: the common case
- * is two comparisons. */
+ * is two comparisons. Returns 1 when the counts are settled and nothing ran after (see
+ * dc_exit_statement). */
 void dc_statement_nomem(db_handle *h, int in_transaction);
 void dc_statement_flush(db_handle *h, uint64_t freed, uint64_t live, uint64_t window_peak);
-static inline void dc_after_statement(db_handle *h, int rc, int in_transaction) {
+static inline int dc_after_statement(db_handle *h, int rc, int in_transaction) {
     if ((rc & 0xff) == SQLITE_NOMEM) dc_statement_nomem(h, in_transaction);
     uint64_t freed, live, window_peak;
-    dc_alloc_window(h->alloc, &freed, &live, &window_peak);
+    dc_alloc_window(h->alloc, &freed, &live, &window_peak); /* settles: h's context is current */
+    int settled = 1;
     if (freed - h->freed_mark > h->settings.bulk_flush_threshold ||
-        window_peak - live > h->settings.flush_threshold)
+        window_peak - live > h->settings.flush_threshold) {
         dc_statement_flush(h, freed, live, window_peak);
+        settled = 0;
+    }
     h->freed_mark = freed;
-    if (dc_alloc_budget_on()) dc_alloc_budget_trim(h->alloc, DC_BUDGET_CHUNK);
+    if (dc_alloc_budget_on()) {
+        dc_alloc_budget_trim(h->alloc, DC_BUDGET_CHUNK);
+        settled = 0;
+    }
+    return settled;
+}
+
+/* dc_after_statement, then dc_exit: the statement-end bookkeeping settled the counts, so the exit
+ * settles again only if something ran after that. */
+static inline int dc_exit_statement(dc_call c, int rc, int src, int in_transaction) {
+    if (!dc_after_statement(c.h, src, in_transaction)) return dc_exit(c, rc);
+    if (rc == DB_OK || rc == DB_ROW || rc == DB_DONE) c.h->errcode = DB_OK;
+    else DC_DEBUG_CHECK(c.h->errcode == rc, "call returns %d but recorded %d", rc, c.h->errcode);
+    DC_DEBUG_CHECK(c.thread->current == c.h->alloc,
+                   "leaving a handle whose context is not the thread's current one");
+    dc_alloc_leave_settled_on(c.thread, c.h->alloc, c.previous);
+    dc_lock_release(&c.h->lock);
+    return rc;
 }
 
 #endif

@@ -56,6 +56,10 @@ int db_prepare(db_handle *h, const char *sql, db_stmt **out, const char **tail) 
         s->set_sql = set_sql;
         s->set_done = 0;
         s->next_dead = NULL;
+        s->ready = 1;
+        s->nparams = st ? sqlite3_bind_parameter_count(st) : 0;
+        s->buffers = NULL;
+        s->owns = 0;
         h->live_statements++;
         *out = s;
     }
@@ -83,6 +87,17 @@ void dc_free_dead_statements(db_handle *h) {
     }
 }
 
+struct dc_bind_buffer {
+    char *p;
+    size_t size;
+};
+
+static void free_bind_buffers(db_stmt *s) {
+    for (int i = 0; s->buffers && i < s->nparams; i++) sqlite3_free(s->buffers[i].p);
+    sqlite3_free(s->buffers);
+    s->buffers = NULL;
+}
+
 int db_finalize(db_stmt *s) {
     if (!s) return DB_OK;
     int rc = dc_check_stmt(s, "db_finalize");
@@ -93,6 +108,7 @@ int db_finalize(db_stmt *s) {
     int last = s->st ? sqlite3_finalize(s->st) : SQLITE_OK; /* repeats the last step's error */
     if (busy) dc_after_statement(h, last, 0);
     s->magic = DC_DEAD_MAGIC;
+    free_bind_buffers(s);
     sqlite3_free(s->set_sql);
     s->set_sql = NULL;
     s->st = NULL;
@@ -111,11 +127,11 @@ int db_step(db_stmt *s) {
     dc_alloc_limit_forget(h->alloc);
     if (!s->st) return dc_exit(c, step_set(s));
     int in_transaction = !sqlite3_get_autocommit(h->db);
+    s->ready = 0;
     int src = sqlite3_step(s->st);
     if (src == SQLITE_ROW) return dc_exit(c, DB_ROW);
     rc = src == SQLITE_DONE ? DB_DONE : dc_set_sqlite_error(h, src);
-    dc_after_statement(h, src, in_transaction);
-    return dc_exit(c, rc);
+    return dc_exit_statement(c, rc, src, in_transaction);
 }
 
 int db_reset(db_stmt *s) {
@@ -125,6 +141,7 @@ int db_reset(db_stmt *s) {
     if (s->st) {
         int busy = sqlite3_stmt_busy(s->st);
         int last = sqlite3_reset(s->st); /* the last step's error, already reported by db_step */
+        s->ready = 1; /* whatever it returns, the statement is back at its start */
         if (busy) dc_after_statement(s->h, last, 0);
     }
     s->set_done = 0;
@@ -147,24 +164,131 @@ static inline int bind_exit(dc_call c, db_stmt *s, const char *name, int src) {
     dc_call c = dc_enter(s->h);                  \
     return bind_exit(c, s, name, s->st ? (call) : SQLITE_OK)
 
-int db_bind_null(db_stmt *s, int index) { BIND("db_bind_null", sqlite3_bind_null(s->st, index)); }
+/* Which parameters may hold memory of SQLite's: set after a bind that may have left a copy of
+ * SQLite's (any text: a UTF-16 database converts it; a blob SQLite copied; any failed bind),
+ * cleared after one that cannot have. Parameters past 64 always count as holding some. */
+static inline void note_owner(db_stmt *s, int index, int owns) {
+    unsigned i = (unsigned)index - 1u;
+    if (i >= 64) return;
+    if (owns) s->owns |= (uint64_t)1 << i;
+    else s->owns &= ~((uint64_t)1 << i);
+}
+
+/* A number or NULL bound where SQLite will neither refuse it (an error of SQLite's may free its
+ * previous message) nor free the value it replaces (the statement ready, the index in range,
+ * the parameter holding no memory of SQLite's): nothing is allocated or freed, so the lock alone
+ * serves, as for the plain column reads. Otherwise the whole shell. */
+static inline int bind_plain(const db_stmt *s, int index) {
+    unsigned i = (unsigned)index - 1u;
+    return s->ready && i < (unsigned)s->nparams && i < 64 && !((s->owns >> i) & 1);
+}
+
+#define BIND_NUMBER(name, call)                                                          \
+    int rc = dc_check_stmt(s, name);                                                     \
+    if (rc != DB_OK) return rc;                                                          \
+    db_handle *h = s->h;                                                                 \
+    dc_hold(h);                                                                          \
+    if (DC_LIKELY(bind_plain(s, index))) {                                               \
+        DC_DEBUG_ONLY(uint64_t bytes_ = dc_alloc_debug_thread_bytes();)                  \
+        int src_ = (call);                                                               \
+        (void)src_;                                                                      \
+        DC_DEBUG_CHECK(src_ == SQLITE_OK && dc_alloc_debug_thread_bytes() == bytes_,     \
+                       "%s: a plain bind failed (%d) or allocated", name, src_);         \
+        h->errcode = DB_OK;                                                              \
+        dc_release(h);                                                                   \
+        return DB_OK;                                                                    \
+    }                                                                                    \
+    dc_release(h);                                                                       \
+    dc_call c = dc_enter(h);                                                             \
+    int src = s->st ? (call) : SQLITE_OK;                                                \
+    if (src == SQLITE_OK) note_owner(s, index, 0);                                       \
+    return bind_exit(c, s, name, src)
+
+int db_bind_null(db_stmt *s, int index) {
+    BIND_NUMBER("db_bind_null", sqlite3_bind_null(s->st, index));
+}
 int db_bind_int64(db_stmt *s, int index, int64_t value) {
-    BIND("db_bind_int64", sqlite3_bind_int64(s->st, index, value));
+    BIND_NUMBER("db_bind_int64", sqlite3_bind_int64(s->st, index, value));
 }
 int db_bind_double(db_stmt *s, int index, double value) {
-    BIND("db_bind_double", sqlite3_bind_double(s->st, index, value));
+    BIND_NUMBER("db_bind_double", sqlite3_bind_double(s->st, index, value));
 }
+
+/* Text and blobs are copied. Bound SQLITE_TRANSIENT, SQLite allocates a copy at every bind and
+ * frees the one it replaces; a small value (up to DC_BIND_BUFFER_MAX bytes) is instead copied into
+ * a buffer the statement keeps per parameter until it is finalized, and bound SQLITE_STATIC: one
+ * copy, no allocation once the buffer is large enough. The buffer is rewritten only when SQLite is
+ * certain to take the new value, so nothing of SQLite's still points into it afterwards: the
+ * statement is ready (prepared or reset and not stepped since: a running or finished statement
+ * refuses binds) and the index is in range. Otherwise SQLite copies, and reports any error. */
+#define DC_BIND_BUFFER_MAX 256
+
+static DC_NOINLINE char *bind_buffer_grow(db_stmt *s, int index, size_t n) {
+    if (index < 1 || index > s->nparams) return NULL;
+    if (!s->buffers) {
+        s->buffers = sqlite3_malloc64((uint64_t)s->nparams * sizeof *s->buffers);
+        if (!s->buffers) return NULL;
+        memset(s->buffers, 0, (size_t)s->nparams * sizeof *s->buffers);
+    }
+    struct dc_bind_buffer *b = &s->buffers[index - 1];
+    if (!b->p || b->size < n) {
+        size_t size = n < 32 ? 32 : n;
+        char *p = sqlite3_realloc64(b->p, size); /* SQLite's old value never points at it again */
+        if (!p) return NULL;
+        b->p = p;
+        b->size = size;
+    }
+    return b->p;
+}
+
+/* The buffer for a copy of n bytes bound at index, or NULL when SQLite is to copy. */
+static inline char *bind_buffer(db_stmt *s, int index, size_t n) {
+    if (!s->ready || n > DC_BIND_BUFFER_MAX) return NULL;
+    if (DC_LIKELY(s->buffers && index >= 1 && index <= s->nparams &&
+                  s->buffers[index - 1].size >= n && s->buffers[index - 1].p))
+        return s->buffers[index - 1].p;
+    return bind_buffer_grow(s, index, n);
+}
+
+static int bind_text(db_stmt *s, int index, const char *text, int len) {
+    if (!text) {
+        int src = sqlite3_bind_null(s->st, index);
+        if (src == SQLITE_OK) note_owner(s, index, 0);
+        return src;
+    }
+    note_owner(s, index, 1);
+    size_t n = len < 0 ? strlen(text) + 1 : (size_t)len; /* with the NUL, as SQLite's copy */
+    char *copy = bind_buffer(s, index, n);
+    if (!copy) return sqlite3_bind_text(s->st, index, text, len, SQLITE_TRANSIENT);
+    memcpy(copy, text, n);
+    return sqlite3_bind_text(s->st, index, copy, len, SQLITE_STATIC);
+}
+
+static int bind_blob(db_stmt *s, int index, const void *data, int len) {
+    if (len < 0 || (!data && len > 0)) return SQLITE_MISUSE;
+    char *copy = data ? bind_buffer(s, index, (size_t)len) : NULL;
+    int src = !data  ? sqlite3_bind_zeroblob(s->st, index, 0)
+              : copy ? (memcpy(copy, data, (size_t)len),
+                        sqlite3_bind_blob(s->st, index, copy, len, SQLITE_STATIC))
+                     : sqlite3_bind_blob(s->st, index, data, len, SQLITE_TRANSIENT);
+    note_owner(s, index, src != SQLITE_OK || (data && !copy));
+    return src;
+}
+
 int db_bind_text(db_stmt *s, int index, const char *text, int len) {
-    BIND("db_bind_text", text ? sqlite3_bind_text(s->st, index, text, len, SQLITE_TRANSIENT)
-                              : sqlite3_bind_null(s->st, index));
+    BIND("db_bind_text", bind_text(s, index, text, len));
 }
 int db_bind_blob(db_stmt *s, int index, const void *data, int len) {
-    BIND("db_bind_blob", len < 0   ? SQLITE_MISUSE
-                         : data    ? sqlite3_bind_blob(s->st, index, data, len, SQLITE_TRANSIENT)
-                         : len > 0 ? SQLITE_MISUSE
-                                   : sqlite3_bind_zeroblob(s->st, index, 0));
+    BIND("db_bind_blob", bind_blob(s, index, data, len));
 }
-int db_clear_bindings(db_stmt *s) { BIND("db_clear_bindings", sqlite3_clear_bindings(s->st)); }
+int db_clear_bindings(db_stmt *s) {
+    int rc = dc_check_stmt(s, "db_clear_bindings");
+    if (rc != DB_OK) return rc;
+    dc_call c = dc_enter(s->h);
+    int src = s->st ? sqlite3_clear_bindings(s->st) : SQLITE_OK;
+    if (src == SQLITE_OK) s->owns = 0;
+    return bind_exit(c, s, "db_clear_bindings", src);
+}
 
 /* Reads of a prepared statement's fixed properties: the lock only. */
 int db_bind_parameter_count(db_stmt *s) {
@@ -215,12 +339,6 @@ static int column_enter(db_stmt *s, int index, const char *name, dc_call *c) {
     return 1;
 }
 
-static void column_check_nomem(db_stmt *s, const void *value, int index) {
-    if (!value && sqlite3_column_type(s->st, index) != SQLITE_NULL &&
-        sqlite3_errcode(s->h->db) == SQLITE_NOMEM)
-        dc_set_sqlite_error(s->h, SQLITE_NOMEM);
-}
-
 /* A value of the current row read as its type, a number or a number made from text: SQLite
  * neither allocates nor frees for it, unless it has an allocation failure to report (then the
  * handle's last error is DB_NOMEM), so the lock alone serves. */
@@ -268,28 +386,43 @@ const char *db_column_name(db_stmt *s, int index) {
     return v;
 }
 
+/* Text, blob and length: SQLite answers an index out of range (or no current row) with an empty
+ * value, so the index is checked only when the answer is empty (NULL or 0): the common path makes
+ * one call into SQLite. Empty answers come here: DB_RANGE for a bad index, DB_NOMEM for a failed
+ * conversion (nonempty: whether the value was one; -1, unknown: ask its type). */
+static DC_NOINLINE void column_empty(db_stmt *s, int index, const char *name, int nonempty) {
+    if (index < 0 || index >= sqlite3_column_count(s->st)) {
+        dc_set_error(s->h, DB_RANGE, "%s: column %d out of range", name, index);
+        return;
+    }
+    if (nonempty < 0) nonempty = sqlite3_column_type(s->st, index) != SQLITE_NULL;
+    if (nonempty && sqlite3_errcode(s->h->db) == SQLITE_NOMEM)
+        dc_set_sqlite_error(s->h, SQLITE_NOMEM);
+}
+
 const char *db_column_text(db_stmt *s, int index) {
-    dc_call c;
-    if (!column_enter(s, index, "db_column_text", &c)) return NULL;
+    if (dc_check_stmt(s, "db_column_text") != DB_OK) return NULL;
+    dc_call c = dc_enter(s->h);
     const char *v = (const char *)sqlite3_column_text(s->st, index);
-    column_check_nomem(s, v, index);
+    if (!v) column_empty(s, index, "db_column_text", -1);
     dc_exit_quiet(c);
     return v;
 }
 
 const void *db_column_blob(db_stmt *s, int index) {
-    dc_call c;
-    if (!column_enter(s, index, "db_column_blob", &c)) return NULL;
+    if (dc_check_stmt(s, "db_column_blob") != DB_OK) return NULL;
+    dc_call c = dc_enter(s->h);
     const void *v = sqlite3_column_blob(s->st, index);
-    column_check_nomem(s, v, index);
+    if (!v) column_empty(s, index, "db_column_blob", -1);
     dc_exit_quiet(c);
     return v;
 }
 
 int db_column_bytes(db_stmt *s, int index) {
-    dc_call c;
-    if (!column_enter(s, index, "db_column_bytes", &c)) return 0;
+    if (dc_check_stmt(s, "db_column_bytes") != DB_OK) return 0;
+    dc_call c = dc_enter(s->h);
     int n = sqlite3_column_bytes(s->st, index);
+    if (n == 0) column_empty(s, index, "db_column_bytes", 0);
     dc_exit_quiet(c);
     return n;
 }

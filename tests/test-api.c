@@ -157,6 +157,85 @@ TEST_IMPL(api_prepared) {
     return 0;
 }
 
+static uint64_t handle_bytes(db_handle *h) {
+    struct db_memory_stats st = {.struct_size = sizeof st};
+    return db_memory_stats(h, &st) == DB_OK ? st.allocated : 0;
+}
+
+/* Binding copies text and blobs (small ones into buffers the statement keeps, stmt.c): a bind
+ * that SQLite refuses (the statement running, or finished and not reset) leaves the bound value
+ * as it was, a value can grow and shrink, and what a bind replaces is freed in the handle. */
+TEST_IMPL(api_bind_copies) {
+    db_handle *h;
+    ASSERT_OK(NULL, db_open(NULL, &h));
+    db_stmt *s;
+    ASSERT_OK(h, db_prepare(h, "SELECT ?1, ?2, ?3 FROM (SELECT 1 UNION ALL SELECT 2)", &s, NULL));
+    char text[300];
+    memset(text, 'a', sizeof text - 1);
+    text[sizeof text - 1] = '\0';
+    ASSERT_OK(h, db_bind_text(s, 1, "first", -1));
+    ASSERT_OK(h, db_bind_blob(s, 2, "\1\2", 2));
+    ASSERT_OK(h, db_bind_int64(s, 3, 7));
+    ASSERT_EQ(db_step(s), DB_ROW);
+    ASSERT_STR_EQ(db_column_text(s, 0), "first");
+    /* Running: refused, and the row after still has the old values. */
+    ASSERT_EQ(db_bind_text(s, 1, text, -1), DB_MISUSE);
+    ASSERT_EQ(db_bind_text(s, 1, "XXXXX", -1), DB_MISUSE);
+    ASSERT_EQ(db_bind_blob(s, 2, "\3\4\5", 3), DB_MISUSE);
+    ASSERT_EQ(db_bind_int64(s, 3, 8), DB_MISUSE);
+    ASSERT_EQ(db_step(s), DB_ROW);
+    ASSERT_STR_EQ(db_column_text(s, 0), "first");
+    ASSERT_EQ(db_column_bytes(s, 1), 2);
+    ASSERT_EQ(memcmp(db_column_blob(s, 1), "\1\2", 2), 0);
+    ASSERT_EQ(db_column_int64(s, 2), 7);
+    ASSERT_EQ(db_step(s), DB_DONE);
+    /* Finished, not reset: refused too. */
+    ASSERT_EQ(db_bind_text(s, 1, "XXXXX", -1), DB_MISUSE);
+    char *sql = db_expanded_sql(s);
+    ASSERT_CONTAINS(sql, "'first', x'0102', 7");
+    db_free(sql);
+    ASSERT_OK(h, db_reset(s));
+    /* Growing past the first buffer, past the small-value size, and shrinking again. */
+    const int lengths[] = {40, 299, 3, 0, 256, 257, 1};
+    for (size_t k = 0; k < sizeof lengths / sizeof lengths[0]; k++) {
+        int n = lengths[k];
+        text[0] = (char)('b' + k);
+        ASSERT_OK(h, db_bind_text(s, 1, text, n));
+        ASSERT_OK(h, db_bind_blob(s, 2, text, n));
+        text[0] = 'z'; /* copied: the caller's buffer is free again */
+        ASSERT_EQ(db_step(s), DB_ROW);
+        ASSERT_EQ(db_column_type(s, 0), DB_TEXT);
+        ASSERT_EQ(db_column_bytes(s, 0), n);
+        ASSERT_EQ(db_column_type(s, 1), DB_BLOB);
+        ASSERT_EQ(db_column_bytes(s, 1), n);
+        if (n > 0) {
+            ASSERT_EQ(db_column_text(s, 0)[0], (char)('b' + k));
+            ASSERT_EQ(((const char *)db_column_blob(s, 1))[n - 1], n == 1 ? (char)('b' + k) : 'a');
+        }
+        ASSERT_OK(h, db_reset(s));
+    }
+    ASSERT_EQ(db_bind_text(s, 4, "x", -1), DB_RANGE);
+    ASSERT_EQ(db_bind_text(s, 0, "x", -1), DB_RANGE);
+    ASSERT_OK(h, db_clear_bindings(s));
+    ASSERT_EQ(db_step(s), DB_ROW);
+    ASSERT_EQ(db_column_type(s, 0), DB_NULL);
+    ASSERT_OK(h, db_reset(s));
+    /* A large copy is the handle's, and goes when an integer replaces it. */
+    enum { BIG = 1 << 20 };
+    char *big = malloc(BIG);
+    ASSERT(big != NULL);
+    memset(big, 'q', BIG);
+    uint64_t before = handle_bytes(h);
+    ASSERT_OK(h, db_bind_text(s, 1, big, BIG));
+    free(big);
+    ASSERT_GE(handle_bytes(h), before + BIG);
+    ASSERT_OK(h, db_bind_int64(s, 1, 1));
+    ASSERT_LT(handle_bytes(h), before + BIG);
+    ASSERT_OK(h, db_finalize(s));
+    ASSERT_OK(h, db_close(h));
+    return 0;
+}
+
 TEST_IMPL(api_bad_input) {
     db_handle *h = (db_handle *)1;
     /* NULL arguments: an error code and a message, never a crash. */

@@ -127,48 +127,42 @@ void dc_alloc_thread_start(void);
 /* Debug builds: the thread's counters moved only by directly counted calls since the last
  * settlement (nothing was allocated outside every context's accounting). */
 void dc_alloc_check_unowned(void);
+/* Debug builds: the thread's byte counters summed (0 where the backend keeps none), to check
+ * that a stretch of code allocated and freed nothing. */
+static inline uint64_t dc_alloc_debug_thread_bytes(void) {
+    const dc_alloc_thread *t = &dc_alloc_tls;
+    return t->allocated ? *t->allocated + *t->deallocated : 0;
+}
 #else
 #define dc_alloc_check_unowned() ((void)0)
 #endif
 
 /* Settles a, the calling thread's current context: what the thread's byte counters moved since
  * the last settlement is a's (backends that count call by call keep no thread counters, and this
- * is a no-op there). Counters then read exactly from any thread. */
+ * is a no-op there). Counters then read exactly from any thread. Inline only as far as "nothing
+ * moved", the common case of a call that neither allocated nor freed. */
+void dc_alloc_settle_moved(dc_alloc_thread *t, dc_alloc *a, uint64_t allocated,
+                           uint64_t deallocated);
 static inline void dc_alloc_settle_on(dc_alloc_thread *t, dc_alloc *a) {
     if (!t->allocated) return;
     uint64_t allocated = *t->allocated, deallocated = *t->deallocated;
-    uint64_t grew = allocated - t->base_allocated, shrank = deallocated - t->base_deallocated;
-    DC_DEBUG_CHECK(atomic_load_explicit(&DC_HEAD(a)->c.allocated, memory_order_relaxed) + grew >=
-                       shrank,
-                   "a context freed %llu bytes more than it holds",
-                   (unsigned long long)(shrank - grew));
-    if ((grew | shrank) == 0) return;
-    t->base_allocated = allocated;
-    t->base_deallocated = deallocated;
-    dc_counters *c = &DC_HEAD(a)->c;
-    atomic_store_explicit(&c->allocated,
-                          atomic_load_explicit(&c->allocated, memory_order_relaxed) + grew - shrank,
-                          memory_order_relaxed);
-    atomic_store_explicit(&c->freed, atomic_load_explicit(&c->freed, memory_order_relaxed) + shrank,
-                          memory_order_relaxed);
+    if (DC_LIKELY(allocated == t->base_allocated && deallocated == t->base_deallocated)) return;
+    dc_alloc_settle_moved(t, a, allocated, deallocated);
 }
 static inline void dc_alloc_settle(dc_alloc *a) { dc_alloc_settle_on(&dc_alloc_tls, a); }
 
 /* Makes a (a handle's context) the thread's current one for the length of a call and returns
  * what was current, for dc_alloc_leave_on. Entering the context that is already current (a nested
- * call on the same handle) changes nothing; entering another settles the one it interrupts. */
+ * call on the same handle) changes nothing; entering another settles the one it interrupts. The
+ * common case (no context current, the thread started) inline, the rest out of line. */
+dc_alloc *dc_alloc_enter_slow(dc_alloc_thread *t, dc_alloc *a);
 static inline dc_alloc *dc_alloc_enter_on(dc_alloc_thread *t, dc_alloc *a) {
-    dc_alloc *previous = t->current;
-    if (previous != a) {
-        if (previous) {
-            dc_alloc_settle_on(t, previous);
-        } else {
-            if (!t->started) dc_alloc_thread_start();
-            dc_alloc_check_unowned();
-        }
+    if (DC_LIKELY(t->current == NULL && t->started)) {
+        dc_alloc_check_unowned();
         t->current = a;
+        return NULL;
     }
-    return previous;
+    return dc_alloc_enter_slow(t, a);
 }
 static inline dc_alloc *dc_alloc_enter(dc_alloc *a) { return dc_alloc_enter_on(&dc_alloc_tls, a); }
 
@@ -177,6 +171,15 @@ static inline dc_alloc *dc_alloc_enter(dc_alloc *a) { return dc_alloc_enter_on(&
 static inline void dc_alloc_leave_on(dc_alloc_thread *t, dc_alloc *a, dc_alloc *previous) {
     if (previous == a) return; /* nested: the outer leave settles */
     dc_alloc_settle_on(t, a);
+    t->current = previous;
+}
+
+/* dc_alloc_leave_on for a caller that has just settled a (nothing allocated or freed since). */
+static inline void dc_alloc_leave_settled_on(dc_alloc_thread *t, dc_alloc *a, dc_alloc *previous) {
+    if (previous == a) return;
+    DC_DEBUG_CHECK(!t->allocated || (*t->allocated == t->base_allocated &&
+                                     *t->deallocated == t->base_deallocated),
+                   "leaving a context as settled with counts unsettled");
     t->current = previous;
 }
 

@@ -44,6 +44,37 @@ int64_t dc_alloc_fault_inject(int64_t nth, int persistent) {
 
 /* ---- the current context ------------------------------------------------------------------- */
 
+void dc_alloc_settle_moved(dc_alloc_thread *t, dc_alloc *a, uint64_t allocated,
+                           uint64_t deallocated) {
+    uint64_t grew = allocated - t->base_allocated, shrank = deallocated - t->base_deallocated;
+    DC_DEBUG_CHECK(atomic_load_explicit(&DC_HEAD(a)->c.allocated, memory_order_relaxed) + grew >=
+                       shrank,
+                   "a context freed %llu bytes more than it holds",
+                   (unsigned long long)(shrank - grew));
+    t->base_allocated = allocated;
+    t->base_deallocated = deallocated;
+    dc_counters *c = &DC_HEAD(a)->c;
+    atomic_store_explicit(&c->allocated,
+                          atomic_load_explicit(&c->allocated, memory_order_relaxed) + grew - shrank,
+                          memory_order_relaxed);
+    atomic_store_explicit(&c->freed, atomic_load_explicit(&c->freed, memory_order_relaxed) + shrank,
+                          memory_order_relaxed);
+}
+
+dc_alloc *dc_alloc_enter_slow(dc_alloc_thread *t, dc_alloc *a) {
+    dc_alloc *previous = t->current;
+    if (previous != a) {
+        if (previous) {
+            dc_alloc_settle_on(t, previous);
+        } else {
+            if (!t->started) dc_alloc_thread_start();
+            dc_alloc_check_unowned();
+        }
+        t->current = a;
+    }
+    return previous;
+}
+
 dc_alloc *dc_alloc_swap_current(dc_alloc *a) {
     if (a == dc_alloc_process()) a = NULL;
     dc_alloc *prev = dc_alloc_tls.current;
