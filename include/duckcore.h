@@ -346,6 +346,13 @@ DUCKCORE_API double db_column_double(db_stmt *s, int index);
 DUCKCORE_API const char *db_column_text(db_stmt *s, int index);
 DUCKCORE_API const void *db_column_blob(db_stmt *s, int index);
 DUCKCORE_API int db_column_bytes(db_stmt *s, int index);
+/* The declared type of the table column that result column index comes from, as its CREATE TABLE
+ * wrote it ("INTEGER", "point", "VARCHAR(20)"; also through views and subqueries); known once
+ * prepared, no step needed. NULL when the column is an expression or its table column has no
+ * declared type, and for a bad index (DB_RANGE on the handle) or statement (DB_MISUSE). Valid
+ * until the statement is finalized or re-prepared (a schema change re-prepares it at its next
+ * step). Takes the handle's lock, as every db_column_* call does. Since 0.1. */
+DUCKCORE_API const char *db_column_decltype(db_stmt *s, int index);
 
 /* The statement's SQL with the current bindings substituted, as a new string that the caller
  * frees with db_free() (it belongs to no handle, so it may outlive the statement and the handle).
