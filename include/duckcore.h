@@ -346,6 +346,13 @@ DUCKCORE_API double db_column_double(db_stmt *s, int index);
 DUCKCORE_API const char *db_column_text(db_stmt *s, int index);
 DUCKCORE_API const void *db_column_blob(db_stmt *s, int index);
 DUCKCORE_API int db_column_bytes(db_stmt *s, int index);
+/* The declared type of the table column that result column index comes from, as its CREATE TABLE
+ * wrote it ("INTEGER", "point", "VARCHAR(20)"; also through views and subqueries); known once
+ * prepared, no step needed. NULL when the column is an expression or its table column has no
+ * declared type, and for a bad index (DB_RANGE on the handle) or statement (DB_MISUSE). Valid
+ * until the statement is finalized or re-prepared (a schema change re-prepares it at its next
+ * step). Takes the handle's lock, as every db_column_* call does. Since 0.1. */
+DUCKCORE_API const char *db_column_decltype(db_stmt *s, int index);
 
 /* The statement's SQL with the current bindings substituted, as a new string that the caller
  * frees with db_free() (it belongs to no handle, so it may outlive the statement and the handle).
@@ -446,48 +453,18 @@ DUCKCORE_API void db_result_nomem(db_context *ctx);
  * Memory statistics.
  * ------------------------------------------------------------------------------------------- */
 
-/* Memory measures of a handle or of the process (a struct tag beside the function of the same
- * name, as with POSIX's struct stat and stat(); db_memory_stats_t below names it in one word, for
- * C++, where `db_memory_stats st{};` would name the function). Set struct_size to
- * sizeof(struct db_memory_stats) before the call: fields are only ever appended, and the library
- * fills only what both sides know, so old callers keep working with new libraries. Unknown
- * measures read 0. */
-struct db_memory_stats {
-    uint64_t struct_size;  /* in: sizeof(struct db_memory_stats) as the caller knows it */
-    uint64_t allocated;    /* live bytes allocated by the engine (usable sizes), exact */
-    uint64_t peak;         /* highest value of allocated since open (process: the highest
-                              total seen by db_memory_stats(NULL, ...) calls) */
-    uint64_t limit;        /* memory_limit in bytes; 0 means unlimited */
-    /* From jemalloc's per-arena statistics (read on demand; 0 without jemalloc, and for a handle
-     * that still shares the small handles' arena, see allocator_own_arena_threshold): */
-    uint64_t arena_allocated; /* bytes the arena has handed out, including its thread cache */
-    uint64_t active;       /* bytes in active pages */
-    uint64_t resident;     /* bytes in pages the arena keeps resident (data and metadata) */
-    uint64_t mapped;       /* bytes mapped by the arena */
-    uint64_t retained;     /* bytes of virtual memory kept for reuse, not resident */
-    uint64_t dirty;        /* bytes in unused pages not yet returned to the OS */
-    uint64_t muzzy;        /* bytes in unused pages lazily returned (MADV_FREE) */
-    uint64_t arenas;       /* handle: 1 if it has an arena of its own, else 0; process: number of
-                              jemalloc arenas that exist */
-    uint64_t cached;       /* bytes in the handle's thread cache (process: all thread caches) */
-    /* The page caches and memory_limit (process: the sums over open handles): */
-    uint64_t page_cache;   /* bytes held by the handle's page caches (of files and in-memory
-                              databases), part of allocated */
-    uint64_t reclaimable;  /* of those, bytes in cached pages nobody uses, which the handle gives
-                              up before refusing an allocation for its memory_limit (measured by
-                              this call unless another thread is inside a call on the handle) */
-    uint64_t reclaims;     /* times cached pages were given up to stay within memory_limit */
-};
-
-/* The measures of struct db_memory_stats (its fields after struct_size, in order), one list:
- * XX(name, unit, description), unit BYTES or COUNT. It generates db_memory_stats_field_*(),
- * duckcore_memory()'s rows and the library's own copies of the fields, and the library's build
- * checks it against the struct above, field by field (name, offset, count). Append a field to
- * both. */
-#define DB_MEMORY_STATS_MAP(XX)                                                                \
+/* The measures of struct db_memory_stats below (its fields after struct_size, in order), one list:
+ * XX(name, unit, description), unit BYTES or COUNT. It generates the struct's fields,
+ * db_memory_stats_field_*(), duckcore_memory()'s rows and the library's own copies of the fields.
+ * The layout is ABI: fields are only ever appended. */
+#define DB_MEMORY_STATS_MAP(XX)                                                                 \
     XX(allocated, BYTES, "live bytes allocated by the engine (usable sizes), exact")            \
+    /* peak of the process: the highest total seen by db_memory_stats(NULL, ...) calls */       \
     XX(peak, BYTES, "highest value of allocated since open")                                    \
     XX(limit, BYTES, "memory_limit in bytes; 0 means unlimited")                                \
+    /* From jemalloc's per-arena statistics (read on demand; 0 without jemalloc, and for a      \
+     * handle that still shares the small handles' arena, see                                   \
+     * allocator_own_arena_threshold): */                                                       \
     XX(arena_allocated, BYTES, "bytes the arena has handed out, including its thread cache")    \
     XX(active, BYTES, "bytes in active pages")                                                  \
     XX(resident, BYTES, "bytes in pages the arena keeps resident (data and metadata)")          \
@@ -495,11 +472,30 @@ struct db_memory_stats {
     XX(retained, BYTES, "bytes of virtual memory kept for reuse, not resident")                 \
     XX(dirty, BYTES, "bytes in unused pages not yet returned to the OS")                        \
     XX(muzzy, BYTES, "bytes in unused pages lazily returned (MADV_FREE)")                       \
+    /* arenas of the process: the number of jemalloc arenas that exist */                       \
     XX(arenas, COUNT, "handle: 1 if it has an arena of its own; process: jemalloc arenas")      \
     XX(cached, BYTES, "bytes in the thread cache (process: all thread caches)")                 \
+    /* The page caches and memory_limit (process: the sums over open handles). page_cache       \
+     * counts the caches of files and of in-memory databases. reclaimable is measured by the    \
+     * call unless another thread is inside a call on the handle; the handle gives those bytes  \
+     * up before it refuses an allocation for its memory_limit. */                              \
     XX(page_cache, BYTES, "bytes held by the page caches, part of allocated")                   \
     XX(reclaimable, BYTES, "of page_cache, bytes in pages nobody uses, given up for the limit") \
     XX(reclaims, COUNT, "times cached pages were given up to stay within memory_limit")
+
+/* Memory measures of a handle or of the process (a struct tag beside the function of the same
+ * name, as with POSIX's struct stat and stat(); db_memory_stats_t below names it in one word, for
+ * C++, where `db_memory_stats st{};` would name the function): struct_size, then one uint64_t per
+ * entry of DB_MEMORY_STATS_MAP above, in its order, named as there. Set struct_size to
+ * sizeof(struct db_memory_stats) before the call: fields are only ever appended, and the library
+ * fills only what both sides know, so old callers keep working with new libraries. Unknown
+ * measures read 0. */
+#define DB_MEMORY_STATS_FIELD_(name, unit, description) uint64_t name;
+struct db_memory_stats {
+    uint64_t struct_size; /* in: sizeof(struct db_memory_stats) as the caller knows it */
+    DB_MEMORY_STATS_MAP(DB_MEMORY_STATS_FIELD_)
+};
+#undef DB_MEMORY_STATS_FIELD_
 
 /* The struct's name in one word: `db_memory_stats_t st = {.struct_size = sizeof st};` in C, and
  * `db_memory_stats_t st{}; st.struct_size = sizeof st;` in C++. Since 0.1. */

@@ -632,18 +632,6 @@ int db_memory_stats(db_handle *h, struct db_memory_stats *stats) {
     return DB_OK;
 }
 
-/* The header's struct db_memory_stats and its DB_MEMORY_STATS_MAP agree: every field of the map
- * at its place after struct_size, a uint64_t, and no other field. */
-#define DC_STATS_CHECK(name, unit, description)                                                \
-    _Static_assert(offsetof(struct db_memory_stats, name) ==                                   \
-                           sizeof(uint64_t) + offsetof(dc_alloc_stats, name) &&                \
-                       sizeof(((struct db_memory_stats *)0)->name) == sizeof(uint64_t),        \
-                   "struct db_memory_stats and DB_MEMORY_STATS_MAP disagree at " #name);
-DB_MEMORY_STATS_MAP(DC_STATS_CHECK)
-#undef DC_STATS_CHECK
-_Static_assert(sizeof(struct db_memory_stats) == sizeof(uint64_t) + sizeof(dc_alloc_stats),
-               "struct db_memory_stats has fields that DB_MEMORY_STATS_MAP lacks");
-
 static const struct {
     const char *name, *description;
 } memory_stats_fields[] = {

@@ -386,6 +386,17 @@ const char *db_column_name(db_stmt *s, int index) {
     return v;
 }
 
+/* SQLite keeps the declared types as NUL-terminated UTF-8 beside the names, so reading one
+ * allocates nothing: NULL means none (an expression), never out of memory (api_column_decltype
+ * reads them under fault injection). */
+const char *db_column_decltype(db_stmt *s, int index) {
+    dc_call c;
+    if (!column_enter(s, index, "db_column_decltype", &c)) return NULL;
+    const char *v = sqlite3_column_decltype(s->st, index);
+    dc_exit_quiet(c);
+    return v;
+}
+
 /* Text, blob and length: SQLite answers an index out of range (or no current row) with an empty
  * value, so the index is checked only when the answer is empty (NULL or 0): the common path makes
  * one call into SQLite. Empty answers come here: DB_RANGE for a bad index, DB_NOMEM for a failed

@@ -236,6 +236,67 @@ TEST_IMPL(api_bind_copies) {
     return 0;
 }
 
+/* Declared types, as Python's sqlite3 PARSE_DECLTYPES reads them. */
+TEST_IMPL(api_column_decltype) {
+    db_handle *h;
+    ASSERT_OK(NULL, db_open(NULL, &h));
+    ASSERT_OK(h, db_exec(h,
+                         "CREATE TABLE t(id INTEGER PRIMARY KEY, p point, ts timestamp NOT NULL "
+                         "DEFAULT 0, v VARCHAR(20), n);"
+                         "INSERT INTO t VALUES (1, '1;2', '2024-01-02 03:04:05', 'x', NULL);"
+                         "CREATE VIEW w AS SELECT p AS q, id * 2 AS d FROM t;",
+                         NULL, NULL));
+    db_stmt *s;
+    ASSERT_OK(h, db_prepare(h,
+                            "SELECT id, t.p, ts, v, n, id + 1, 'lit', x.p FROM t, "
+                            "(SELECT p FROM t) AS x",
+                            &s, NULL));
+    static const char *const expect[] = {"INTEGER", "point", "timestamp", "VARCHAR(20)",
+                                         NULL,      NULL,    NULL,        "point"};
+    const int n = (int)(sizeof expect / sizeof expect[0]);
+    ASSERT_EQ(db_column_count(s), n);
+    /* Known from the prepared statement, before and after stepping, and the same under faults:
+     * the engine keeps the types as terminated UTF-8, so reading one allocates nothing and a NULL
+     * never means out of memory. */
+    for (int round = 0; round < 4; round++) {
+        if (round == 1) ASSERT_EQ(db_step(s), DB_ROW);
+        if (round >= 2) db_fault_inject(1, round == 3);
+        for (int i = 0; i < n; i++) {
+            const char *got = db_column_decltype(s, i);
+            if (expect[i] ? !got || strcmp(got, expect[i]) != 0 : got != NULL)
+                FAIL("round %d, column %d: declared type %s, expected %s", round, i,
+                     got ? got : "NULL", expect[i] ? expect[i] : "NULL");
+        }
+        if (round >= 2) ASSERT_EQ(db_fault_inject(0, 0), 0);
+    }
+    ASSERT_EQ(db_errcode(h), DB_OK);
+    /* A bad index: NULL and DB_RANGE with a message. */
+    ASSERT(db_column_decltype(s, n) == NULL);
+    ASSERT_EQ(db_errcode(h), DB_RANGE);
+    ASSERT_CONTAINS(db_errmsg(h), "db_column_decltype: column 8 out of range");
+    ASSERT(db_column_decltype(s, -1) == NULL);
+    ASSERT_EQ(db_errcode(h), DB_RANGE);
+    ASSERT_OK(h, db_finalize(s));
+    /* Through a view: its table column's type, and none for its expression. */
+    ASSERT_OK(h, db_prepare(h, "SELECT q, d FROM w", &s, NULL));
+    ASSERT_STR_EQ(db_column_decltype(s, 0), "point");
+    ASSERT(db_column_decltype(s, 1) == NULL);
+    ASSERT_OK(h, db_finalize(s));
+    /* No result columns (a write, SET): every index is out of range. */
+    ASSERT_OK(h, db_prepare(h, "SET memory_limit = '1GB'", &s, NULL));
+    ASSERT(db_column_decltype(s, 0) == NULL);
+    ASSERT_EQ(db_errcode(h), DB_RANGE);
+    ASSERT_OK(h, db_finalize(s));
+    /* A NULL or finalized statement: NULL and DB_MISUSE with a message. */
+    ASSERT(db_column_decltype(NULL, 0) == NULL);
+    ASSERT_EQ(db_errcode(NULL), DB_MISUSE);
+    ASSERT_CONTAINS(db_errmsg(NULL), "db_column_decltype: statement is NULL");
+    ASSERT(db_column_decltype(s, 0) == NULL);
+    ASSERT_CONTAINS(db_errmsg(NULL), "db_column_decltype: not a live statement");
+    ASSERT_OK(h, db_close(h));
+    return 0;
+}
+
 TEST_IMPL(api_bad_input) {
     db_handle *h = (db_handle *)1;
     /* NULL arguments: an error code and a message, never a crash. */

@@ -149,6 +149,7 @@ _DECLARATIONS = {
     "db_bind_parameter_index": (_i, [_p, _s]),
     "db_column_count": (_i, [_p]),
     "db_column_name": (_s, [_p, _i]),
+    "db_column_decltype": (_s, [_p, _i]),
     "db_column_type": (_i, [_p, _i]),
     "db_column_int64": (_i64, [_p, _i]),
     "db_column_double": (ctypes.c_double, [_p, _i]),

@@ -177,10 +177,6 @@ class Connection:
         detect_types = int(detect_types)
         if detect_types & ~(dbapi.PARSE_DECLTYPES | dbapi.PARSE_COLNAMES):
             raise ProgrammingError(f"detect_types: unknown flags {detect_types:#x}")
-        if detect_types & dbapi.PARSE_DECLTYPES:
-            raise NotSupportedError(
-                "detect_types=PARSE_DECLTYPES is not supported: the C API does not report a "
-                "column's declared type; use PARSE_COLNAMES (SELECT x AS \"x [typename]\")")
         self._detect_types = detect_types
         if cached_statements is not None:
             raise NotSupportedError("cached_statements is not supported: duckcore keeps no "
@@ -630,26 +626,37 @@ class Cursor:
         raise error
 
     def _column_names(self, statement):
-        """The result's column names, and with PARSE_COLNAMES their converters: a name
-        "x [type]" is reported as "x" and converted by converters["TYPE"]."""
+        """The result's column names, and with detect_types their converters, as sqlite3 finds
+        them: with PARSE_COLNAMES a name "x [type]" is reported as "x" and converted by
+        converters["TYPE"]; with PARSE_DECLTYPES a column that has no converter by its name is
+        converted by the one for the first word of its declared type (up to a blank or "(")."""
         con = self._connection
-        names = [_lib.db_column_name(statement.ptr, i) for i in range(self._ncols)]
+        ptr = statement.ptr
+        names = [_lib.db_column_name(ptr, i) for i in range(self._ncols)]
         if None in names:  # the engine ran out of memory naming a column
             raise con._error(C.DB_NOMEM)
         names = [C.text(name) for name in names]
-        if con._detect_types & dbapi.PARSE_COLNAMES:
-            converters = []
-            for i, name in enumerate(names):
-                converter = None
+        detect = con._detect_types
+        if not detect:
+            return names
+        converters = [None] * self._ncols
+        for i, name in enumerate(names):
+            if detect & dbapi.PARSE_COLNAMES:
                 start = name.find("[")
                 if start >= 0:
                     end = name.find("]", start)
                     if end > start:
-                        converter = dbapi.converters.get(name[start + 1:end].upper())
+                        converters[i] = dbapi.converters.get(name[start + 1:end].upper())
                     names[i] = name[:start].rstrip()
-                converters.append(converter)
-            if any(converters):
-                self._converters = converters
+            if converters[i] is None and detect & dbapi.PARSE_DECLTYPES:
+                decltype = _lib.db_column_decltype(ptr, i)  # NULL: an expression, or untyped
+                if decltype is not None:
+                    decltype = C.text(decltype)
+                    end = min((k for k in (decltype.find(" "), decltype.find("(")) if k >= 0),
+                              default=len(decltype))
+                    converters[i] = dbapi.converters.get(decltype[:end].upper())
+        if any(converters):
+            self._converters = converters
         return names
 
     # ---- PEP 249 -----------------------------------------------------------------------------
@@ -868,7 +875,8 @@ def connect(database=":memory:", timeout=5.0, detect_types=0, isolation_level=_U
     engine's first allocation for the handle.
 
     timeout: seconds to wait for another connection's lock on the same file (busy timeout; 0:
-    fail at once). detect_types: 0 or PARSE_COLNAMES (converters by column name "x [type]").
+    fail at once). detect_types: 0, PARSE_COLNAMES (converters by column name "x [type]"),
+    PARSE_DECLTYPES (by the first word of the column's declared type), or both (the name first).
     isolation_level: "" / "DEFERRED" (default), "IMMEDIATE", "EXCLUSIVE": the BEGIN issued
     before DML; None: autocommit (the same as autocommit=True). check_same_thread: True allows
     only the creating thread to use the connection (default False: duckcore connections are

@@ -85,8 +85,9 @@ def register_adapter(type_, adapter):
 
 
 def register_converter(typename, converter):
-    """With detect_types=PARSE_COLNAMES, a column named "name [typename]" is returned as
-    converter(bytes of the value); typename is matched case-insensitively. NULL stays None."""
+    """With detect_types=PARSE_COLNAMES, a column named "name [typename]", and with
+    PARSE_DECLTYPES, a column declared "typename ..." or "typename(...)" in its table, is returned
+    as converter(bytes of the value); typename is matched case-insensitively. NULL stays None."""
     converters[str(typename).upper()] = converter
 
 

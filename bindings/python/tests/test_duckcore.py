@@ -1,4 +1,5 @@
 """Tests of the Python binding (bindings/python/duckcore) against the built libduckcore."""
+import ctypes
 import gc
 import os
 import subprocess
@@ -10,6 +11,7 @@ import pytest
 import re
 
 import duckcore
+from duckcore import _capi as C
 from duckcore import (DatabaseError, DataError, Error, IntegrityError, InterfaceError,
                       InternalError, MemoryLimitError, NotSupportedError, OperationalError,
                       ProgrammingError)
@@ -331,7 +333,7 @@ def test_options_and_memory_stats(con):
     assert "memory_limit" in names and "allocator" in names
 
     before = con.memory_stats()
-    assert list(before) == header_memory_stats_fields()
+    assert list(before) == [name for name, _ in header_memory_stats_map()]
     assert before["limit"] == 0
     con.execute("CREATE TABLE t(b BLOB)")
     con.executemany("INSERT INTO t VALUES (?)", ((bytes(1000),) for _ in range(2000)))
@@ -495,14 +497,29 @@ def test_statement_collected_under_the_lock_is_finalized_on_release():
     con.close()
 
 
-def header_memory_stats_fields():
-    """The fields of struct db_memory_stats as the C header declares them, in order (the binding's
-    ctypes layout must match it field for field)."""
+def header_memory_stats_map():
+    """DB_MEMORY_STATS_MAP as the C header lists it, (name, description) in order: the fields of
+    struct db_memory_stats after struct_size are generated from it."""
     header = os.path.join(os.path.dirname(__file__), "..", "..", "..", "include", "duckcore.h")
     with open(header) as f:
         text = f.read()
-    body = re.search(r"struct db_memory_stats \{(.*?)\n\};", text, re.S).group(1)
+    body = re.search(r"#define DB_MEMORY_STATS_MAP\(XX\)(.*?[^\\])\n", text, re.S).group(1)
     body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
-    names = re.findall(r"uint64_t\s+(\w+);", body)
-    assert names[0] == "struct_size"
-    return names[1:]
+    entries = re.findall(r'XX\((\w+), (?:BYTES|COUNT), "([^"]*)"\)', body)
+    assert len(entries) == body.count("XX(") > 10
+    return entries
+
+
+def test_memory_stats_layout_is_the_maps():
+    """The binding's ctypes struct and the library's enumeration follow the header's map: a
+    library built from another header (or a binding that builds the struct another way) fails."""
+    entries = header_memory_stats_map()
+    lib = C.lib
+    assert lib.db_memory_stats_field_count() == len(entries)
+    assert [(C.text(lib.db_memory_stats_field_name(i)),
+             C.text(lib.db_memory_stats_field_description(i)))
+            for i in range(len(entries))] == entries
+    assert [name for name, _ in C.MemoryStats._fields_] == (
+        ["struct_size"] + [name for name, _ in entries])
+    assert ctypes.sizeof(C.MemoryStats) == 8 * (1 + len(entries))
+    assert C.MemoryStats.limit.offset == 24  # ABI, as tests/test-api.c checks the C struct

@@ -3,6 +3,7 @@ its relation to autocommit, connect()'s keywords, adapters and converters, no si
 attributes."""
 import datetime
 import os
+import sqlite3
 import threading
 
 import pytest
@@ -259,9 +260,81 @@ def test_detect_types_parse_colnames_and_converters(con):
     plain.close()
 
 
-def test_detect_types_refused_clearly():
-    with pytest.raises(NotSupportedError, match="PARSE_DECLTYPES"):
-        duckcore.connect(detect_types=duckcore.PARSE_DECLTYPES)
+def test_detect_types_parse_decltypes():
+    con = duckcore.connect(detect_types=duckcore.PARSE_DECLTYPES)
+    con.execute("CREATE TABLE t(p point, ts timestamp with time zone, d DATE NOT NULL, "
+                "n NUMBER(10), k, s TEXT)")
+    day = datetime.date(2024, 2, 29)
+    moment = datetime.datetime(2024, 2, 29, 13, 45, 30, 123)
+    con.execute("INSERT INTO t VALUES ('1;2', ?, ?, 5, '1;2', 'x')", (moment, day))
+    con.execute("INSERT INTO t VALUES (NULL, NULL, '2024-03-01', NULL, NULL, NULL)")
+    con.execute("CREATE VIEW v AS SELECT p AS q, p || '' AS e FROM t")
+    query = "SELECT p, ts, d, n, k, s FROM t ORDER BY rowid"
+    # "timestamp" and "date" are registered: the first word of the declared type, any case.
+    assert con.execute(query).fetchall() == [
+        ("1;2", moment, day, 5, "1;2", "x"),
+        (None, None, datetime.date(2024, 3, 1), None, None, None)]
+    duckcore.register_converter("POINT", lambda data: tuple(int(v) for v in data.split(b";")))
+    duckcore.register_converter("number", lambda data: ("number", data))
+    try:
+        # Converted by declared type; NULL stays None; k (no declared type) is left as it is.
+        assert con.execute(query).fetchone() == ((1, 2), moment, day, ("number", b"5"), "1;2", "x")
+        # Through a view, not for an expression; the description names are untouched.
+        cur = con.execute('SELECT q, e, q || \'\' AS "c [point]" FROM v LIMIT 1')
+        assert [d[0] for d in cur.description] == ["q", "e", "c [point]"]
+        assert cur.fetchone() == ((1, 2), "1;2", "1;2")
+        con.close()
+        # Both flags: the name's converter first, the declared type's when the name has none.
+        con = duckcore.connect(detect_types=duckcore.PARSE_DECLTYPES | duckcore.PARSE_COLNAMES)
+        con.execute("CREATE TABLE t(p point)")
+        con.execute("INSERT INTO t VALUES ('3;4')")
+        cur = con.execute('SELECT p AS "a [number]", p AS "b [nosuch]", p, p || \'\' AS '
+                          '"c [point]", p || \'\' AS "d" FROM t')
+        assert [d[0] for d in cur.description] == ["a", "b", "p", "c", "d"]
+        assert cur.fetchone() == (("number", b"3;4"), (3, 4), (3, 4), (3, 4), "3;4")
+    finally:
+        del duckcore.converters["POINT"], duckcore.converters["NUMBER"]
+        con.close()
+    # Without the flag nothing is converted.
+    plain = duckcore.connect(detect_types=duckcore.PARSE_COLNAMES)
+    plain.execute("CREATE TABLE t(d date)")
+    plain.execute("INSERT INTO t VALUES ('2024-01-01')")
+    assert plain.execute("SELECT d FROM t").fetchone() == ("2024-01-01",)
+    plain.close()
+
+
+def test_detect_types_parse_decltypes_as_sqlite3():
+    """The same schema and queries through the standard sqlite3 module give the same values."""
+    script = ("CREATE TABLE t(a point, b Point(1, 2), c point with extras, d pointy, e, f TEXT);"
+              "INSERT INTO t VALUES ('1;2', '3;4', '5;6', '7;8', '9;0', 'x');"
+              "CREATE VIEW v AS SELECT a AS va, a || '' AS ve FROM t;")
+    queries = ["SELECT * FROM t", "SELECT va, ve FROM v",
+               'SELECT a AS "x [nosuch]", b AS "y [point]", e AS "z [POINT]" FROM t',
+               "SELECT (SELECT a FROM t), max(a), a + 0 FROM t"]
+
+    def convert(data):
+        return tuple(int(v) for v in data.split(b";"))
+
+    results = {}
+    for module in (sqlite3, duckcore):
+        module.register_converter("point", convert)
+        try:
+            for flags in (module.PARSE_DECLTYPES,
+                          module.PARSE_DECLTYPES | module.PARSE_COLNAMES):
+                con = module.connect(":memory:", detect_types=flags)
+                con.executescript(script)
+                results.setdefault(flags, []).append(
+                    [(list(d[0] for d in cur.description), cur.fetchall())
+                     for cur in map(con.execute, queries)])
+                con.close()
+        finally:
+            del module.converters["POINT"]
+    for flags, (expected, got) in results.items():
+        assert got == expected, flags
+    assert results[1][0][0][1] == [((1, 2), (3, 4), (5, 6), "7;8", "9;0", "x")]
+
+
+def test_detect_types_unknown_flags():
     with pytest.raises(ProgrammingError, match="detect_types"):
         duckcore.connect(detect_types=8)
 
