@@ -594,7 +594,7 @@ static void *work(void *arg) {
     return NULL;
 }
 
-TEST_IMPL(functions_threads) {
+TEST_IMPL(threads_functions) {
     db_close(open_memory()); /* the process's one-time objects, before the baseline */
     uint64_t baseline = test_stats(NULL).allocated;
     worker w[2] = {{.u = {.value = 7}}, {.u = {.value = 1000}}};

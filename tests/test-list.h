@@ -20,7 +20,7 @@
     TEST_ENTRY(functions_flags)              \
     TEST_ENTRY(functions_memory_counted)     \
     TEST_ENTRY(functions_faults)             \
-    TEST_ENTRY(functions_threads)            \
+    TEST_ENTRY(threads_functions)            \
     TEST_ENTRY(memory_routing)               \
     TEST_ENTRY(memory_close_returns_memory)  \
     TEST_ENTRY(memory_open_close_cycles)     \
