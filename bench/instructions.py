@@ -319,10 +319,15 @@ def report(rows, others, size, seconds, info, version, sqlite_version, smoke):
 
 def update_benchmarks_md(md):
     """Replaces the instruction block of the top-level BENCHMARKS.md with this run's tables."""
+    replace_benchmarks_block("<!-- instructions: written by bench/run.py --instructions -->",
+                             "<!-- /instructions -->", md.split("\n", 2)[2])  # without the title
+
+
+def replace_benchmarks_block(begin, end, body):
+    """Replaces what stands between the markers begin and end in the top-level BENCHMARKS.md with
+    body; leaves the file alone when it or a marker is missing. Shared with run.py."""
     top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     path = os.path.join(top, "BENCHMARKS.md")
-    begin = "<!-- instructions: written by bench/run.py --instructions -->"
-    end = "<!-- /instructions -->"
     try:
         with open(path) as f:
             text = f.read()
@@ -330,7 +335,6 @@ def update_benchmarks_md(md):
         return
     if begin not in text or end not in text:
         return
-    body = md.split("\n", 2)[2]  # without the title line
     head, rest = text.split(begin, 1)
     tail = rest.split(end, 1)[1]
     with open(path, "w") as f:

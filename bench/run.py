@@ -566,25 +566,14 @@ def main():
 
 def update_benchmarks_md(md, out):
     """Replaces the generated block of the top-level BENCHMARKS.md with this run's table."""
+    import instructions
     top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    path = os.path.join(top, "BENCHMARKS.md")
-    begin, end = "<!-- results: written by bench/run.py -->", "<!-- /results -->"
-    try:
-        with open(path) as f:
-            text = f.read()
-    except OSError:
-        return
-    if begin not in text or end not in text:
-        return
     rel = os.path.relpath(out, top)
     body = md.split("\n", 2)[2]  # without the title line
     body = body.replace("](p2_throughput.png)", f"]({rel}/p2_throughput.png)")
     body = body.replace("](p4_resident.png)", f"]({rel}/p4_resident.png)")
-    head, rest = text.split(begin, 1)
-    tail = rest.split(end, 1)[1]
-    with open(path, "w") as f:
-        f.write(head + begin + "\n" + body.strip() + "\n" + end + tail)
-
+    instructions.replace_benchmarks_block("<!-- results: written by bench/run.py -->",
+                                          "<!-- /results -->", body)
 
 if __name__ == "__main__":
     main()
