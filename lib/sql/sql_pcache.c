@@ -51,7 +51,7 @@ struct pc_page {
     sqlite3_pcache_page base;      /* pBuf: the szPage bytes before this record; pExtra: this + 1 */
     pc_page *lru_newer, *lru_older; /* LRU links while unpinned; lru_older links a run's free slots */
     unsigned key;                  /* page number */
-    uint16_t slot;                 /* index of the slot in its run */
+    uint16_t slot_color;           /* index of the slot in its run, and the run's color (below) */
     uint8_t unpinned;              /* on the LRU list */
     uint8_t in_use;                /* holds a page (not on its run's free list) */
 };
@@ -67,8 +67,21 @@ struct pc_run {
     uint16_t capacity;
     uint16_t used;         /* slots holding a page */
     uint16_t fresh;        /* slots [fresh, capacity) were never handed out */
+    uint8_t color;         /* the slots start this many cache lines after the header */
 };
 #define RUN_HEADER ((sizeof(pc_run) + 15) & ~(size_t)15) /* keeps page buffers 16-byte aligned */
+/* Colors. jemalloc starts every run of a size class at a page boundary, so without them the
+ * pages of all runs sit at the same few offsets within a 4 KiB page (with 4 KiB pages and
+ * 4,352-byte slots, 15 offsets): their headers share the L1's sets, and copies between pages
+ * (journal, balancing) meet 4 KiB aliasing. A run's slots start 0 to 63 lines after its header,
+ * within the slack its size class leaves anyway (no memory more): colors are taken in turn per
+ * cache, from a start that differs between caches. Measured: P2 +2-3% throughput (BENCHMARKS.md).
+ * The system allocator's slack is under a line: there every run has color 0. */
+#define RUN_COLOR_LINE 64u
+#define RUN_MAX_COLORS 64u
+#define SLOT_BITS 10 /* slot_color: the slot index in the low bits, the color above */
+#define RUN_MAX_CAPACITY ((1u << SLOT_BITS) - 1)
+_Static_assert(RUN_MAX_COLORS <= 1u << (16 - SLOT_BITS), "a color must fit beside the slot index");
 /* A new run's budget is what the cache's runs already hold (so a small cache stays small), at
  * most RUN_MAX_BYTES or RUN_MAX_SLOTS slots, whichever is larger (large pages still get runs
  * that fill their size class). */
@@ -106,6 +119,7 @@ typedef struct pc_cache {
     int shift;           /* 32 - log2(slots): the home slot is the hash's top bits */
     pc_page **table;
     pc_page *lru_newest, *lru_oldest;
+    unsigned next_color; /* the next run's color, before reduction to those that fit */
 } pc_cache;
 
 /* ---- allocations whose failure the cache absorbs ------------------------------------------ */
@@ -252,17 +266,29 @@ static void lru_unlink(pc_cache *c, pc_page *p) {
 
 /* ---- runs and pages ------------------------------------------------------------------------ */
 
+static unsigned page_slot(const pc_page *p) { return p->slot_color & RUN_MAX_CAPACITY; }
+
+static size_t color_bytes(unsigned color) { return (size_t)color * RUN_COLOR_LINE; }
+
 static pc_page *run_slot(const pc_cache *c, pc_run *r, unsigned i) {
-    char *buf = (char *)r + RUN_HEADER + (size_t)i * c->slot_size;
+    char *buf = (char *)r + RUN_HEADER + color_bytes(r->color) + (size_t)i * c->slot_size;
     return (pc_page *)(buf + c->page_size);
 }
 
 static pc_run *page_run(const pc_cache *c, const pc_page *p) {
-    return (pc_run *)((char *)p->base.pBuf - (size_t)p->slot * c->slot_size - RUN_HEADER);
+    unsigned color = p->slot_color >> SLOT_BITS;
+    return (pc_run *)((char *)p->base.pBuf - (size_t)page_slot(p) * c->slot_size -
+                      color_bytes(color) - RUN_HEADER);
 }
 
+/* Bytes of a run without its color. */
 static size_t run_size(const pc_cache *c, unsigned capacity) {
     return RUN_HEADER + (size_t)capacity * c->slot_size;
+}
+
+/* Bytes a run allocates. */
+static size_t run_bytes(const pc_cache *c, const pc_run *r) {
+    return run_size(c, r->capacity) + color_bytes(r->color);
 }
 
 /* The slot count for a new run: within the budget, the count that leaves least per page to the
@@ -273,7 +299,7 @@ static unsigned run_capacity(const pc_cache *c) {
     uint64_t budget = c->run_bytes < max_bytes ? c->run_bytes : max_bytes;
     unsigned best = 1;
     size_t best_bytes = dc_alloc_good_size(run_size(c, 1));
-    for (unsigned n = 2; n <= UINT16_MAX && run_size(c, n) <= budget; n++) {
+    for (unsigned n = 2; n <= RUN_MAX_CAPACITY && run_size(c, n) <= budget; n++) {
         size_t bytes = dc_alloc_good_size(run_size(c, n));
         if ((uint64_t)bytes * best < (uint64_t)best_bytes * n) {
             best = n;
@@ -299,14 +325,21 @@ static void partial_unlink(pc_cache *c, pc_run *r) {
 
 static pc_run *run_new(pc_cache *c, int benign) {
     unsigned capacity = run_capacity(c);
-    pc_run *r = malloc_maybe_benign(run_size(c, capacity), benign);
+    size_t size = run_size(c, capacity);
+    size_t colors = (dc_alloc_good_size(size) - size) / RUN_COLOR_LINE + 1;
+    if (colors > RUN_MAX_COLORS) colors = RUN_MAX_COLORS;
+    unsigned color = c->next_color++ % (unsigned)colors;
+    pc_run *r = malloc_maybe_benign(size + color_bytes(color), benign);
     if (!r) return NULL;
+    DC_DEBUG_CHECK(color == 0 || dc_alloc_usable_size(r) == dc_alloc_good_size(size),
+                   "a run's color took it into a larger size class");
     r->free = NULL;
     r->capacity = (uint16_t)capacity;
     r->used = 0;
     r->fresh = 0;
-    c->run_bytes += run_size(c, capacity);
-    if (c->owner) dc_alloc_note_cache(c->owner, (int64_t)run_size(c, capacity));
+    r->color = (uint8_t)color;
+    c->run_bytes += run_bytes(c, r);
+    if (c->owner) dc_alloc_note_cache(c->owner, (int64_t)run_bytes(c, r));
     partial_push(c, r);
     return r;
 }
@@ -325,10 +358,11 @@ static pc_page *page_alloc(pc_cache *c, int benign) {
         p = run_slot(c, r, r->fresh);
         p->base.pBuf = (char *)p - c->page_size;
         p->base.pExtra = p + 1;
-        p->slot = r->fresh++;
+        p->slot_color = (uint16_t)(r->fresh++ | r->color << SLOT_BITS);
         p->in_use = 0;
     }
-    DC_DEBUG_CHECK(!p->in_use && page_run(c, p) == r, "slot %u of a run handed out twice", p->slot);
+    DC_DEBUG_CHECK(!p->in_use && page_run(c, p) == r, "slot %u of a run handed out twice",
+                   page_slot(p));
     p->in_use = 1;
     if (++r->used == r->capacity) partial_unlink(c, r);
     return p;
@@ -338,13 +372,14 @@ static pc_page *page_alloc(pc_cache *c, int benign) {
 static void page_free(pc_cache *c, pc_page *p) {
     pc_run *r = page_run(c, p);
     DC_DEBUG_CHECK(p->in_use && r->used > 0 && r->used <= r->capacity,
-                   "freeing slot %u of a run with %u of %u in use", p->slot, r->used, r->capacity);
+                   "freeing slot %u of a run with %u of %u in use", page_slot(p), r->used,
+                   r->capacity);
     p->in_use = 0;
     if (r->used-- == r->capacity) partial_push(c, r);
     if (r->used == 0) {
         partial_unlink(c, r);
-        c->run_bytes -= run_size(c, r->capacity);
-        if (c->owner) dc_alloc_note_cache(c->owner, -(int64_t)run_size(c, r->capacity));
+        c->run_bytes -= run_bytes(c, r);
+        if (c->owner) dc_alloc_note_cache(c->owner, -(int64_t)run_bytes(c, r));
         sqlite3_free(r);
         return;
     }
@@ -476,6 +511,8 @@ static sqlite3_pcache *pc_create(int szPage, int szExtra, int bPurgeable) {
     c->shift = 32 - PC_MIN_BITS;
     c->page_size = szPage;
     c->extra_size = szExtra;
+    /* Caches made one after another start at different colors. */
+    c->next_color = (unsigned)(((uintptr_t)c >> 4) * 2654435761u >> 16);
     c->slot_size = ((size_t)szPage + sizeof(pc_page) + (size_t)szExtra + 7) & ~(size_t)7;
     c->purgeable = bPurgeable != 0;
     /* SQLite sets the real size with xCachesize right after creating the cache. */
