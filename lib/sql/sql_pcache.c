@@ -74,8 +74,8 @@ struct pc_run {
  * pages of all runs sit at the same few offsets within a 4 KiB page (with 4 KiB pages and
  * 4,352-byte slots, 15 offsets): their headers share the L1's sets, and copies between pages
  * (journal, balancing) meet 4 KiB aliasing. A run's slots start 0 to 63 lines after its header,
- * within the slack its size class leaves anyway (no memory more): colors are taken in turn per
- * cache, from a start that differs between caches. Measured: P2 +2-3% throughput (BENCHMARKS.md).
+ * within the slack its size class leaves anyway (no memory more): colors are taken in turn by
+ * the runs a thread makes. Measured: P2 +2-3% throughput (BENCHMARKS.md).
  * The system allocator's slack is under a line: there every run has color 0. */
 #define RUN_COLOR_LINE 64u
 #define RUN_MAX_COLORS 64u
@@ -119,8 +119,11 @@ typedef struct pc_cache {
     int shift;           /* 32 - log2(slots): the home slot is the hash's top bits */
     pc_page **table;
     pc_page *lru_newest, *lru_oldest;
-    unsigned next_color; /* the next run's color, before reduction to those that fit */
 } pc_cache;
+
+/* The next run's color, before reduction to those that fit: taken in turn by the runs a thread
+ * makes, whatever their cache, so that neighbouring runs differ. */
+static _Thread_local unsigned next_color;
 
 /* ---- allocations whose failure the cache absorbs ------------------------------------------ */
 
@@ -328,7 +331,7 @@ static pc_run *run_new(pc_cache *c, int benign) {
     size_t size = run_size(c, capacity);
     size_t colors = (dc_alloc_good_size(size) - size) / RUN_COLOR_LINE + 1;
     if (colors > RUN_MAX_COLORS) colors = RUN_MAX_COLORS;
-    unsigned color = c->next_color++ % (unsigned)colors;
+    unsigned color = next_color++ % (unsigned)colors;
     pc_run *r = malloc_maybe_benign(size + color_bytes(color), benign);
     if (!r) return NULL;
     DC_DEBUG_CHECK(color == 0 || dc_alloc_usable_size(r) == dc_alloc_good_size(size),
@@ -511,8 +514,6 @@ static sqlite3_pcache *pc_create(int szPage, int szExtra, int bPurgeable) {
     c->shift = 32 - PC_MIN_BITS;
     c->page_size = szPage;
     c->extra_size = szExtra;
-    /* Caches made one after another start at different colors. */
-    c->next_color = (unsigned)(((uintptr_t)c >> 4) * 2654435761u >> 16);
     c->slot_size = ((size_t)szPage + sizeof(pc_page) + (size_t)szExtra + 7) & ~(size_t)7;
     c->purgeable = bPurgeable != 0;
     /* SQLite sets the real size with xCachesize right after creating the cache. */
