@@ -270,6 +270,7 @@ static void lru_unlink(pc_cache *c, pc_page *p) {
 /* ---- runs and pages ------------------------------------------------------------------------ */
 
 static unsigned page_slot(const pc_page *p) { return p->slot_color & RUN_MAX_CAPACITY; }
+static unsigned page_color(const pc_page *p) { return p->slot_color >> SLOT_BITS; }
 
 static size_t color_bytes(unsigned color) { return (size_t)color * RUN_COLOR_LINE; }
 
@@ -279,9 +280,8 @@ static pc_page *run_slot(const pc_cache *c, pc_run *r, unsigned i) {
 }
 
 static pc_run *page_run(const pc_cache *c, const pc_page *p) {
-    unsigned color = p->slot_color >> SLOT_BITS;
     return (pc_run *)((char *)p->base.pBuf - (size_t)page_slot(p) * c->slot_size -
-                      color_bytes(color) - RUN_HEADER);
+                      color_bytes(page_color(p)) - RUN_HEADER);
 }
 
 /* Bytes of a run without its color. */
@@ -295,8 +295,9 @@ static size_t run_bytes(const pc_cache *c, const pc_run *r) {
 }
 
 /* The slot count for a new run: within the budget, the count that leaves least per page to the
- * allocator's rounding (ties to fewer slots); at least one. */
-static unsigned run_capacity(const pc_cache *c) {
+ * allocator's rounding (ties to fewer slots); at least one. *class_bytes: the size class such a
+ * run (uncolored) takes. */
+static unsigned run_capacity(const pc_cache *c, size_t *class_bytes) {
     uint64_t max_bytes = RUN_MAX_BYTES;
     if (max_bytes < run_size(c, RUN_MAX_SLOTS)) max_bytes = run_size(c, RUN_MAX_SLOTS);
     uint64_t budget = c->run_bytes < max_bytes ? c->run_bytes : max_bytes;
@@ -309,6 +310,7 @@ static unsigned run_capacity(const pc_cache *c) {
             best_bytes = bytes;
         }
     }
+    *class_bytes = best_bytes;
     return best;
 }
 
@@ -327,14 +329,15 @@ static void partial_unlink(pc_cache *c, pc_run *r) {
 }
 
 static pc_run *run_new(pc_cache *c, int benign) {
-    unsigned capacity = run_capacity(c);
+    size_t class_bytes;
+    unsigned capacity = run_capacity(c, &class_bytes);
     size_t size = run_size(c, capacity);
-    size_t colors = (dc_alloc_good_size(size) - size) / RUN_COLOR_LINE + 1;
+    size_t colors = (class_bytes - size) / RUN_COLOR_LINE + 1;
     if (colors > RUN_MAX_COLORS) colors = RUN_MAX_COLORS;
     unsigned color = next_color++ % (unsigned)colors;
     pc_run *r = malloc_maybe_benign(size + color_bytes(color), benign);
     if (!r) return NULL;
-    DC_DEBUG_CHECK(color == 0 || dc_alloc_usable_size(r) == dc_alloc_good_size(size),
+    DC_DEBUG_CHECK(color == 0 || dc_alloc_usable_size(r) == class_bytes,
                    "a run's color took it into a larger size class");
     r->free = NULL;
     r->capacity = (uint16_t)capacity;
@@ -479,7 +482,8 @@ static int over_limit_for_new_page(const pc_cache *c) {
     uint64_t limit;
     uint64_t room = dc_alloc_headroom(c->owner, &limit);
     if (room == UINT64_MAX) return 0;
-    uint64_t need = dc_alloc_good_size(run_size(c, run_capacity(c)));
+    size_t need;
+    run_capacity(c, &need);
     return room < need + limit_reserve(limit);
 }
 
