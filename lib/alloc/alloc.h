@@ -112,8 +112,26 @@ typedef struct dc_alloc_thread {
     const uint64_t *allocated, *deallocated; /* the backend's per-thread byte counters, or NULL */
     uint64_t base_allocated, base_deallocated; /* their values at the last settlement */
     int started;                       /* dc_alloc_thread_start has run on this thread */
+    /* The thread's stack: engine allocations fail while the caller's frame lies in its lowest
+     * stack_margin bytes from stack_low (dc_alloc_stack_low), so a recursion that allocates at
+     * each level (SQLite's parser, resolver and code generator do) ends in a clean error instead
+     * of running off the stack. 0 and 0 where the stack is unknown. */
+    uintptr_t stack_low, stack_margin;
+    /* Engine allocations left before the SQL host next looks at the clock and the interrupt flag
+     * while a statement is prepared (sql_memory.c); 0: not polling. */
+    unsigned poll_countdown;
+    /* > 0 while the thread runs a shared in-memory store's methods: what the process context
+     * allocates then is the store's, and counts against the process budget. */
+    int process_budgeted;
 } dc_alloc_thread;
 extern _Thread_local dc_alloc_thread dc_alloc_tls;
+
+/* Whether frame (an address in the caller's stack frame) is so deep in the thread's stack that an
+ * allocation must fail: one subtraction and comparison, false for a frame outside the stack
+ * (a coroutine's) and where the stack is unknown. */
+static inline int dc_alloc_stack_low(const dc_alloc_thread *t, const void *frame) {
+    return (uintptr_t)frame - t->stack_low < t->stack_margin;
+}
 
 static inline dc_alloc *dc_alloc_current(void) {
     dc_alloc *a = dc_alloc_tls.current;

@@ -61,13 +61,39 @@ void dc_alloc_settle_moved(dc_alloc_thread *t, dc_alloc *a, uint64_t allocated,
                           memory_order_relaxed);
 }
 
+/* The calling thread's stack, for dc_alloc_stack_low: allocations fail in its lowest eighth
+ * (32 KiB to 1 MiB), which leaves room for whatever a recursion that stopped allocating still
+ * runs there (an 8 MiB stack: 1 MiB, some 1,500 levels of SQLite's expression code generator). */
+static void thread_stack_init(dc_alloc_thread *t) {
+#if defined(__linux__)
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
+    void *low = NULL;
+    size_t size = 0;
+    if (pthread_attr_getstack(&attr, &low, &size) == 0 && size >= (64u << 10) &&
+        size <= ((size_t)1 << 30)) {
+        size_t margin = size / 8;
+        if (margin < (32u << 10)) margin = 32u << 10;
+        if (margin > (1u << 20)) margin = 1u << 20;
+        t->stack_low = (uintptr_t)low;
+        t->stack_margin = margin;
+    }
+    pthread_attr_destroy(&attr);
+#else
+    (void)t; /* unknown: no check */
+#endif
+}
+
 dc_alloc *dc_alloc_enter_slow(dc_alloc_thread *t, dc_alloc *a) {
     dc_alloc *previous = t->current;
     if (previous != a) {
         if (previous) {
             dc_alloc_settle_on(t, previous);
         } else {
-            if (!t->started) dc_alloc_thread_start();
+            if (!t->started) {
+                thread_stack_init(t);
+                dc_alloc_thread_start();
+            }
             dc_alloc_check_unowned();
         }
         t->current = a;
@@ -196,7 +222,8 @@ void dc_alloc_measure_reclaimable(dc_alloc *a) {
 
 static struct {
     _Atomic uint64_t limit;    /* 0: none */
-    _Atomic uint64_t reserved; /* sum of the contexts' reservations */
+    _Atomic uint64_t reserved; /* sum of the contexts' reservations, and the shared stores */
+    _Atomic uint64_t stores;   /* process-context bytes of shared in-memory stores */
     _Atomic(dc_alloc_owner_reclaim_fn) reclaim_owner;
     unsigned cursor;           /* where the next round of reclaiming across handles starts */
 } budget;
@@ -218,7 +245,7 @@ void dc_alloc_set_budget(uint64_t bytes) {
             atomic_store(&DC_HEAD(c)->reserved, live);
             total += live;
         }
-        atomic_store(&budget.reserved, total);
+        atomic_store(&budget.reserved, total + atomic_load(&budget.stores));
     }
     atomic_store(&budget.limit, bytes);
     if (bytes) atomic_fetch_or(&dc_alloc_checks, DC_CHECK_BUDGET);
@@ -324,6 +351,24 @@ static int budget_cover(dc_alloc *a, uint64_t grow) {
     }
 }
 
+/* A shared in-memory store grows by grow bytes of process memory: taken from the budget (other
+ * handles' unused caches yield first), or refused. */
+static int store_cover(uint64_t grow) {
+    if (budget_take(grow)) return 1;
+    reclaim_across_handles(NULL, grow);
+    return budget_take(grow);
+}
+
+void dc_alloc_store_moved(uint64_t grew, uint64_t shrank) {
+    atomic_fetch_add_explicit(&budget.stores, grew - shrank, memory_order_relaxed);
+    if (!shrank || !dc_alloc_budget_on()) return; /* growth was taken by dc_alloc_refuse */
+    uint64_t r = atomic_load_explicit(&budget.reserved, memory_order_relaxed);
+    /* Saturating: a store that grew just before the budget was turned on was counted then. */
+    while (!atomic_compare_exchange_weak_explicit(&budget.reserved, &r, r > shrank ? r - shrank : 0,
+                                                  memory_order_relaxed, memory_order_relaxed)) {
+    }
+}
+
 int dc_alloc_refuse_slow(dc_alloc *a, uint64_t grow, size_t request) {
     dc_counters *c = &DC_HEAD(a)->c;
     uint64_t limit = atomic_load_explicit(&c->limit, memory_order_relaxed);
@@ -332,7 +377,13 @@ int dc_alloc_refuse_slow(dc_alloc *a, uint64_t grow, size_t request) {
         reclaim_own(a, atomic_load_explicit(&c->allocated, memory_order_relaxed) + grow - limit);
         if (dc_counters_refuse(c, grow, request)) return 1;
     }
-    if (!dc_alloc_budget_on() || a == dc_alloc_process() || budget_cover(a, grow)) return 0;
+    if (!dc_alloc_budget_on()) return 0;
+    if (a == dc_alloc_process()) {
+        /* The library's own records are outside the budget; shared stores are inside it. */
+        if (!dc_alloc_tls.process_budgeted || store_cover(grow)) return 0;
+    } else if (budget_cover(a, grow)) {
+        return 0;
+    }
     atomic_store_explicit(&c->limit_hit_usage, atomic_load(&budget.reserved), memory_order_relaxed);
     atomic_store_explicit(&c->limit_hit_process, 1, memory_order_relaxed);
     atomic_store_explicit(&c->limit_hit_request, request ? request : 1, memory_order_relaxed);

@@ -68,6 +68,15 @@ static inline int dc_alloc_refuse(dc_alloc *a, uint64_t grow, size_t request) {
     return dc_alloc_refuse_slow(a, grow, request);
 }
 
+/* Process-context bytes that a shared in-memory store took (grew) or gave back (shrank), counted
+ * against the process budget (dc_alloc_thread.process_budgeted): every backend's direct path
+ * reports them after the fact, the growth having passed dc_alloc_refuse. */
+void dc_alloc_store_moved(uint64_t grew, uint64_t shrank);
+static inline void dc_alloc_note_store(const dc_alloc *a, uint64_t grew, uint64_t shrank) {
+    if (!dc_alloc_tls.process_budgeted || a != dc_alloc_process()) return;
+    dc_alloc_store_moved(grew, shrank);
+}
+
 /* Fault injection (a testing aid, SQLite's method): while armed, every allocation in the process
  * counts down, and the chosen ones fail. One relaxed load on the allocation path when disarmed. */
 int dc_fault_fire(void);

@@ -608,6 +608,7 @@ void *dc_alloc_malloc(dc_alloc *a, size_t size) {
     void *p = je_mallocx(usize, a->direct_flags);
     if (!p) return NULL;
     dc_counters_add(c, usize);
+    dc_alloc_note_store(a, usize, 0);
     thread_allocated_elsewhere(usize);
     if (!c->shared && atomic_load_explicit(&c->allocated, memory_order_relaxed) > a->own_arena_at)
         move_to_own_arena(a);
@@ -650,6 +651,7 @@ void dc_alloc_free(dc_alloc *a, void *p) {
     size_t usize = je_sallocx(p, 0);
     je_sdallocx(p, usize, a->direct_flags);
     dc_counters_sub(&a->head.c, usize);
+    dc_alloc_note_store(a, 0, usize);
     thread_freed_elsewhere(usize);
 }
 
@@ -677,6 +679,7 @@ void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
     }
     if (usize >= old) dc_counters_add(c, usize - old);
     else dc_counters_sub(c, old - usize);
+    dc_alloc_note_store(a, usize > old ? usize - old : 0, old > usize ? old - usize : 0);
     thread_allocated_elsewhere(usize);
     thread_freed_elsewhere(old);
     return q;

@@ -90,6 +90,9 @@ uint64_t dc_alloc_destroy(dc_alloc *a) {
 
 void *dc_alloc_malloc(dc_alloc *a, size_t size) {
     if (dc_fault_check()) return NULL;
+    /* The request is a lower bound of the usable size: a request past a handle's limit never
+     * reaches malloc. (Not for the process context, whose shared stores take budget per call.) */
+    if (a != dc_alloc_process() && dc_alloc_refuse(a, size ? size : 1, size)) return NULL;
     void *p = malloc(size ? size : 1);
     if (!p) return NULL;
     size_t usize = system_usable_size(p); /* known only once allocated */
@@ -98,12 +101,15 @@ void *dc_alloc_malloc(dc_alloc *a, size_t size) {
         return NULL;
     }
     dc_counters_add(&a->head.c, usize);
+    dc_alloc_note_store(a, usize, 0);
     return p;
 }
 
 void dc_alloc_free(dc_alloc *a, void *p) {
     if (!p) return;
-    dc_counters_sub(&a->head.c, system_usable_size(p));
+    size_t usize = system_usable_size(p);
+    dc_counters_sub(&a->head.c, usize);
+    dc_alloc_note_store(a, 0, usize);
     free(p);
 }
 
@@ -121,6 +127,7 @@ void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
         size_t usize = system_usable_size(q);
         dc_counters_sub(&a->head.c, old);
         dc_counters_add(&a->head.c, usize);
+        dc_alloc_note_store(a, usize > old ? usize - old : 0, old > usize ? old - usize : 0);
         return q;
     }
     /* Growing under a limit: the new block's usable size decides, and a refusal must leave p
