@@ -324,7 +324,11 @@ static int fault_points(const char *name, const char *setup, fault_work work) {
             ASSERT_OK(h, db_close(h));
             ASSERT_EQ(test_stats(NULL).allocated, baseline);
             if (failed == 0) {
-                if (points >= 0) ASSERT_EQ(points, n - 1);
+                /* The runs reach the same allocations. On the C library's malloc only nearly:
+                 * its usable sizes follow the heap's history, and SQLite grows strings into
+                 * whatever room a block has, so a run may take a realloc more or less. */
+                if (points >= 0 && test_has_jemalloc()) ASSERT_EQ(points, n - 1);
+                if (points >= 0) ASSERT_LE(points > n - 1 ? points - (n - 1) : (n - 1) - points, 3);
                 points = (int)(n - 1);
                 break;
             }
