@@ -92,6 +92,7 @@ DUCKCORE_API const char *db_allocator(void);
     XX(FULL, 14, "database or disk is full")                                                \
     XX(UNKNOWN_OPTION, 15, "unknown option")                                                \
     XX(INVALID_VALUE, 16, "invalid option value")                                           \
+    XX(AUTH, 17, "not authorized (refused by the host's settings)")                         \
     XX(ROW, 100, "another row is available")                                                \
     XX(DONE, 101, "no more rows")
 
@@ -159,10 +160,11 @@ DUCKCORE_API int db_close(db_handle *h);
  *     cache_size, and an allocation that would pass the limit first frees unused cached pages.
  *     Only what is left in use is refused: the query fails with DB_NOMEM and a message naming
  *     the limit and the usage; an open transaction is rolled back; the handle stays usable and
- *     committed data is intact. In-memory databases are their pages: never given up.
+ *     committed data is intact. In-memory databases are their pages: never given up. The
+ *     handle's SQL may lower the host's limit, never raise it (RESET returns to it).
  *     Without a handle (db_set_option(NULL, ...), or SET GLOBAL memory_limit in SQL) it is one
- *     budget for the process: a cap on the sum of every handle's engine bytes (the library's
- *     own process-wide objects are outside it). Each handle reserves budget in 256 KiB chunks
+ *     budget for the process: a cap on the sum of every handle's engine bytes and of the named
+ *     in-memory stores they share (the library's own process-wide objects are outside it). Each handle reserves budget in 256 KiB chunks
  *     and gives back what it does not use at the end of each statement, so the sum never passes
  *     the budget and the allocation path takes no global lock. Under pressure the allocating
  *     handle's unused cache goes first, then the unused cache and spare reservation of every
@@ -188,23 +190,90 @@ DUCKCORE_API int db_close(db_handle *h);
  *     SQLite's per-connection lookaside buffer, in 1200-byte slots for small short-lived
  *     objects (0: none). Resident in every open handle; saves ~8% of the instructions of small
  *     statements. 0 suits many mostly idle handles. At most 64MiB.
+ * statement_timeout                            DURATION  0               handle          any time
+ *     Longest a statement may run, in ms of the calls that run it (its prepare, and its steps
+ *     added up until a reset), as PostgreSQL's statement_timeout (0: no limit). Past it the call
+ *     fails with DB_INTERRUPT, "canceling statement due to statement timeout"; the statement's
+ *     changes are undone, the handle stays usable. Checked by SQLite's progress handler while the
+ *     engine runs and every few hundred allocations while a statement is prepared; the string
+ *     functions whose built-in versions take time proportional to the product of their
+ *     arguments' lengths (instr, replace, trim, ltrim, rtrim, unhex) are replaced by linear ones
+ *     on such a handle. SQL may lower the host's value, never raise it.
+ * max_temp_directory_size                      SIZE      unlimited       handle          any time
+ *     Most bytes the handle's temporary files hold together (sort spills, temporary tables and
+ *     indexes, materialized views and CTEs, statement journals), as DuckDB's option. A statement
+ *     that needs more fails with DB_FULL naming the option. SQL may lower the host's value,
+ *     never raise it.
+ * lock_configuration                           BOOLEAN   false           handle          any time
+ *     DuckDB's lock_configuration: the handle's SQL may not SET or RESET anything, nor run a
+ *     PRAGMA that sets a value (DB_AUTH). Host only. The host's own calls still work.
+ * enable_external_access                       BOOLEAN   true            handle          any time
+ *     DuckDB's enable_external_access: false and the handle's SQL opens no file but its own
+ *     database and that database's journal, WAL and temporary files. ATTACH of a file or URI,
+ *     VACUUM INTO, the csv table's filename= and named in-memory stores (file:/name?vfs=memdb)
+ *     are refused (DB_AUTH) unless allowed_directories or allowed_paths admits the file (never a
+ *     named store); ATTACH ':memory:' and '' (a temporary database) stay possible. URI
+ *     parameters that defeat locking (nolock, immutable), another VFS than the default one, and
+ *     modeof= naming a file not admitted are refused. Host only.
+ * allowed_directories, allowed_paths           VARCHAR[]  [], []         handle          any time
+ *     DuckDB's allowed_directories and allowed_paths: what the handle's SQL may open while
+ *     enable_external_access is false: any file under one of the directories, or one of the
+ *     files. Absolute paths, written as DuckDB writes a list (['/srv/a', '/srv/b']) or as one
+ *     bare path; resolved when a file is opened, so '..' and symbolic links that lead out are
+ *     refused. Host only.
+ * allow_global_settings                        BOOLEAN   false           handle          any time
+ *     Lets the handle's SQL change what every handle sees: SET GLOBAL, RESET GLOBAL, the
+ *     process-wide options and SQLite's process-wide PRAGMAs (temp_store_directory,
+ *     soft_heap_limit, hard_heap_limit). Refused (DB_AUTH) otherwise. Host only; the duckcore
+ *     shell sets it.
+ * max_length                                   INTEGER   1000000000      handle          any time
+ * max_sql_length                               INTEGER   1000000000      handle          any time
+ * max_column                                   INTEGER   2000            handle          any time
+ * max_expression_depth                         INTEGER   1000            handle          any time
+ * max_compound_select                          INTEGER   500             handle          any time
+ * max_vdbe_op                                  INTEGER   250000000       handle          any time
+ * max_function_arg                             INTEGER   127             handle          any time
+ * max_attached                                 INTEGER   10              handle          any time
+ * max_like_pattern_length                      INTEGER   50000           handle          any time
+ * max_variable_number                          INTEGER   32766           handle          any time
+ * max_trigger_depth                            INTEGER   1000            handle          any time
+ *     SQLite's run-time limits (sqlite3_limit: SQLITE_LIMIT_LENGTH, _SQL_LENGTH, _COLUMN,
+ *     _EXPR_DEPTH, _COMPOUND_SELECT, _VDBE_OP, _FUNCTION_ARG, _ATTACHED, _LIKE_PATTERN_LENGTH,
+ *     _VARIABLE_NUMBER, _TRIGGER_DEPTH), from 0 up to the default (SQLite's most). Host only.
+ *     A handle with lock_configuration on or enable_external_access off runs SQL its host did
+ *     not write: there the defaults are max_length 10000000, max_sql_length 1000000,
+ *     max_vdbe_op 1000000 and max_like_pattern_length 100 (the rest unchanged) unless the host
+ *     set them, so that no single step runs long (a LIKE of 100 characters over 10 MB: about a
+ *     second) before statement_timeout or db_interrupt can stop it; such a handle also runs in
+ *     SQLite's defensive mode (SQLITE_DBCONFIG_DEFENSIVE), with trusted_schema and
+ *     cell_size_check on, which its SQL may not change.
  * allocator_background_threads                 BOOLEAN   false           process         any time
  *     jemalloc's background threads: unused pages of every arena (idle handles too) go back to
  *     the OS on their decay schedule without any call.
  * max_background_threads                       INTEGER   4               process         any time
  *     The most background threads jemalloc may run: its opt.max_background_threads, 4 whatever
  *     the CPUs unless DUCKCORE_JE_MALLOC_CONF sets max_background_threads:N. That is also the
- *     most this option accepts; a larger value fails with DB_ERROR.
+ *     most this option accepts; a larger value fails with DB_RANGE.
  * allocator                                    VARCHAR   db_allocator()  process         read-only
  *     The allocator this build has, as db_allocator() reports it.
  *
- * In builds without jemalloc every option but memory_limit and allocator is accepted only at its
- * default; any other value fails with DB_ERROR, "... is not available in this build (built
- * without jemalloc)".
+ * In builds without jemalloc the allocator's options (allocator_flush_threshold,
+ * allocator_bulk_deallocation_flush_threshold, dirty_decay_ms, muzzy_decay_ms,
+ * allocator_own_arena_threshold, allocator_nodump, allocator_background_threads,
+ * max_background_threads) are accepted only at their default; any other value fails with
+ * DB_ERROR, "... is not available in this build (built without jemalloc)".
  *
  * SIZE values: a number with an optional unit, 1000-based (KB, MB, GB, TB) or 1024-based (KiB,
  * MiB, GiB, TiB), e.g. "512MB" or "1.5GiB"; a bare number is bytes; "unlimited" is 0. BOOLEAN:
- * true/false, on/off, 1/0. Names are case-insensitive.
+ * true/false, on/off, 1/0. VARCHAR[]: ['a', 'b'] ('' escapes a quote), [] or one bare value.
+ * Names are case-insensitive.
+ * Who sets: the host, through these calls and db_open_ext, sets anything. The handle's SQL
+ * (SET, RESET) is bounded by what the host set, and every refusal is DB_AUTH with a message
+ * naming the option that allows it: options marked "host only" (db_option_host_only) are never
+ * SQL's; memory_limit, statement_timeout and max_temp_directory_size may be lowered but not
+ * raised past the host's value (RESET returns to it); SET GLOBAL and the process-wide options
+ * need allow_global_settings; lock_configuration refuses everything. See docs/guide.md,
+ * "Running SQL you did not write".
  * Errors: an unknown name gives DB_UNKNOWN_OPTION and suggests the closest names; a bad value
  * DB_INVALID_VALUE with the expected form; an at-open option after open DB_MISUSE. A failed
  * call changes nothing.
@@ -222,8 +291,8 @@ DUCKCORE_API int db_set_option(db_handle *h, const char *name, const char *value
 DUCKCORE_API int db_get_option(db_handle *h, const char *name, char *buf, size_t size);
 
 /* Enumerating the options, index from 0 to db_option_count() - 1. Strings are static; an index
- * out of range gives NULL (or -1). db_option_type: "BOOLEAN", "INTEGER", "SIZE", "DURATION" or
- * "VARCHAR".
+ * out of range gives NULL (or -1). db_option_type: "BOOLEAN", "INTEGER", "SIZE", "DURATION",
+ * "VARCHAR" or "VARCHAR[]".
  * db_option_scope: "process", "handle", or "handle,process" (memory_limit: a handle's own value,
  * and without a handle the process's). db_option_default: the default as db_get_option would
  * print it. Thread-safe. Since 0.1. */
@@ -234,6 +303,10 @@ DUCKCORE_API const char *db_option_type(int index);
 DUCKCORE_API const char *db_option_default(int index);
 DUCKCORE_API const char *db_option_scope(int index);
 DUCKCORE_API int db_option_settable_after_open(int index);
+/* 1 if only the host may set option index (db_set_option, db_open_ext): SQL's SET and RESET
+ * refuse it with DB_AUTH; 0 if the handle's SQL may set it too; -1 for an index out of range.
+ * Since 0.1. */
+DUCKCORE_API int db_option_host_only(int index);
 
 /* ---------------------------------------------------------------------------------------------
  * Running SQL.

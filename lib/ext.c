@@ -21,7 +21,7 @@ int db_enable_extension(db_handle *h, const char *name) {
     if (rc != DB_OK) return rc;
     dc_call c = dc_enter(h);
     if (!name) return dc_exit(c, dc_set_error(h, DB_MISUSE, "db_enable_extension: name is NULL"));
-    dc_alloc_limit_forget(h->alloc);
+    dc_call_forget(h);
     for (size_t i = 0; i < DC_ARRAY_SIZE(extensions); i++) {
         if (sqlite3_stricmp(name, extensions[i].name) != 0) continue;
         unsigned bit = 1u << i;
@@ -106,6 +106,48 @@ static int table_exists(sqlite3 *db, const char *schema, const char *table, int 
     return rc == SQLITE_OK ? frc : rc;
 }
 
+/* What db_dump writes must replay as a database and nothing else. Every schema entry is one
+ * CREATE statement (writable_schema could have made one carry more, which SQLite ignores and a
+ * restore would run), and every virtual table one of SQLite's that keeps its data inside the
+ * database (a csv table reads a file). DB_OK, or the error recorded before anything is written. */
+static const char *const dumped_modules[] = {"fts5", "fts5vocab", "rtree", "rtree_i32"};
+
+static int dump_check_schema(db_handle *h, const char *schema) {
+    char *sql = sqlite3_mprintf("SELECT name, sql FROM \"%w\".sqlite_schema WHERE sql IS NOT NULL",
+                                schema);
+    if (!sql) return dc_set_sqlite_error(h, SQLITE_NOMEM);
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
+    sqlite3_free(sql);
+    int rc = DB_OK;
+    while (src == SQLITE_OK && rc == DB_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        const char *text = (const char *)sqlite3_column_text(st, 1);
+        char module[32];
+        if (!name || !text) {
+            src = SQLITE_NOMEM;
+        } else if (!dc_sql_single_create(text, module, sizeof module)) {
+            rc = dc_set_error(h, DB_CORRUPT,
+                              "db_dump: the schema entry of '%.64s' is not a single CREATE "
+                              "statement (written with writable_schema?): nothing was dumped",
+                              name);
+        } else if (module[0]) {
+            int known = 0;
+            for (size_t i = 0; i < DC_ARRAY_SIZE(dumped_modules); i++)
+                known |= strcmp(module, dumped_modules[i]) == 0;
+            if (!known)
+                rc = dc_set_error(h, DB_ERROR,
+                                  "db_dump: '%.64s' is a virtual table of module '%s', whose data "
+                                  "is not in the database: nothing was dumped",
+                                  name, module);
+        }
+    }
+    if (src == SQLITE_ROW || src == SQLITE_DONE) src = SQLITE_OK;
+    int frc = sqlite3_finalize(st);
+    if (rc == DB_OK && src == SQLITE_OK && frc != SQLITE_OK) src = frc;
+    return rc != DB_OK ? rc : src == SQLITE_OK ? DB_OK : dc_set_sqlite_error(h, src);
+}
+
 int db_dump(db_handle *h, const char *schema, const char *table,
             int (*out)(void *ctx, const char *text), void *ctx) {
     int rc = dc_check_handle(h, "db_dump");
@@ -115,13 +157,15 @@ int db_dump(db_handle *h, const char *schema, const char *table,
     if (!schema) schema = "main";
     if (!schema_exists(h->db, schema))
         return dc_exit(c, dc_set_error(h, DB_ERROR, "db_dump: no such database: %.64s", schema));
-    dc_alloc_limit_forget(h->alloc);
+    dc_call_forget(h);
     int in_transaction = !sqlite3_get_autocommit(h->db);
     uint64_t failures = dc_sql_alloc_failures();
     int src = SQLITE_OK, found = 1;
     if (table) src = table_exists(h->db, schema, table, &found);
     if (src != SQLITE_OK) {
         rc = dc_set_sqlite_error(h, src);
+    } else if ((rc = dump_check_schema(h, schema)) != DB_OK) {
+        src = h->errcode == DB_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
     } else if (!found) {
         rc = dc_set_error(h, DB_ERROR, "db_dump: no such table: %.64s.%.64s", schema, table);
     } else {

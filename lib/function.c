@@ -100,7 +100,7 @@ int db_create_function(db_handle *h, const char *name, int nargs, int flags, voi
         if (destroy) destroy(user_data);
         return dc_exit(c, rc);
     }
-    dc_alloc_limit_forget(h->alloc); /* refusals of earlier calls */
+    dc_call_forget(h); /* refusals of earlier calls */
     int eflags = SQLITE_UTF8 | (flags & DB_DETERMINISTIC ? SQLITE_DETERMINISTIC : 0) |
                  (flags & DB_INNOCUOUS ? SQLITE_INNOCUOUS : 0);
     if (!func && !step) {

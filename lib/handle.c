@@ -136,15 +136,24 @@ static int map_sqlite_code(int rc) {
     case SQLITE_ABORT: return DB_ABORT;
     case SQLITE_TOOBIG: return DB_TOOBIG;
     case SQLITE_FULL: return DB_FULL;
+    case SQLITE_AUTH: return DB_AUTH;
     default: return DB_ERROR;
     }
 }
 
 int dc_set_sqlite_error(db_handle *h, int rc) {
+    rc = dc_guarded_rc(h, rc);
+    if (h->guard.refused && rc == h->guard.refused)
+        return dc_set_error(h, map_sqlite_code(rc), "%s", h->guard.why);
     int code = map_sqlite_code(rc);
     uint64_t request = 0, usage = 0;
     int process = 0;
-    if (dc_alloc_limit_hit(h->alloc, &request, &usage, &process) && code == DB_NOMEM) {
+    /* The handle's limit, or the budget: refused for the handle, or for a shared in-memory
+     * store it was writing (recorded on the process context). */
+    int hit = dc_alloc_limit_hit(h->alloc, &request, &usage, &process);
+    if (!hit && code == DB_NOMEM)
+        hit = dc_alloc_limit_hit(dc_alloc_process(), &request, &usage, &process);
+    if (hit && code == DB_NOMEM) {
         char limit[32];
         dc_format_size(process ? dc_alloc_budget() : dc_alloc_limit(h->alloc), 1, limit,
                        sizeof limit);
@@ -176,6 +185,7 @@ int db_errcode(const db_handle *h) {
 /* ---- open and close ------------------------------------------------------------------------ */
 
 static void handle_free(db_handle *h) {
+    dc_handle_settings_free(&h->settings);
     dc_lock_destroy(&h->lock);
     h->magic = DC_DEAD_MAGIC;
     dc_alloc_free(dc_alloc_process(), h);
@@ -186,7 +196,7 @@ static void handle_free(db_handle *h) {
  * an allocation: it takes h's lock without waiting (no lock order to keep) and makes h's context
  * current for the frees. */
 static int reclaim_for_budget(void *owner, dc_alloc *a) {
-    db_handle *h = owner;
+    db_handle *h = ((dc_sql_guard *)owner)->handle;
     if (!dc_lock_try(&h->lock, dc_thread_token())) return 0; /* busy */
     int done = h->magic == DC_HANDLE_MAGIC && h->db != NULL; /* not opening or closed */
     if (done) {
@@ -264,7 +274,8 @@ int db_open_ext(const char *path, const char *const *names, const char *const *v
         return dc_thread_error(DB_NOMEM, "out of memory opening a handle (its lock)");
     }
     h->magic = DC_HANDLE_MAGIC;
-    dc_alloc_set_owner(h->alloc, h);
+    h->guard.handle = h;
+    dc_alloc_set_owner(h->alloc, &h->guard);
     dc_alloc_set_budget_reclaimer(reclaim_for_budget);
 
     /* Second pass: the rest, before the engine's first allocation for this handle. */
@@ -290,6 +301,8 @@ int db_open_ext(const char *path, const char *const *names, const char *const *v
                                slots ? DC_LOOKASIDE_SLOT : 0, slots);
     }
     if (rc == SQLITE_OK) rc = dc_sql_register(h->db, &h->target);
+    /* From here on, the connection's SQL is the handle's user's: checked. */
+    if (rc == SQLITE_OK) rc = dc_sql_guard_open(&h->guard, h->db, &h->settings, h);
     if (rc != SQLITE_OK) {
         dc_set_sqlite_error(h, rc);
         dc_thread_error(h->errcode, "cannot open '%s': %s", path, h->errmsg);
@@ -380,7 +393,7 @@ int db_exec(db_handle *h, const char *sql, int (*row)(void *, int, char **, char
     if (rc != DB_OK) return rc;
     dc_call c = dc_enter(h);
     if (!sql) return dc_exit(c, dc_set_error(h, DB_MISUSE, "db_exec: sql is NULL"));
-    dc_alloc_limit_forget(h->alloc); /* refusals of earlier calls */
+    dc_call_forget(h); /* refusals of earlier calls */
     rc = DB_OK;
     const char *next = sql;
     while (rc == DB_OK && *next) {
@@ -399,7 +412,7 @@ int db_exec(db_handle *h, const char *sql, int (*row)(void *, int, char **, char
         }
         sqlite3_stmt *st = NULL;
         int in_transaction = !sqlite3_get_autocommit(h->db);
-        int src = sqlite3_prepare_v2(h->db, next, -1, &st, &tail);
+        int src = dc_prepare(h, next, &st, &tail, NULL);
         if (src != SQLITE_OK) {
             rc = dc_set_sqlite_error(h, src);
             dc_after_statement(h, src, in_transaction);
@@ -407,9 +420,12 @@ int db_exec(db_handle *h, const char *sql, int (*row)(void *, int, char **, char
         }
         next = tail;
         if (!st) continue; /* whitespace or a comment */
+        int64_t clock = dc_sql_clock_start(&h->guard, 0);
         src = exec_statement(st, row, ctx);
+        dc_sql_clock_stop(&h->guard, clock);
         int frc = sqlite3_finalize(st);
         if (src == SQLITE_OK) src = frc;
+        src = dc_guarded_rc(h, src);
         if (src == SQLITE_ABORT) rc = dc_set_error(h, DB_ABORT, "query aborted by the row callback");
         else rc = dc_set_sqlite_error(h, src);
         dc_after_statement(h, src, in_transaction);
@@ -417,14 +433,25 @@ int db_exec(db_handle *h, const char *sql, int (*row)(void *, int, char **, char
     return dc_exit(c, rc);
 }
 
+int dc_prepare(db_handle *h, const char *sql, sqlite3_stmt **st, const char **tail,
+               int *changes) {
+    h->guard.changes = 0;
+    int64_t clock = dc_sql_clock_start(&h->guard, 0);
+    unsigned poll = dc_sql_prepare_begin(&h->guard);
+    int src = sqlite3_prepare_v2(h->db, sql, -1, st, tail);
+    dc_sql_prepare_end(&h->guard, poll);
+    dc_sql_clock_stop(&h->guard, clock);
+    if (changes) *changes = h->guard.changes;
+    return dc_guarded_rc(h, src);
+}
+
 int dc_run_set(db_handle *h, const dc_set_statement *set) {
     char err[DC_ERRMSG_MAX];
-    dc_option_target process = {NULL, NULL};
-    dc_option_target *t = set->global ? &process : &h->target;
-    int rc = set->is_reset ? dc_option_reset(t, set->name, err, sizeof err)
-                           : dc_option_set(t, set->name, set->value, DC_SET_RUNTIME, err,
-                                           sizeof err);
-    return rc == DB_OK ? DB_OK : dc_set_error(h, rc, "%s", err);
+    int rc = dc_option_sql(&h->target, set->global, set->name, set->is_reset ? NULL : set->value,
+                           err, sizeof err);
+    if (rc != DB_OK) return dc_set_error(h, rc, "%s", err);
+    rc = dc_sql_guard_sync(&h->guard); /* statement_timeout may have changed */
+    return rc == SQLITE_OK ? DB_OK : dc_set_sqlite_error(h, rc);
 }
 
 void dc_statement_nomem(db_handle *h, int in_transaction) {
@@ -501,7 +528,7 @@ static int process_option_call(const char *call, const char *name, const char *v
     }
     dc_option_target none = {NULL, NULL};
     int rc = buf ? dc_option_get(&none, name, buf, size, err, sizeof err)
-                 : dc_option_set(&none, name, value, DC_SET_RUNTIME, err, sizeof err);
+                 : dc_option_set(&none, name, value, DC_SET_HOST, err, sizeof err);
     if (rc != DB_OK) return dc_thread_error(rc, "%s", err);
     dc_thread_ok();
     return rc;
@@ -515,8 +542,10 @@ int db_set_option(db_handle *h, const char *name, const char *value) {
     if (!name || !value) {
         rc = dc_set_error(h, DB_MISUSE, "db_set_option: %s is NULL", name ? "value" : "name");
     } else {
-        rc = dc_option_set(&h->target, name, value, DC_SET_RUNTIME, h->errmsg, sizeof h->errmsg);
+        rc = dc_option_set(&h->target, name, value, DC_SET_HOST, h->errmsg, sizeof h->errmsg);
         if (rc != DB_OK) h->errcode = rc;
+        else if (dc_sql_guard_sync(&h->guard) != SQLITE_OK)
+            rc = dc_set_sqlite_error(h, sqlite3_errcode(h->db));
     }
     return dc_exit(c, rc);
 }
@@ -548,6 +577,7 @@ const char *db_option_type(int index) { return dc_option_type_name(index); }
 const char *db_option_default(int index) { return dc_option_default(index); }
 const char *db_option_scope(int index) { return dc_option_scope_name(index); }
 int db_option_settable_after_open(int index) { return dc_option_settable_after_open(index); }
+int db_option_host_only(int index) { return dc_option_host_only(index); }
 
 int db_purge(db_handle *h) {
     static const char purge_unavailable[] =

@@ -15,6 +15,7 @@
 #include "common.h"
 #include "duckcore.h"
 #include "options.h"
+#include "sql/sql.h"
 
 #define DC_HANDLE_MAGIC 0x44434831u /* "DCH1" while open */
 #define DC_STMT_MAGIC 0x44435331u   /* "DCS1" while alive */
@@ -81,6 +82,7 @@ struct db_handle {
     dc_alloc *alloc;      /* owned; every engine allocation for this handle comes from it */
     dc_handle_settings settings;
     dc_option_target target; /* {alloc, &settings}: what options and duckcore's SQL act on */
+    dc_sql_guard guard;   /* what bounds the handle's SQL; the owner of its allocator context */
     uint64_t freed_mark;  /* dc_alloc_freed_total() when the last statement ended */
     sqlite3 *db;
     int live_statements;  /* db_stmt objects not yet finalized */
@@ -100,6 +102,9 @@ struct db_stmt {
     /* Small text and blob values are copied into buffers of the statement's own (stmt.c,
      * "binding"): */
     int ready;          /* SQLite would accept a bind: prepared or reset, not stepped since */
+    int changes;        /* changes the connection though SQLite calls it read-only (ATTACH, a
+                           PRAGMA that sets a value): noted by the authorizer at prepare */
+    int64_t used_ns;    /* statement_timeout: time this run of the statement has taken */
     int nparams;        /* the statement's parameters */
     struct dc_bind_buffer *buffers; /* one per parameter, NULL until the first small copy */
     uint64_t owns; /* bit i: parameter i + 1 may hold memory of SQLite's (a copy it made) */
@@ -169,6 +174,26 @@ int dc_set_error(db_handle *h, int code, const char *fmt, ...) DC_PRINTF(3, 4);
 /* Maps a SQLite result to DB_* and records SQLite's message (or the memory_limit refusal);
  * success codes record nothing. */
 int dc_set_sqlite_error(db_handle *h, int rc);
+
+/* The start of a call that runs the engine: refusals of earlier calls are forgotten (the
+ * memory limit's and the guard's). */
+static inline void dc_call_forget(db_handle *h) {
+    dc_alloc_limit_forget(h->alloc);
+    dc_sql_guard_forget(&h->guard);
+}
+
+/* The SQLite result of a failed engine call as the guard saw it: a refusal of the host's
+ * settings (a timeout, a file, the stack) is what failed, whatever SQLite made of it. */
+static inline int dc_guarded_rc(const db_handle *h, int src) {
+    if (DC_LIKELY(!h->guard.refused) || src == SQLITE_OK || src == SQLITE_ROW ||
+        src == SQLITE_DONE)
+        return src;
+    return h->guard.refused;
+}
+
+/* Prepares one statement of sql on an entered handle, with what bounds preparing: the poll of
+ * db_interrupt and statement_timeout, the authorizer's notes (*changes). A SQLite code, guarded. */
+int dc_prepare(db_handle *h, const char *sql, sqlite3_stmt **st, const char **tail, int *changes);
 
 /* Runs a parsed SET/RESET on an entered handle; returns DB_OK or the error (recorded on h). */
 struct dc_set_statement;

@@ -21,6 +21,7 @@ typedef union dc_option_value {
     int64_t integer; /* INTEGER, and DURATION in milliseconds */
     int boolean;
     const char *string;
+    char *list; /* LIST: paths each ended by a NUL, then an empty one (process context); or NULL */
 } dc_option_value;
 
 enum {
@@ -28,6 +29,8 @@ enum {
     DC_OPT_NEEDS_ARENAS = 2, /* jemalloc only: elsewhere only its default is accepted */
     DC_OPT_READ_ONLY = 4,    /* reports a fact of the build; never set */
     DC_OPT_ZERO_IS_ZERO = 8, /* a size where 0 means zero bytes, not 'unlimited' */
+    DC_OPT_HOST_ONLY = 16,   /* set by the host only, never by its handle's SQL */
+    DC_OPT_CEILING = 32,     /* a limit: the host's value bounds what its handle's SQL sets */
 };
 
 typedef struct dc_option {
@@ -37,13 +40,23 @@ typedef struct dc_option {
     dc_option_scope scope;
     int flags;        /* DC_OPT_* */
     int64_t min, max; /* INTEGER and DURATION bounds */
-    /* Applies a parsed value; returns DB_OK or an error with a message. */
-    int (*apply)(dc_option_target *t, const dc_option_value *v, char *err, size_t errlen);
-    void (*read)(const dc_option_target *t, dc_option_value *v);
     /* The default: a fixed value, or (for defaults jemalloc decides) a function. */
     const char *default_value;
     void (*read_default)(dc_option_value *v);
+    /* How the value is kept: a field of dc_handle_settings (the plain per-handle options), or
+     * apply and read functions. apply returns DB_OK or an error with a message. */
+    size_t field;
+    int (*apply)(dc_option_target *t, const dc_option_value *v, char *err, size_t errlen);
+    void (*read)(const dc_option_target *t, dc_option_value *v);
+    /* DC_OPT_CEILING: where the host's value is kept (a uint64_t of dc_handle_settings). */
+    size_t ceiling;
+    int sql_limit; /* the options of DC_SQL_LIMIT_MAP: their index + 1, else 0 */
 } dc_option;
+
+/* A field of dc_handle_settings, for .field. The field's C type follows the option's type:
+ * uint64_t for SIZE, int64_t for INTEGER and DURATION, int for BOOL, char * for LIST. */
+#define SETTING(member) .field = offsetof(dc_handle_settings, member) + 1
+#define FIELD_AT(t, o) ((char *)(t)->settings + (o)->field - 1)
 
 static int not_own_arena(const char *name, char *err, size_t errlen) {
     snprintf(err, errlen,
@@ -64,26 +77,8 @@ static void read_memory_limit(const dc_option_target *t, dc_option_value *v) {
         v->size = dc_alloc_budget();
         return;
     }
-    v->size = dc_alloc_limit(t->alloc);
-}
-
-static int apply_flush_threshold(dc_option_target *t, const dc_option_value *v, char *e,
-                                 size_t n) {
-    (void)e, (void)n;
-    t->settings->flush_threshold = v->size;
-    return DB_OK;
-}
-static void read_flush_threshold(const dc_option_target *t, dc_option_value *v) {
-    v->size = t->settings->flush_threshold;
-}
-
-static int apply_bulk_threshold(dc_option_target *t, const dc_option_value *v, char *e, size_t n) {
-    (void)e, (void)n;
-    t->settings->bulk_flush_threshold = v->size;
-    return DB_OK;
-}
-static void read_bulk_threshold(const dc_option_target *t, dc_option_value *v) {
-    v->size = t->settings->bulk_flush_threshold;
+    /* While a handle is opened the limit is kept for its context (see dc_option_set). */
+    v->size = t->alloc ? dc_alloc_limit(t->alloc) : t->settings->host_memory_limit;
 }
 
 static int apply_decay(dc_option_target *t, int which, int64_t ms, char *err, size_t errlen) {
@@ -113,18 +108,6 @@ static int apply_own_arena_threshold(dc_option_target *t, const dc_option_value 
     if (t->alloc) dc_alloc_set_own_arena_threshold(t->alloc, v->size);
     return DB_OK;
 }
-static void read_own_arena_threshold(const dc_option_target *t, dc_option_value *v) {
-    v->size = t->settings->own_arena_threshold;
-}
-
-static int apply_nodump(dc_option_target *t, const dc_option_value *v, char *e, size_t n) {
-    (void)e, (void)n;
-    t->settings->nodump = v->boolean;
-    return DB_OK;
-}
-static void read_nodump(const dc_option_target *t, dc_option_value *v) {
-    v->boolean = t->settings->nodump;
-}
 
 static int apply_lookaside_size(dc_option_target *t, const dc_option_value *v, char *err,
                                 size_t errlen) {
@@ -135,9 +118,6 @@ static int apply_lookaside_size(dc_option_target *t, const dc_option_value *v, c
     }
     t->settings->lookaside_size = v->size;
     return DB_OK;
-}
-static void read_lookaside_size(const dc_option_target *t, dc_option_value *v) {
-    v->size = t->settings->lookaside_size;
 }
 
 static int apply_background_threads(dc_option_target *t, const dc_option_value *v, char *err,
@@ -191,74 +171,175 @@ static void read_allocator(const dc_option_target *t, dc_option_value *v) {
 }
 static void default_allocator(dc_option_value *v) { v->string = dc_alloc_backend(); }
 
+#define LIMIT_OPTION(name_, id, default_, untrusted, description_)                             \
+    {.name = #name_,                                                                         \
+     .description = description_ "; set by the host only. Default " #default_                  \
+                                 ", or " #untrusted " where the host runs SQL it did not write", \
+     .type = DC_TYPE_INTEGER, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_HOST_ONLY, .min = 0,    \
+     .max = default_, .default_value = #default_, .sql_limit = DC_LIMIT_##name_ + 1},
+
 static const dc_option registry[] = {
-    {"memory_limit",
-     "Hard cap on the bytes this handle's engine may hold, checked on every allocation; the page "
-     "cache gives up unused pages first, and a query still needing more fails with DB_NOMEM, its "
-     "transaction is rolled back and the handle stays usable (0 or 'unlimited': no cap). Set "
-     "without a handle (db_set_option(NULL, ...), SET GLOBAL): one cap on the sum of every "
-     "handle's bytes, where other handles' caches yield before a query is refused",
-     DC_TYPE_SIZE, DC_SCOPE_BOTH, 0, 0, 0, apply_memory_limit, read_memory_limit, "unlimited",
-     NULL},
-    {"allocator_flush_threshold",
-     "After a statement, if the handle's freed-but-cached memory (its peak since the last flush "
-     "minus what is live) exceeds this, flush its thread cache and decay its arena",
-     DC_TYPE_SIZE, DC_SCOPE_HANDLE, DC_OPT_NEEDS_ARENAS, 0, 0, apply_flush_threshold, read_flush_threshold,
-     "128MiB", NULL},
-    {"allocator_bulk_deallocation_flush_threshold",
-     "After a statement that freed more than this many bytes, purge the handle's arena: its unused "
-     "pages go back to the OS at once",
-     DC_TYPE_SIZE, DC_SCOPE_HANDLE, DC_OPT_NEEDS_ARENAS, 0, 0, apply_bulk_threshold, read_bulk_threshold, "512MiB",
-     NULL},
-    {"dirty_decay_ms",
-     "Time in milliseconds before the handle's unused dirty pages are returned to the OS "
-     "(0: at once, -1: never); jemalloc's dirty_decay_ms for the handle's arena",
-     DC_TYPE_DURATION, DC_SCOPE_HANDLE, DC_OPT_NEEDS_ARENAS, -1, INT32_MAX, apply_dirty_decay, read_dirty_decay,
-     NULL, default_dirty_decay},
-    {"muzzy_decay_ms",
-     "Time in milliseconds before the handle's lazily freed (MADV_FREE) pages are purged for good "
-     "(0: skip the muzzy state, -1: never); jemalloc's muzzy_decay_ms for the handle's arena",
-     DC_TYPE_DURATION, DC_SCOPE_HANDLE, DC_OPT_NEEDS_ARENAS, -1, INT32_MAX, apply_muzzy_decay, read_muzzy_decay,
-     NULL, default_muzzy_decay},
-    {"allocator_own_arena_threshold",
-     "Bytes the handle may hold in the arena it shares with other small handles before it moves "
-     "to a jemalloc arena of its own (0: its own from the start); it never moves back. Small "
-     "handles then cost little; a handle with its own arena gives all its pages back on close",
-     DC_TYPE_SIZE, DC_SCOPE_HANDLE, DC_OPT_NEEDS_ARENAS | DC_OPT_ZERO_IS_ZERO, 0, 0,
-     apply_own_arena_threshold,
-     read_own_arena_threshold, "4MiB", NULL},
-    {"allocator_nodump",
-     "Exclude the handle's memory from core dumps (MADV_DONTDUMP on every extent of its arena); "
-     "only when opening (db_open_ext)",
-     DC_TYPE_BOOL, DC_SCOPE_HANDLE, DC_OPT_OPEN_ONLY | DC_OPT_NEEDS_ARENAS, 0, 0, apply_nodump, read_nodump, "false", NULL},
-    {"lookaside_size",
-     "Bytes of SQLite's per-connection lookaside buffer (slots of 1200 bytes for its small, "
-     "short-lived objects; 0: none). Costs that much resident per handle that has run a statement, "
-     "saves ~8% of instructions on small statements; only when opening (db_open_ext)",
-     DC_TYPE_SIZE, DC_SCOPE_HANDLE, DC_OPT_OPEN_ONLY | DC_OPT_ZERO_IS_ZERO, 0, 0,
-     apply_lookaside_size, read_lookaside_size, DC_LOOKASIDE_DEFAULT_TEXT, NULL},
-    {"allocator_background_threads",
-     "Run jemalloc's background threads, which return unused pages of every arena to the OS on "
-     "their decay schedule, even for idle handles",
-     DC_TYPE_BOOL, DC_SCOPE_PROCESS, DC_OPT_NEEDS_ARENAS, 0, 0, apply_background_threads, read_background_threads,
-     "false", NULL},
-    {"max_background_threads",
-     "Most background threads jemalloc may run when allocator_background_threads is on",
-     DC_TYPE_INTEGER, DC_SCOPE_PROCESS, DC_OPT_NEEDS_ARENAS, 1, 4096, apply_max_background_threads,
-     read_max_background_threads, NULL, default_max_background_threads},
-    {"allocator",
-     "The allocator this build of duckcore has (read-only: chosen at build time with "
-     "DUCKCORE_JEMALLOC)",
-     DC_TYPE_STRING, DC_SCOPE_PROCESS, DC_OPT_READ_ONLY, 0, 0, NULL, read_allocator, NULL,
-     default_allocator},
+    {.name = "memory_limit",
+     .description =
+         "Hard cap on the bytes this handle's engine may hold, checked on every allocation; the "
+         "page cache gives up unused pages first, and a query still needing more fails with "
+         "DB_NOMEM, its transaction is rolled back and the handle stays usable (0 or "
+         "'unlimited': no cap). The handle's SQL may lower the host's limit, never raise it. "
+         "Set without a handle (db_set_option(NULL, ...), SET GLOBAL): one cap on the sum of "
+         "every handle's bytes and the shared in-memory stores, where other handles' caches "
+         "yield before a query is refused",
+     .type = DC_TYPE_SIZE, .scope = DC_SCOPE_BOTH, .flags = DC_OPT_CEILING,
+     .default_value = "unlimited", .apply = apply_memory_limit, .read = read_memory_limit,
+     .ceiling = offsetof(dc_handle_settings, host_memory_limit)},
+    {.name = "allocator_flush_threshold",
+     .description = "After a statement, if the handle's freed-but-cached memory (its peak since "
+                    "the last flush minus what is live) exceeds this, flush its thread cache and "
+                    "decay its arena",
+     .type = DC_TYPE_SIZE, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_NEEDS_ARENAS,
+     .default_value = "128MiB", SETTING(flush_threshold)},
+    {.name = "allocator_bulk_deallocation_flush_threshold",
+     .description = "After a statement that freed more than this many bytes, purge the handle's "
+                    "arena: its unused pages go back to the OS at once",
+     .type = DC_TYPE_SIZE, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_NEEDS_ARENAS,
+     .default_value = "512MiB", SETTING(bulk_flush_threshold)},
+    {.name = "dirty_decay_ms",
+     .description = "Time in milliseconds before the handle's unused dirty pages are returned to "
+                    "the OS (0: at once, -1: never); jemalloc's dirty_decay_ms for the handle's "
+                    "arena",
+     .type = DC_TYPE_DURATION, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_NEEDS_ARENAS, .min = -1,
+     .max = INT32_MAX, .read_default = default_dirty_decay, .apply = apply_dirty_decay,
+     .read = read_dirty_decay},
+    {.name = "muzzy_decay_ms",
+     .description = "Time in milliseconds before the handle's lazily freed (MADV_FREE) pages are "
+                    "purged for good (0: skip the muzzy state, -1: never); jemalloc's "
+                    "muzzy_decay_ms for the handle's arena",
+     .type = DC_TYPE_DURATION, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_NEEDS_ARENAS, .min = -1,
+     .max = INT32_MAX, .read_default = default_muzzy_decay, .apply = apply_muzzy_decay,
+     .read = read_muzzy_decay},
+    {.name = "allocator_own_arena_threshold",
+     .description = "Bytes the handle may hold in the arena it shares with other small handles "
+                    "before it moves to a jemalloc arena of its own (0: its own from the start); "
+                    "it never moves back. Small handles then cost little; a handle with its own "
+                    "arena gives all its pages back on close",
+     .type = DC_TYPE_SIZE, .scope = DC_SCOPE_HANDLE,
+     .flags = DC_OPT_NEEDS_ARENAS | DC_OPT_ZERO_IS_ZERO, .default_value = "4MiB",
+     SETTING(own_arena_threshold), .apply = apply_own_arena_threshold},
+    {.name = "allocator_nodump",
+     .description = "Exclude the handle's memory from core dumps (MADV_DONTDUMP on every extent of "
+                    "its arena); only when opening (db_open_ext)",
+     .type = DC_TYPE_BOOL, .scope = DC_SCOPE_HANDLE,
+     .flags = DC_OPT_OPEN_ONLY | DC_OPT_NEEDS_ARENAS, .default_value = "false", SETTING(nodump)},
+    {.name = "lookaside_size",
+     .description = "Bytes of SQLite's per-connection lookaside buffer (slots of 1200 bytes for "
+                    "its small, short-lived objects; 0: none). Costs that much resident per "
+                    "handle that has run a statement, saves ~8% of instructions on small "
+                    "statements; only when opening (db_open_ext)",
+     .type = DC_TYPE_SIZE, .scope = DC_SCOPE_HANDLE,
+     .flags = DC_OPT_OPEN_ONLY | DC_OPT_ZERO_IS_ZERO, .default_value = DC_LOOKASIDE_DEFAULT_TEXT,
+     SETTING(lookaside_size), .apply = apply_lookaside_size},
+    {.name = "statement_timeout",
+     .description = "Longest a statement may run, in milliseconds of the calls that run it "
+                    "(prepare, each step); past it the statement stops with DB_INTERRUPT, "
+                    "'canceling statement due to statement timeout', and the handle stays usable "
+                    "(0: no limit). The handle's SQL may lower the host's value, never raise it",
+     .type = DC_TYPE_DURATION, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_CEILING, .min = 0,
+     .max = INT32_MAX, .default_value = "0", SETTING(statement_timeout_ms),
+     .ceiling = offsetof(dc_handle_settings, host_statement_timeout_ms)},
+    {.name = "max_temp_directory_size",
+     .description = "Most bytes the handle's temporary files may hold together (sort spills, "
+                    "temporary tables and indexes, materialized views and CTEs, statement "
+                    "journals); a statement that needs more fails with DB_FULL (0 or 'unlimited': "
+                    "no cap). The handle's SQL may lower the host's value, never raise it",
+     .type = DC_TYPE_SIZE, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_CEILING,
+     .default_value = "unlimited", SETTING(max_temp_size),
+     .ceiling = offsetof(dc_handle_settings, host_max_temp_size)},
+    {.name = "lock_configuration",
+     .description = "Refuse every SET and RESET, and every PRAGMA that sets a value, from the "
+                    "handle's SQL (DB_AUTH); the host's own calls still work. Set by the host only",
+     .type = DC_TYPE_BOOL, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_HOST_ONLY,
+     .default_value = "false", SETTING(lock_configuration)},
+    {.name = "enable_external_access",
+     .description = "Let the handle's SQL open files besides its own database and that "
+                    "database's journal, WAL and temporary files: ATTACH of files and URIs, "
+                    "VACUUM INTO, the csv table's filename=, named in-memory stores. When false "
+                    "only allowed_directories and allowed_paths are admitted, and URI parameters "
+                    "that defeat locking (nolock, immutable) are refused. Set by the host only",
+     .type = DC_TYPE_BOOL, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_HOST_ONLY,
+     .default_value = "true", SETTING(external_access)},
+    {.name = "allowed_directories",
+     .description = "Directories whose files the handle's SQL may open while "
+                    "enable_external_access is false (absolute paths, resolved when a file is "
+                    "opened: '..' and symbolic links out of them are refused). Set by the host "
+                    "only",
+     .type = DC_TYPE_LIST, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_HOST_ONLY,
+     .default_value = "[]", SETTING(allowed_directories)},
+    {.name = "allowed_paths",
+     .description = "Files the handle's SQL may open while enable_external_access is false "
+                    "(absolute paths, resolved when opened). Set by the host only",
+     .type = DC_TYPE_LIST, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_HOST_ONLY,
+     .default_value = "[]", SETTING(allowed_paths)},
+    {.name = "allow_global_settings",
+     .description = "Let the handle's SQL change what every handle sees: SET GLOBAL, RESET "
+                    "GLOBAL, process-wide options and SQLite's process-wide PRAGMAs "
+                    "(temp_store_directory, soft_heap_limit, hard_heap_limit). Set by the host "
+                    "only; the duckcore shell sets it",
+     .type = DC_TYPE_BOOL, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_HOST_ONLY,
+     .default_value = "false", SETTING(allow_global_settings)},
+    DC_SQL_LIMIT_MAP(LIMIT_OPTION)
+    {.name = "allocator_background_threads",
+     .description = "Run jemalloc's background threads, which return unused pages of every arena "
+                    "to the OS on their decay schedule, even for idle handles",
+     .type = DC_TYPE_BOOL, .scope = DC_SCOPE_PROCESS, .flags = DC_OPT_NEEDS_ARENAS,
+     .default_value = "false", .apply = apply_background_threads, .read = read_background_threads},
+    {.name = "max_background_threads",
+     .description = "Most background threads jemalloc may run when allocator_background_threads "
+                    "is on",
+     .type = DC_TYPE_INTEGER, .scope = DC_SCOPE_PROCESS, .flags = DC_OPT_NEEDS_ARENAS, .min = 1,
+     .max = 4096, .read_default = default_max_background_threads,
+     .apply = apply_max_background_threads, .read = read_max_background_threads},
+    {.name = "allocator",
+     .description = "The allocator this build of duckcore has (read-only: chosen at build time "
+                    "with DUCKCORE_JEMALLOC)",
+     .type = DC_TYPE_STRING, .scope = DC_SCOPE_PROCESS, .flags = DC_OPT_READ_ONLY,
+     .read_default = default_allocator, .read = read_allocator},
 };
 
+static void default_of(const dc_option *o, dc_option_value *v);
+static int parse_value(const dc_option *o, const char *text, dc_option_value *v);
+
 void dc_handle_settings_init(dc_handle_settings *s) {
-    s->flush_threshold = 128ull << 20;
-    s->bulk_flush_threshold = 512ull << 20;
-    s->nodump = 0;
-    s->own_arena_threshold = 4ull << 20;
-    s->lookaside_size = DC_LOOKASIDE_DEFAULT;
+    memset(s, 0, sizeof *s);
+    dc_option_target t = {NULL, s};
+    for (size_t i = 0; i < DC_ARRAY_SIZE(registry); i++) {
+        const dc_option *o = &registry[i];
+        if (!o->field) continue;
+        dc_option_value v;
+        default_of(o, &v);
+        char *f = FIELD_AT(&t, o);
+        switch (o->type) {
+        case DC_TYPE_SIZE: memcpy(f, &v.size, sizeof v.size); break;
+        case DC_TYPE_INTEGER:
+        case DC_TYPE_DURATION: memcpy(f, &v.integer, sizeof v.integer); break;
+        case DC_TYPE_BOOL: memcpy(f, &v.boolean, sizeof v.boolean); break;
+        case DC_TYPE_LIST: memcpy(f, &v.list, sizeof v.list); break; /* [] is NULL */
+        case DC_TYPE_STRING: break;
+        }
+    }
+    for (int i = 0; i < DC_SQL_LIMIT_COUNT; i++) s->limits[i] = -1;
+}
+
+void dc_handle_settings_free(dc_handle_settings *s) {
+    dc_alloc_free(dc_alloc_process(), s->allowed_directories);
+    dc_alloc_free(dc_alloc_process(), s->allowed_paths);
+    s->allowed_directories = s->allowed_paths = NULL;
+}
+
+int64_t dc_settings_limit(const dc_handle_settings *s, int limit) {
+#define DC_LIMIT_DEFAULT_(name, id, def, untrusted, description) {def, untrusted},
+    static const int64_t defaults[][2] = {DC_SQL_LIMIT_MAP(DC_LIMIT_DEFAULT_)};
+#undef DC_LIMIT_DEFAULT_
+    if (s->limits[limit] >= 0) return s->limits[limit];
+    return defaults[limit][dc_settings_untrusted(s)];
 }
 
 /* ---- parsing ------------------------------------------------------------------------------- */
@@ -363,6 +444,77 @@ int dc_parse_duration_ms(const char *text, int64_t *out) {
     return -1;
 }
 
+/* A list of absolute paths, DuckDB's way: ['/srv/a', '/srv/b'] ('' escapes a quote; items may
+ * also be bare), or one bare path. Into *out: the paths each ended by a NUL, then an empty one, in
+ * the process context; NULL for an empty list. -1: malformed, -2: out of memory. */
+static int parse_path_list(const char *text, char **out) {
+    *out = NULL;
+    while (isspace((unsigned char)*text)) text++;
+    size_t len = strlen(text);
+    while (len > 0 && isspace((unsigned char)text[len - 1])) len--;
+    int bracketed = len > 0 && text[0] == '[';
+    if (bracketed) {
+        if (text[len - 1] != ']') return -1;
+        text++, len -= 2;
+    }
+    char *list = dc_alloc_malloc(dc_alloc_process(), len + 2);
+    if (!list) return -2;
+    size_t n = 0;
+    const char *p = text, *end = text + len;
+    for (;;) {
+        while (p < end && isspace((unsigned char)*p)) p++;
+        if (p == end) break;
+        size_t start = n;
+        if (*p == '\'' && bracketed) {
+            for (p++;; p++) {
+                if (p == end) goto bad;
+                if (*p == '\'') {
+                    if (p + 1 < end && p[1] == '\'') p++;
+                    else break;
+                }
+                list[n++] = *p;
+            }
+            p++;
+        } else {
+            while (p < end && (!bracketed || *p != ',')) list[n++] = *p++;
+            while (n > start && isspace((unsigned char)list[n - 1])) n--;
+        }
+        if (n == start || list[start] != '/' || memchr(list + start, '\0', n - start)) goto bad;
+        list[n++] = '\0';
+        while (p < end && isspace((unsigned char)*p)) p++;
+        if (p == end) break;
+        if (!bracketed || *p != ',') goto bad;
+        p++;
+    }
+    if (n == 0) {
+        dc_alloc_free(dc_alloc_process(), list);
+        return 0;
+    }
+    list[n] = '\0';
+    *out = list;
+    return 0;
+bad:
+    dc_alloc_free(dc_alloc_process(), list);
+    return -1;
+}
+
+static void format_path_list(const char *list, char *buf, size_t size) {
+    size_t n = 0;
+    int written = snprintf(buf, size, "[");
+    n = written > 0 ? (size_t)written : 0;
+    for (const char *p = list; p && *p && n < size; p += strlen(p) + 1) {
+        n += (size_t)snprintf(buf + n, size - n, "%s'", p == list ? "" : ", ");
+        for (const char *c = p; *c && n + 2 < size; c++) {
+            if (*c == '\'') buf[n++] = '\'';
+            buf[n++] = *c;
+        }
+        if (n < size) n += (size_t)snprintf(buf + n, size - n, "'");
+    }
+    if (n < size) snprintf(buf + n, size - n, "]");
+}
+
+/* 0, or -1 for a malformed value, -2 when memory ran out (LIST: v->list is then owned by the
+ * caller, who hands it to the settings or frees it). */
 static int parse_value(const dc_option *o, const char *text, dc_option_value *v) {
     switch (o->type) {
     case DC_TYPE_SIZE:
@@ -399,6 +551,7 @@ static int parse_value(const dc_option *o, const char *text, dc_option_value *v)
     case DC_TYPE_STRING:
         v->string = text;
         return 0;
+    case DC_TYPE_LIST: return parse_path_list(text, &v->list);
     }
     return -1;
 }
@@ -411,9 +564,13 @@ static void expected_form(const dc_option *o, char *buf, size_t size) {
         snprintf(buf, size, "an integer from %lld to %lld", (long long)o->min, (long long)o->max);
         return;
     case DC_TYPE_DURATION:
-        snprintf(buf, size, "milliseconds, or a duration such as '500ms' or '10s' (-1: never)");
+        snprintf(buf, size, "milliseconds, or a duration such as '500ms' or '10s'%s",
+                 o->min < 0 ? " (-1: never)" : "");
         return;
     case DC_TYPE_STRING: snprintf(buf, size, "text"); return;
+    case DC_TYPE_LIST:
+        snprintf(buf, size, "a list of absolute paths such as ['/srv/a', '/srv/b'], or one path");
+        return;
     }
 }
 
@@ -426,6 +583,7 @@ static void format_value(const dc_option *o, const dc_option_value *v, char *buf
     case DC_TYPE_INTEGER:
     case DC_TYPE_DURATION: snprintf(buf, size, "%lld", (long long)v->integer); return;
     case DC_TYPE_STRING: snprintf(buf, size, "%s", v->string); return;
+    case DC_TYPE_LIST: format_path_list(v->list, buf, size); return;
     }
 }
 
@@ -482,11 +640,57 @@ static int check_target(const dc_option *o, const dc_option_target *t, char *err
     return DB_OK;
 }
 
-static void default_of(const dc_option *o, dc_option_value *v);
-
 /* Whether the option has no effect in this build (it needs jemalloc's arenas). */
 static int unavailable(const dc_option *o) {
     return (o->flags & DC_OPT_NEEDS_ARENAS) && !dc_alloc_has_arenas();
+}
+
+static void read_value(const dc_option *o, const dc_option_target *t, dc_option_value *v) {
+    if (unavailable(o)) {
+        default_of(o, v);
+    } else if (o->sql_limit) {
+        v->integer = dc_settings_limit(t->settings, o->sql_limit - 1);
+    } else if (o->read) {
+        o->read(t, v);
+    } else {
+        const char *f = FIELD_AT(t, o);
+        switch (o->type) {
+        case DC_TYPE_SIZE: memcpy(&v->size, f, sizeof v->size); break;
+        case DC_TYPE_INTEGER:
+        case DC_TYPE_DURATION: memcpy(&v->integer, f, sizeof v->integer); break;
+        case DC_TYPE_BOOL: memcpy(&v->boolean, f, sizeof v->boolean); break;
+        case DC_TYPE_LIST: memcpy(&v->list, f, sizeof v->list); break;
+        case DC_TYPE_STRING: v->string = ""; break;
+        }
+    }
+}
+
+/* Stores a value into the option's settings field (the list's ownership moves there). */
+static void store_field(const dc_option *o, dc_option_target *t, const dc_option_value *v) {
+    char *f = FIELD_AT(t, o);
+    switch (o->type) {
+    case DC_TYPE_SIZE: memcpy(f, &v->size, sizeof v->size); break;
+    case DC_TYPE_INTEGER:
+    case DC_TYPE_DURATION: memcpy(f, &v->integer, sizeof v->integer); break;
+    case DC_TYPE_BOOL: memcpy(f, &v->boolean, sizeof v->boolean); break;
+    case DC_TYPE_LIST: {
+        char *old;
+        memcpy(&old, f, sizeof old);
+        dc_alloc_free(dc_alloc_process(), old);
+        memcpy(f, &v->list, sizeof v->list);
+        break;
+    }
+    case DC_TYPE_STRING: break;
+    }
+}
+
+/* A limit's value as a ceiling: unlimited (0) is above every other. */
+static uint64_t ceiling_value(const dc_option *o, const dc_option_value *v) {
+    uint64_t x = o->type == DC_TYPE_SIZE ? v->size : (uint64_t)v->integer;
+    return x == 0 ? UINT64_MAX : x;
+}
+static uint64_t *ceiling_of(const dc_option *o, const dc_option_target *t) {
+    return (uint64_t *)(void *)((char *)t->settings + o->ceiling);
 }
 
 static int apply_parsed(const dc_option *o, dc_option_target *t, const dc_option_value *v,
@@ -495,7 +699,7 @@ static int apply_parsed(const dc_option *o, dc_option_target *t, const dc_option
         snprintf(err, errlen, "option '%s' is read-only", o->name);
         return DB_MISUSE;
     }
-    if ((o->flags & DC_OPT_OPEN_ONLY) && phase == DC_SET_RUNTIME) {
+    if ((o->flags & DC_OPT_OPEN_ONLY) && (phase == DC_SET_HOST || phase == DC_SET_SQL)) {
         snprintf(err, errlen,
                  "option '%s' can only be set when the database is opened (db_open_ext)", o->name);
         return DB_MISUSE;
@@ -516,7 +720,36 @@ static int apply_parsed(const dc_option *o, dc_option_target *t, const dc_option
     int open_only = (o->flags & DC_OPT_OPEN_ONLY) != 0;
     if (phase == DC_SET_OPEN_EARLY && !open_only) return DB_OK;
     if (phase == DC_SET_OPEN_LATE && open_only) return DB_OK;
-    return o->apply(t, v, err, errlen);
+    int rc = DB_OK;
+    if (o->sql_limit) t->settings->limits[o->sql_limit - 1] = v->integer;
+    else if (o->apply) rc = o->apply(t, v, err, errlen);
+    if (rc == DB_OK && o->field && !o->apply) store_field(o, t, v); /* else apply stores it */
+    /* The host's value of a limit bounds what its handle's SQL sets from now on. */
+    if (rc == DB_OK && (o->flags & DC_OPT_CEILING) && t->settings && phase != DC_SET_SQL)
+        *ceiling_of(o, t) = o->type == DC_TYPE_SIZE ? v->size : (uint64_t)v->integer;
+    return rc;
+}
+
+/* Parses value for o: DB_OK, or the error with its message. */
+static int parse_for(const dc_option *o, const char *value, dc_option_value *v, char *err,
+                     size_t errlen) {
+    int bad = parse_value(o, value, v);
+    if (bad == -2) {
+        snprintf(err, errlen, "out of memory setting %s", o->name);
+        return DB_NOMEM;
+    }
+    if (bad) {
+        char form[96];
+        expected_form(o, form, sizeof form);
+        snprintf(err, errlen, "invalid value '%s' for %s: expected %s", value, o->name, form);
+        return DB_INVALID_VALUE;
+    }
+    return DB_OK;
+}
+
+/* The list a failed apply leaves with the caller. */
+static void drop_value(const dc_option *o, dc_option_value *v) {
+    if (o->type == DC_TYPE_LIST) dc_alloc_free(dc_alloc_process(), v->list);
 }
 
 int dc_option_set(dc_option_target *t, const char *name, const char *value, dc_set_phase phase,
@@ -526,28 +759,81 @@ int dc_option_set(dc_option_target *t, const char *name, const char *value, dc_s
     int rc = check_target(o, t, err, errlen);
     if (rc != DB_OK) return rc;
     dc_option_value v;
-    if (parse_value(o, value, &v) != 0) {
-        char form[96];
-        expected_form(o, form, sizeof form);
-        snprintf(err, errlen, "invalid value '%s' for %s: expected %s", value, o->name, form);
-        return DB_INVALID_VALUE;
+    rc = parse_for(o, value, &v, err, errlen);
+    if (rc != DB_OK) return rc;
+    /* At the early pass the value is only checked (a list is parsed again at the late one). */
+    if (phase == DC_SET_OPEN_EARLY && !(o->flags & DC_OPT_OPEN_ONLY)) {
+        rc = apply_parsed(o, t, &v, phase, err, errlen);
+        drop_value(o, &v);
+        return rc;
     }
-    return apply_parsed(o, t, &v, phase, err, errlen);
+    rc = apply_parsed(o, t, &v, phase, err, errlen);
+    if (rc != DB_OK) drop_value(o, &v);
+    return rc;
 }
 
 static void default_of(const dc_option *o, dc_option_value *v) {
     if (o->read_default) o->read_default(v);
-    else parse_value(o, o->default_value, v);
+    else parse_value(o, o->default_value, v); /* defaults need no memory: [] is NULL */
 }
 
-int dc_option_reset(dc_option_target *t, const char *name, char *err, size_t errlen) {
+int dc_option_sql(dc_option_target *h, int global, const char *name, const char *value,
+                  char *err, size_t errlen) {
+    const char *verb = value ? "SET" : "RESET";
     const dc_option *o = find_option(name);
     if (!o) return unknown_option(name, err, errlen);
+    const dc_handle_settings *s = h->settings;
+    if (s->lock_configuration) {
+        snprintf(err, errlen,
+                 "%s %s refused: this handle's configuration is locked (lock_configuration, set "
+                 "by the host)",
+                 verb, o->name);
+        return DB_AUTH;
+    }
+    if (o->flags & DC_OPT_HOST_ONLY) {
+        snprintf(err, errlen,
+                 "%s %s refused: the host sets it (db_set_option or db_open_ext), not SQL", verb,
+                 o->name);
+        return DB_AUTH;
+    }
+    dc_option_target process = {NULL, NULL};
+    dc_option_target *t = global ? &process : h;
+    if ((global || o->scope == DC_SCOPE_PROCESS) && !(o->flags & DC_OPT_READ_ONLY) &&
+        !s->allow_global_settings) {
+        snprintf(err, errlen,
+                 "%s%s %s refused: it changes what every handle gets, which the host allows with "
+                 "allow_global_settings",
+                 verb, global ? " GLOBAL" : "", o->name);
+        return DB_AUTH;
+    }
     int rc = check_target(o, t, err, errlen);
     if (rc != DB_OK) return rc;
     dc_option_value v;
-    default_of(o, &v);
-    return apply_parsed(o, t, &v, DC_SET_RUNTIME, err, errlen);
+    if (value) {
+        rc = parse_for(o, value, &v, err, errlen);
+        if (rc != DB_OK) return rc;
+    } else {
+        default_of(o, &v);
+    }
+    if ((o->flags & DC_OPT_CEILING) && t->settings) {
+        uint64_t host = *ceiling_of(o, t);
+        dc_option_value hv;
+        if (o->type == DC_TYPE_SIZE) hv.size = host;
+        else hv.integer = (int64_t)host;
+        if (host && !value) {
+            v = hv; /* RESET returns to the host's limit */
+        } else if (host && ceiling_value(o, &v) > ceiling_value(o, &hv)) {
+            char limit[64];
+            format_value(o, &hv, limit, sizeof limit);
+            snprintf(err, errlen,
+                     "SET %s refused: the host set it to %s, and SQL may lower it but not raise it",
+                     o->name, limit);
+            return DB_AUTH;
+        }
+    }
+    rc = apply_parsed(o, t, &v, DC_SET_SQL, err, errlen);
+    if (rc != DB_OK) drop_value(o, &v);
+    return rc;
 }
 
 int dc_option_get(const dc_option_target *t, const char *name, char *buf, size_t size,
@@ -557,9 +843,8 @@ int dc_option_get(const dc_option_target *t, const char *name, char *buf, size_t
     int rc = check_target(o, t, err, errlen);
     if (rc != DB_OK) return rc;
     dc_option_value v;
-    if (unavailable(o)) default_of(o, &v);
-    else o->read(t, &v);
-    char text[128];
+    read_value(o, t, &v);
+    char text[1024];
     format_value(o, &v, text, sizeof text);
     if (size == 0 || (size_t)snprintf(buf, size, "%s", text) >= size) {
         snprintf(err, errlen, "buffer of %zu bytes too small for the value of %s", size, o->name);
@@ -584,7 +869,8 @@ const char *dc_option_description(int index) {
     return o ? o->description : NULL;
 }
 const char *dc_option_type_name(int index) {
-    static const char *names[] = {"BOOLEAN", "INTEGER", "SIZE", "DURATION", "VARCHAR"};
+    static const char *names[] = {"BOOLEAN", "INTEGER", "SIZE", "DURATION", "VARCHAR",
+                                  "VARCHAR[]"};
     const dc_option *o = option_at(index);
     return o ? names[o->type] : NULL;
 }
@@ -602,6 +888,10 @@ int dc_option_has_process_value(int index) {
 int dc_option_settable_after_open(int index) {
     const dc_option *o = option_at(index);
     return o ? !(o->flags & (DC_OPT_OPEN_ONLY | DC_OPT_READ_ONLY)) : -1;
+}
+int dc_option_host_only(int index) {
+    const dc_option *o = option_at(index);
+    return o ? (o->flags & DC_OPT_HOST_ONLY) != 0 : -1;
 }
 
 /* Defaults that jemalloc decides (decay times, thread counts) are fixed once it has read its

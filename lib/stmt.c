@@ -19,9 +19,10 @@ int db_prepare(db_handle *h, const char *sql, db_stmt **out, const char **tail) 
     dc_call c = dc_enter(h);
     if (!sql || !out)
         return dc_exit(c, dc_set_error(h, DB_MISUSE, "db_prepare: %s is NULL", sql ? "out" : "sql"));
-    dc_alloc_limit_forget(h->alloc);
+    dc_call_forget(h);
     sqlite3_stmt *st = NULL;
     char *set_sql = NULL;
+    int changes = 0;
     /* SET/RESET become statements that duckcore runs itself when stepped. */
     dc_set_statement set;
     const char *set_tail = NULL;
@@ -38,7 +39,7 @@ int db_prepare(db_handle *h, const char *sql, db_stmt **out, const char **tail) 
         set_sql[len] = '\0';
         if (tail) *tail = set_tail;
     } else {
-        rc = sqlite3_prepare_v2(h->db, sql, -1, &st, tail);
+        rc = dc_prepare(h, sql, &st, tail, &changes);
         if (rc != SQLITE_OK) return dc_exit(c, dc_set_sqlite_error(h, rc));
     }
     if (st || set_sql) {
@@ -57,6 +58,8 @@ int db_prepare(db_handle *h, const char *sql, db_stmt **out, const char **tail) 
         s->set_done = 0;
         s->next_dead = NULL;
         s->ready = 1;
+        s->changes = changes;
+        s->used_ns = 0;
         s->nparams = st ? sqlite3_bind_parameter_count(st) : 0;
         s->buffers = NULL;
         s->owns = 0;
@@ -124,12 +127,15 @@ int db_step(db_stmt *s) {
     if (rc != DB_OK) return rc;
     db_handle *h = s->h;
     dc_call c = dc_enter(h);
-    dc_alloc_limit_forget(h->alloc);
+    dc_call_forget(h);
     if (!s->st) return dc_exit(c, step_set(s));
     int in_transaction = !sqlite3_get_autocommit(h->db);
     s->ready = 0;
+    int64_t clock = dc_sql_clock_start(&h->guard, s->used_ns);
     int src = sqlite3_step(s->st);
+    s->used_ns += dc_sql_clock_stop(&h->guard, clock);
     if (src == SQLITE_ROW) return dc_exit(c, DB_ROW);
+    src = dc_guarded_rc(h, src);
     rc = src == SQLITE_DONE ? DB_DONE : dc_set_sqlite_error(h, src);
     return dc_exit_statement(c, rc, src, in_transaction);
 }
@@ -142,6 +148,7 @@ int db_reset(db_stmt *s) {
         int busy = sqlite3_stmt_busy(s->st);
         int last = sqlite3_reset(s->st); /* the last step's error, already reported by db_step */
         s->ready = 1; /* whatever it returns, the statement is back at its start */
+        s->used_ns = 0;
         if (busy) dc_after_statement(s->h, last, 0);
     }
     s->set_done = 0;
@@ -319,7 +326,7 @@ int db_stmt_readonly(db_stmt *s) {
     if (dc_check_stmt(s, "db_stmt_readonly") != DB_OK) return 0;
     if (!s->st) return 0; /* SET and RESET change the handle */
     dc_hold(s->h);
-    int readonly = sqlite3_stmt_readonly(s->st);
+    int readonly = !s->changes && sqlite3_stmt_readonly(s->st);
     dc_release(s->h);
     return readonly;
 }

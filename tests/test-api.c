@@ -490,7 +490,7 @@ TEST_IMPL(api_errname) {
         if (db_errname(code)) found++;
     ASSERT_EQ(found, named);
     ASSERT(db_errname(-1) == NULL);
-    ASSERT(db_errname(17) == NULL);
+    ASSERT(db_errname(18) == NULL);
     ASSERT(db_errname(99) == NULL);
     ASSERT(db_errname(256) == NULL);
     return 0;

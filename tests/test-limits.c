@@ -325,7 +325,8 @@ TEST_IMPL(limits_process_budget_scans) {
     /* An in-memory database that outgrows the budget is refused, naming the process limit; the
      * caches of the others gave way first, and the others keep working. */
     db_handle *mem;
-    ASSERT_OK(NULL, db_open(NULL, &mem));
+    const char *allow[] = {"allow_global_settings"}, *yes[] = {"true"};
+    ASSERT_OK(NULL, db_open_ext(NULL, allow, yes, 1, &mem));
     int rc = db_exec(mem,
                      "CREATE TABLE big(v); INSERT INTO big WITH RECURSIVE n(i) AS (SELECT 1 UNION "
                      "ALL SELECT i + 1 FROM n WHERE i < 20000) SELECT randomblob(1000) FROM n",

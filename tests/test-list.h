@@ -74,4 +74,25 @@
     TEST_ENTRY(ext_dump)                     \
     TEST_ENTRY(ext_dump_memory_is_the_handles) \
     TEST_ENTRY(ext_faults)                   \
-    TEST_ENTRY(ext_open_readonly)
+    TEST_ENTRY(ext_open_readonly)             \
+    TEST_ENTRY(tenant_limit_is_ceiling) \
+    TEST_ENTRY(tenant_global_settings_refused) \
+    TEST_ENTRY(tenant_host_only_options) \
+    TEST_ENTRY(tenant_lock_configuration) \
+    TEST_ENTRY(tenant_defensive_mode) \
+    TEST_ENTRY(tenant_attach_refused) \
+    TEST_ENTRY(tenant_readonly_writes_nothing) \
+    TEST_ENTRY(tenant_csv_files) \
+    TEST_ENTRY(tenant_stmt_readonly) \
+    TEST_ENTRY(tenant_dump_planted_schema) \
+    TEST_ENTRY(tenant_shared_store_budget) \
+    TEST_ENTRY(tenant_mmap_capped) \
+    TEST_ENTRY(tenant_temp_files_capped) \
+    TEST_ENTRY(tenant_statement_timeout) \
+    TEST_ENTRY(tenant_interrupt_reaches_prepare) \
+    TEST_ENTRY(tenant_string_functions_linear) \
+    TEST_ENTRY(tenant_deep_nesting_no_crash) \
+    TEST_ENTRY(tenant_small_thread_stack) \
+    TEST_ENTRY(tenant_request_checked_before_malloc) \
+    TEST_ENTRY(threads_tenant_settings) \
+    TEST_ENTRY(tenant_faults_in_checks)

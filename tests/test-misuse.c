@@ -77,6 +77,8 @@ TEST_IMPL(misuse_absurd_options) {
     ASSERT_EQ(db_exec(h, "SELECT * FROM t ORDER BY x", NULL, NULL), DB_NOMEM);
     ASSERT_CONTAINS(db_errmsg(h), "memory_limit of 1B reached");
     ASSERT_EQ(db_exec(h, "RESET memory_limit", NULL, NULL), DB_OK); /* SET needs no memory */
+    ASSERT_EQ(db_exec(h, "SELECT * FROM t ORDER BY x", NULL, NULL), DB_NOMEM); /* the host's */
+    ASSERT_OK(h, db_set_option(h, "memory_limit", "unlimited"));
     ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM t"), 1);
     ASSERT_OK(h, db_close(h));
     return 0;

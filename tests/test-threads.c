@@ -105,10 +105,14 @@ static void *budget_scan_worker(void *arg) {
     struct budget_worker *w = arg;
     db_handle *h;
     if (db_open(w->path, &h) != DB_OK) {
+        fprintf(stderr, "scanner: db_open: %s\n", db_errmsg(NULL));
         w->failed = 1;
         return NULL;
     }
-    if (db_exec(h, "PRAGMA cache_size = -1000000", NULL, NULL) != DB_OK) w->failed = 1;
+    if (db_exec(h, "PRAGMA cache_size = -1000000", NULL, NULL) != DB_OK) {
+        fprintf(stderr, "scanner: PRAGMA: %s\n", db_errmsg(h));
+        w->failed = 1;
+    }
     for (int i = 0; i < 6 && !w->failed; i++) {
         if (test_query_int(h, "SELECT count(*) FROM t WHERE length(v) = 1000") != 3000) w->failed = 1;
         else w->scans++;

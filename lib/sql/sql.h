@@ -46,6 +46,75 @@ int dc_sql_enable_completion(struct sqlite3 *db);
 int dc_sql_db_dump(struct sqlite3 *db, const char *schema, const char *table,
                    int (*out)(const char *text, void *ctx), void *ctx);
 
+/* ---- running SQL the host did not write (sql_guard.c) ------------------------------------------
+ * A connection's guard holds what bounds its SQL: an authorizer checks every statement while it
+ * is prepared (ATTACH, PRAGMAs), the VFS shims check every file SQL opens and count its temporary
+ * files, a progress handler and a poll of the allocations stop a statement past its
+ * statement_timeout, and allocations fail before the thread's stack runs out. The settings are
+ * the handle's (options.h); the guard is the owner of the handle's allocator context, which is
+ * how the VFS shims and the memory methods find it on the calling thread.
+ * The first refusal of a call is kept (refused, why) until the next call forgets it: the error
+ * the call then reports is that one, whatever SQLite made of it (a refused allocation is "out of
+ * memory" to SQLite). */
+struct dc_handle_settings;
+typedef struct dc_sql_guard {
+    const struct dc_handle_settings *settings;
+    struct sqlite3 *db;
+    void *handle;          /* the handle that owns the guard (for the handle layer) */
+    int active;            /* the host's open is done: what SQL opens is checked */
+    int internal;          /* > 0 while duckcore runs SQL of its own: not checked */
+    int readonly;          /* opened read-only: its SQL may create and write no file */
+    int untrusted;         /* defensive mode and the untrusted limits are in force */
+    int linear_strings;    /* the linear string functions are registered (sql_strings.c) */
+    int changes;           /* the statement being prepared changes the connection (authorizer) */
+    uint64_t temp_bytes;   /* bytes in the connection's temporary files now */
+    int64_t deadline_ns;   /* statement_timeout: when the running call must stop; 0: none */
+    unsigned auth_calls;   /* authorizer calls, to look at the clock every so many */
+    int refused;           /* SQLite code of the call's first refusal; 0: none */
+    char why[320];         /* its message */
+} dc_sql_guard;
+
+/* Sets the guard up on a connection the host has just opened: the authorizer, and what the
+ * settings ask (dc_sql_guard_sync); from now on the connection's SQL is checked. A SQLite code. */
+int dc_sql_guard_open(dc_sql_guard *g, struct sqlite3 *db, const struct dc_handle_settings *s,
+                      void *handle);
+/* Applies the settings again after the host changed them: SQLite's limits, defensive mode, the
+ * statement timeout's progress handler. A SQLite code. */
+int dc_sql_guard_sync(dc_sql_guard *g);
+/* A new call on the handle: the last one's refusal is forgotten. */
+static inline void dc_sql_guard_forget(dc_sql_guard *g) {
+    if (g->refused) {
+        g->refused = 0;
+        g->why[0] = '\0';
+    }
+}
+/* Records a refusal (the first of a call stands) and returns code. */
+int dc_sql_guard_refuse(dc_sql_guard *g, int code, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* statement_timeout: a call that runs a statement starts its clock (used_ns: what the statement
+ * used in earlier calls) and stops it, getting the time it ran. 0 and no clock without a
+ * timeout. While the clock runs, an allocation every few hundred looks at it (and at the
+ * interrupt flag), which stops work that SQLite's progress handler does not reach (preparing). */
+int64_t dc_sql_clock_start(dc_sql_guard *g, int64_t used_ns);
+int64_t dc_sql_clock_stop(dc_sql_guard *g, int64_t start_ns);
+/* Preparing: the allocations are polled for db_interrupt and the deadline (begin returns what to
+ * hand to end). */
+unsigned dc_sql_prepare_begin(dc_sql_guard *g);
+void dc_sql_prepare_end(dc_sql_guard *g, unsigned saved);
+/* The guard of the handle the calling thread is inside, or NULL. */
+dc_sql_guard *dc_sql_current_guard(void);
+/* Whether path may be opened by the SQL of g's handle (an absolute or relative file name): its
+ * own database, or with external access off what allowed_directories and allowed_paths admit,
+ * resolved now. SQLITE_OK, or the refusal (recorded) naming what: "ATTACH", "the csv table". */
+int dc_sql_guard_check_file(dc_sql_guard *g, const char *path, const char *what);
+
+/* Whether sql (a schema entry's text) is exactly one CREATE statement, as db_dump writes only
+ * such text; for CREATE VIRTUAL TABLE, module receives the module's name (lower case). */
+int dc_sql_single_create(const char *sql, char *module, size_t module_size);
+
 /* Engine allocations the calling thread has had refused (out of memory, memory_limit, fault
  * injection) since it started: a call compares the count before and after to tell whether
  * anything it ran lost an allocation, even code that does not report it (sql_memory.c). */

@@ -107,8 +107,10 @@ static int dump_prepare(sqlite3 *db, const char *sql, int n, sqlite3_stmt **st,
 #undef sqlite3_realloc64
 #undef sqlite3_prepare_v2
 
+#include <ctype.h>
 #include <pthread.h>
 
+#include "../options.h"
 #include "sql.h"
 #include "sql_int.h"
 
@@ -134,8 +136,33 @@ static int checked_result(int rc, uint64_t failures_before, sqlite3_vtab *vtab) 
 
 /* ---- csv ------------------------------------------------------------------------------------ */
 
+/* The file a csv table reads must be one the handle's SQL may open (sql_guard.c), read as
+ * csv.c reads its filename= argument. */
+static int csv_check_file(int argc, const char *const *argv, char **err) {
+    dc_sql_guard *g = dc_sql_current_guard();
+    if (!g || g->settings->external_access) return SQLITE_OK; /* any file the process may read */
+    for (int i = 3; i < argc; i++) {
+        const char *value = csv_parameter("filename", 8, argv[i]);
+        if (!value) continue;
+        char *name = sqlite3_mprintf("%s", value);
+        if (!name) return SQLITE_NOMEM;
+        csv_trim_whitespace(name);
+        csv_dequote(name);
+        int rc = dc_sql_guard_check_file(g, name, "the csv table's filename");
+        sqlite3_free(name);
+        if (rc == SQLITE_NOMEM) return rc;
+        if (rc != SQLITE_OK) {
+            *err = sqlite3_mprintf("%s", g->why);
+            return SQLITE_AUTH;
+        }
+    }
+    return SQLITE_OK;
+}
+
 static int csv_connect_checked(sqlite3 *db, void *aux, int argc, const char *const *argv,
                                sqlite3_vtab **out, char **err) {
+    int checked = csv_check_file(argc, argv, err);
+    if (checked != SQLITE_OK) return checked;
     uint64_t failures = dc_sql_alloc_failures();
     int rc = csvtabConnect(db, aux, argc, argv, out, err);
     if ((rc == SQLITE_OK || rc == SQLITE_ERROR) && dc_sql_alloc_failures() != failures) {
@@ -278,4 +305,89 @@ int dc_sql_db_dump(sqlite3 *db, const char *schema, const char *table,
     sqlite3_free(dump_spare); /* the handle's: never kept past the call */
     dump_spare = NULL;
     return rc;
+}
+
+/* ---- schema text that db_dump may write -------------------------------------------------------
+ * dbdump.c writes each table's, index's, view's and trigger's CREATE as sqlite_schema holds it.
+ * SQLite itself reads only the first statement of that text, so with writable_schema a text can
+ * carry more (SET GLOBAL ..., ATTACH ...) that a restore of the dump would run. A scan of SQL
+ * tokens finds where the first statement ends, as sqlite3_complete decides it (a trigger's
+ * body, BEGIN ... END, holds semicolons). */
+
+enum { TK_SEMI, TK_SPACE, TK_OTHER, TK_EXPLAIN, TK_CREATE, TK_TEMP, TK_TRIGGER, TK_END };
+
+/* The next token at *z (moved past it); its word, lower-cased and cut, in word. */
+static int next_token(const char **z, char *word, size_t size) {
+    const unsigned char *p = (const unsigned char *)*z;
+    int tk = TK_OTHER;
+    word[0] = '\0';
+    switch (*p) {
+    case ';': p++, tk = TK_SEMI; break;
+    case ' ': case '\t': case '\n': case '\r': case '\f': p++, tk = TK_SPACE; break;
+    case '-':
+        if (p[1] != '-') { p++; break; }
+        while (*p && *p != '\n') p++;
+        tk = TK_SPACE;
+        break;
+    case '/':
+        if (p[1] != '*') { p++; break; }
+        for (p += 2; *p && !(p[0] == '*' && p[1] == '/'); p++) {}
+        p += *p ? 2 : 0;
+        tk = TK_SPACE;
+        break;
+    case '[':
+        while (*p && *p != ']') p++;
+        p += *p ? 1 : 0;
+        break;
+    case '\'': case '"': case '`': {
+        unsigned char quote = *p++;
+        for (; *p; p++)
+            if (*p == quote && *++p != quote) break;
+        break;
+    }
+    default:
+        if (isalnum(*p) || *p == '_' || *p == '$' || *p >= 0x80) {
+            size_t n = 0;
+            for (; isalnum(*p) || *p == '_' || *p == '$' || *p >= 0x80; p++)
+                if (n + 1 < size) word[n++] = (char)tolower(*p);
+            word[n] = '\0';
+            tk = !strcmp(word, "create")                              ? TK_CREATE
+                 : !strcmp(word, "temp") || !strcmp(word, "temporary") ? TK_TEMP
+                 : !strcmp(word, "trigger")                           ? TK_TRIGGER
+                 : !strcmp(word, "end")                               ? TK_END
+                 : !strcmp(word, "explain")                           ? TK_EXPLAIN
+                                                                      : TK_OTHER;
+        } else {
+            p++;
+        }
+    }
+    *z = (const char *)p;
+    return tk;
+}
+
+int dc_sql_single_create(const char *sql, char *module, size_t module_size) {
+    /* sqlite3_complete's states (complete.c): 0 invalid, 1 start, 2 normal, 3 explain, 4 create,
+     * 5 trigger, 6 semicolon in a trigger, 7 end in a trigger. */
+    static const unsigned char next[8][8] = {
+        {1, 0, 2, 3, 4, 2, 2, 2}, {1, 1, 2, 3, 4, 2, 2, 2}, {1, 2, 2, 2, 2, 2, 2, 2},
+        {1, 3, 3, 2, 4, 2, 2, 2}, {1, 4, 2, 2, 2, 4, 5, 2}, {6, 5, 5, 5, 5, 5, 5, 5},
+        {6, 6, 5, 5, 5, 5, 5, 7}, {1, 7, 5, 5, 5, 5, 5, 5},
+    };
+    char word[32], prev[32] = "";
+    int state = 0, ended = 0, words = 0, virtual_table = 0;
+    if (module_size) module[0] = '\0';
+    while (*sql) {
+        int tk = next_token(&sql, word, sizeof word);
+        if (tk == TK_SPACE || (ended && tk == TK_SEMI)) continue;
+        if (ended) return 0; /* a second statement */
+        if (words++ == 0 && tk != TK_CREATE) return 0;
+        if (words == 2 && !strcmp(word, "virtual")) virtual_table = 1;
+        if (virtual_table && !strcmp(prev, "using") && module_size && !module[0])
+            snprintf(module, module_size, "%s", word);
+        snprintf(prev, sizeof prev, "%s", word);
+        int was = state;
+        state = next[state][tk];
+        if (tk == TK_SEMI && state == 1 && was != 1) ended = 1;
+    }
+    return words > 0;
 }

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "../alloc/alloc.h"
+#include "../common.h"
 #include "sql.h"
 #include "sql_int.h"
 
@@ -21,8 +22,21 @@ static _Thread_local uint64_t alloc_failures;
 
 uint64_t dc_sql_alloc_failures(void) { return alloc_failures; }
 
+/* What the engine's allocations answer to besides the context's limit: the thread's stack (a
+ * recursion that allocates at every level fails before it runs off the stack) and, while a
+ * statement is prepared, the poll of its deadline and interrupt flag. */
+static inline int refused(void) {
+    dc_alloc_thread *t = &dc_alloc_tls;
+    const void *frame = __builtin_frame_address(0);
+    if (DC_LIKELY(!dc_alloc_stack_low(t, frame)) &&
+        DC_LIKELY(!t->poll_countdown || --t->poll_countdown || !dc_sql_poll()))
+        return 0;
+    if (dc_alloc_stack_low(t, frame)) dc_sql_stack_refused(frame);
+    return 1;
+}
+
 static void *mem_malloc(int n) {
-    void *p = n > 0 ? dc_alloc_malloc_current((size_t)n) : NULL;
+    void *p = n > 0 && !refused() ? dc_alloc_malloc_current((size_t)n) : NULL;
     if (!p) alloc_failures++;
     return p;
 }
@@ -30,7 +44,7 @@ static void *mem_malloc(int n) {
 static void mem_free(void *p) { dc_alloc_free_current(p); }
 
 static void *mem_realloc(void *p, int n) {
-    void *q = n > 0 ? dc_alloc_realloc(dc_alloc_current(), p, (size_t)n) : NULL;
+    void *q = n > 0 && !refused() ? dc_alloc_realloc(dc_alloc_current(), p, (size_t)n) : NULL;
     if (!q) alloc_failures++;
     return q;
 }

@@ -26,6 +26,7 @@
 #include <sqlite3.h>
 
 #include "../alloc/alloc.h"
+#include "sql.h"
 #include "sql_int.h"
 
 typedef struct shim_vfs {
@@ -37,6 +38,9 @@ typedef struct shim_vfs {
 typedef struct shim_file {
     sqlite3_file base;
     sqlite3_file *real;
+    dc_sql_guard *temp;     /* a temporary file: the guard its size counts against, else NULL */
+    sqlite3_int64 temp_end; /* the temporary file's size as counted */
+    int store;              /* a named in-memory store: its memory counts against the budget */
 } shim_file;
 
 #define SHIM_FILE_HEADER ((sizeof(shim_file) + 7) & ~(size_t)7)
@@ -59,55 +63,87 @@ typedef struct shim_file {
         expr;                                                    \
         dc_alloc_swap_current(caller_);                          \
     } while (0)
+/* IN_PROCESS for a method of file f: a named in-memory store's memory is the process's, and
+ * counts against the process budget (a store outlives the handles that use it). */
+#define IN_FILE(f, rc, expr)                                     \
+    do {                                                         \
+        int store_ = ((shim_file *)(f))->store;                  \
+        dc_alloc *caller_ = dc_alloc_swap_current(NULL);         \
+        dc_alloc_tls.process_budgeted += store_;                 \
+        rc = (expr);                                             \
+        dc_alloc_tls.process_budgeted -= store_;                 \
+        dc_alloc_swap_current(caller_);                          \
+    } while (0)
 
 /* ---- sqlite3_io_methods -------------------------------------------------------------------- */
 
 static int file_close(sqlite3_file *f) {
+    shim_file *sf = (shim_file *)f;
+    if (sf->temp) dc_sql_guard_temp_shrink(sf->temp, (uint64_t)sf->temp_end);
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xClose(REAL_FILE(f)));
+    IN_FILE(f, rc, REAL_FILE(f)->pMethods->xClose(REAL_FILE(f)));
     return rc;
 }
 static int file_read(sqlite3_file *f, void *buf, int n, sqlite3_int64 off) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xRead(REAL_FILE(f), buf, n, off));
+    IN_FILE(f, rc, REAL_FILE(f)->pMethods->xRead(REAL_FILE(f), buf, n, off));
     return rc;
 }
+/* A temporary file grows to end: counted against max_temp_directory_size, or SQLITE_FULL. */
+static int temp_grow(shim_file *sf, sqlite3_int64 end) {
+    if (!sf->temp || end <= sf->temp_end) return SQLITE_OK;
+    int rc = dc_sql_guard_temp_grow(sf->temp, (uint64_t)(end - sf->temp_end));
+    if (rc == SQLITE_OK) sf->temp_end = end;
+    return rc;
+}
+
 static int file_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off) {
-    int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xWrite(REAL_FILE(f), buf, n, off));
+    int rc = temp_grow((shim_file *)f, off + n);
+    if (rc != SQLITE_OK) return rc;
+    IN_FILE(f, rc, REAL_FILE(f)->pMethods->xWrite(REAL_FILE(f), buf, n, off));
     return rc;
 }
 static int file_truncate(sqlite3_file *f, sqlite3_int64 size) {
+    shim_file *sf = (shim_file *)f;
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xTruncate(REAL_FILE(f), size));
+    IN_FILE(f, rc, REAL_FILE(f)->pMethods->xTruncate(REAL_FILE(f), size));
+    if (rc == SQLITE_OK && sf->temp && size < sf->temp_end) {
+        dc_sql_guard_temp_shrink(sf->temp, (uint64_t)(sf->temp_end - size));
+        sf->temp_end = size;
+    }
     return rc;
 }
 static int file_sync(sqlite3_file *f, int flags) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xSync(REAL_FILE(f), flags));
+    IN_FILE(f, rc, REAL_FILE(f)->pMethods->xSync(REAL_FILE(f), flags));
     return rc;
 }
 static int file_size(sqlite3_file *f, sqlite3_int64 *size) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xFileSize(REAL_FILE(f), size));
+    IN_FILE(f, rc, REAL_FILE(f)->pMethods->xFileSize(REAL_FILE(f), size));
     return rc;
 }
 static int file_lock(sqlite3_file *f, int level) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xLock(REAL_FILE(f), level));
+    IN_FILE(f, rc, REAL_FILE(f)->pMethods->xLock(REAL_FILE(f), level));
     return rc;
 }
 static int file_unlock(sqlite3_file *f, int level) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xUnlock(REAL_FILE(f), level));
+    IN_FILE(f, rc, REAL_FILE(f)->pMethods->xUnlock(REAL_FILE(f), level));
     return rc;
 }
 static int file_check_reserved(sqlite3_file *f, int *out) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xCheckReservedLock(REAL_FILE(f), out));
+    IN_FILE(f, rc, REAL_FILE(f)->pMethods->xCheckReservedLock(REAL_FILE(f), out));
     return rc;
 }
 static int file_control(sqlite3_file *f, int op, void *arg) {
+    /* A size hint makes the unix VFS extend the file: a temporary one counts it first. */
+    if (op == SQLITE_FCNTL_SIZE_HINT) {
+        int rc = temp_grow((shim_file *)f, *(sqlite3_int64 *)arg);
+        if (rc != SQLITE_OK) return rc;
+    }
     /* Caller's context on purpose: see the comment at the top. */
     return REAL_FILE(f)->pMethods->xFileControl(REAL_FILE(f), op, arg);
 }
@@ -119,12 +155,12 @@ static int file_device_characteristics(sqlite3_file *f) {
 }
 static int file_shm_map(sqlite3_file *f, int region, int size, int extend, void volatile **out) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xShmMap(REAL_FILE(f), region, size, extend, out));
+    IN_FILE(f, rc, REAL_FILE(f)->pMethods->xShmMap(REAL_FILE(f), region, size, extend, out));
     return rc;
 }
 static int file_shm_lock(sqlite3_file *f, int offset, int n, int flags) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xShmLock(REAL_FILE(f), offset, n, flags));
+    IN_FILE(f, rc, REAL_FILE(f)->pMethods->xShmLock(REAL_FILE(f), offset, n, flags));
     return rc;
 }
 static void file_shm_barrier(sqlite3_file *f) {
@@ -132,17 +168,23 @@ static void file_shm_barrier(sqlite3_file *f) {
 }
 static int file_shm_unmap(sqlite3_file *f, int delete_flag) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xShmUnmap(REAL_FILE(f), delete_flag));
+    IN_FILE(f, rc, REAL_FILE(f)->pMethods->xShmUnmap(REAL_FILE(f), delete_flag));
     return rc;
 }
 static int file_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **out) {
+    /* Under a memory limit no page is mapped (mapped pages are resident memory that no limit
+     * counts): SQLite reads instead, into its counted page cache. */
+    if (!dc_sql_guard_may_map()) {
+        *out = NULL;
+        return SQLITE_OK;
+    }
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xFetch(REAL_FILE(f), off, n, out));
+    IN_FILE(f, rc, REAL_FILE(f)->pMethods->xFetch(REAL_FILE(f), off, n, out));
     return rc;
 }
 static int file_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p) {
     int rc;
-    IN_PROCESS(rc, REAL_FILE(f)->pMethods->xUnfetch(REAL_FILE(f), off, p));
+    IN_FILE(f, rc, REAL_FILE(f)->pMethods->xUnfetch(REAL_FILE(f), off, p));
     return rc;
 }
 
@@ -219,20 +261,36 @@ static int memdb_shared_name(const char *name) {
     return name && name[0] && name[1] && (name[0] == '/' || name[0] == '\\');
 }
 
+/* The files whose size counts against max_temp_directory_size. */
+#define TEMP_FILES                                                                           \
+    (SQLITE_OPEN_TEMP_DB | SQLITE_OPEN_TEMP_JOURNAL | SQLITE_OPEN_SUBJOURNAL |                \
+     SQLITE_OPEN_TRANSIENT_DB | SQLITE_OPEN_DELETEONCLOSE)
+
 static int vfs_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags,
                     int *out_flags) {
-    if (REAL_VFS(vfs) == memdb_real && !memdb_shared_name(name)) /* see the top of the file */
+    int store = REAL_VFS(vfs) == memdb_real && memdb_shared_name(name);
+    /* What the SQL of the handle the thread is inside may open (sql_guard.c). */
+    dc_sql_guard *g = dc_sql_current_guard();
+    if (g) {
+        int rc = dc_sql_guard_open_file(g, REAL_VFS(vfs)->zName, name, &flags, store);
+        if (rc != SQLITE_OK) return rc == SQLITE_NOMEM ? SQLITE_NOMEM : SQLITE_CANTOPEN;
+    }
+    if (REAL_VFS(vfs) == memdb_real && !store) /* see the top of the file */
         return REAL_VFS(vfs)->xOpen(REAL_VFS(vfs), name, file, flags, out_flags);
     shim_file *f = (shim_file *)file;
     f->real = (sqlite3_file *)((char *)file + SHIM_FILE_HEADER);
+    f->temp = g && ((flags & TEMP_FILES) || !name) ? g : NULL;
+    f->temp_end = 0;
+    f->store = store;
     int rc;
-    IN_PROCESS(rc, REAL_VFS(vfs)->xOpen(REAL_VFS(vfs), name, f->real, flags, out_flags));
+    IN_FILE(f, rc, REAL_VFS(vfs)->xOpen(REAL_VFS(vfs), name, f->real, flags, out_flags));
+    if (rc != SQLITE_OK && g) dc_sql_guard_open_failed(g, name, flags);
     f->base.pMethods = NULL;
     if (f->real->pMethods) {
         f->base.pMethods = io_shim_for(f->real->pMethods);
         if (!f->base.pMethods) {
-            IN_PROCESS_VOID(f->real->pMethods->xClose(f->real));
-            return SQLITE_CANTOPEN;
+            IN_FILE(f, rc, (f->real->pMethods->xClose(f->real), SQLITE_CANTOPEN));
+            return rc;
         }
     }
     return rc;

@@ -235,7 +235,10 @@ int shell_open(shell *sh, const char *path, int readonly) {
         shell_error(sh, "out of memory");
         return -1;
     }
-    int rc = db_open(uri ? uri : path, &h);
+    /* The user runs the shell for themself: their SQL may change what every handle gets
+     * (SET GLOBAL, process-wide PRAGMAs), which a library handle refuses by default. */
+    const char *names[] = {"allow_global_settings"}, *values[] = {"true"};
+    int rc = db_open_ext(uri ? uri : path, names, values, 1, &h);
     free(uri);
     if (rc != DB_OK) {
         shell_error(sh, "%s", db_errmsg(NULL)); /* it names the file */

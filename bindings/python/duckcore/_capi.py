@@ -128,6 +128,7 @@ _DECLARATIONS = {
     "db_option_default": (_s, [_i]),
     "db_option_scope": (_s, [_i]),
     "db_option_settable_after_open": (_i, [_i]),
+    "db_option_host_only": (_i, [_i]),
     "db_exec": (_i, [_p, _s, _p, _p]),  # the row callback is never used: passed as NULL
     "db_errmsg": (_s, [_p]),
     "db_errcode": (_i, [_p]),

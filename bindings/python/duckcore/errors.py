@@ -79,6 +79,7 @@ _CLASS_FOR_CODE = {
     C.DB_FULL: OperationalError,
     C.DB_UNKNOWN_OPTION: ProgrammingError,
     C.DB_INVALID_VALUE: ProgrammingError,
+    C.DB_AUTH: DatabaseError,  # as sqlite3 raises for SQLITE_AUTH (an authorizer's refusal)
 }
 
 
