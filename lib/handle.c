@@ -257,7 +257,8 @@ int db_open_ext(const char *path, const char *const *names, const char *const *v
         }
     }
     const char *why = NULL;
-    dc_alloc_config cfg = {h->settings.nodump, h->settings.own_arena_threshold};
+    h->guard.handle = h; /* the budget reclaimer's way from the context to the handle */
+    dc_alloc_config cfg = {h->settings.nodump, h->settings.own_arena_threshold, &h->guard};
     h->alloc = dc_alloc_create(&cfg, &why);
     if (!h->alloc) {
         dc_alloc_free(dc_alloc_process(), h);
@@ -274,8 +275,6 @@ int db_open_ext(const char *path, const char *const *names, const char *const *v
         return dc_thread_error(DB_NOMEM, "out of memory opening a handle (its lock)");
     }
     h->magic = DC_HANDLE_MAGIC;
-    h->guard.handle = h;
-    dc_alloc_set_owner(h->alloc, &h->guard);
     dc_alloc_set_budget_reclaimer(reclaim_for_budget);
 
     /* Second pass: the rest, before the engine's first allocation for this handle. */
@@ -302,7 +301,7 @@ int db_open_ext(const char *path, const char *const *names, const char *const *v
     }
     if (rc == SQLITE_OK) rc = dc_sql_register(h->db, &h->target);
     /* From here on, the connection's SQL is the handle's user's: checked. */
-    if (rc == SQLITE_OK) rc = dc_sql_guard_open(&h->guard, h->db, &h->settings, h);
+    if (rc == SQLITE_OK) rc = dc_sql_guard_open(&h->guard, h->db, &h->settings);
     if (rc != SQLITE_OK) {
         dc_set_sqlite_error(h, rc);
         dc_thread_error(h->errcode, "cannot open '%s': %s", path, h->errmsg);

@@ -36,6 +36,7 @@ typedef struct dc_alloc_stats {
 typedef struct dc_alloc_config {
     int nodump; /* exclude the context's memory from core dumps (implies an arena of its own) */
     uint64_t own_arena_threshold; /* see dc_alloc_set_own_arena_threshold */
+    void *owner; /* given to the budget reclaimer (dc_alloc_set_budget_reclaimer); may be NULL */
 } dc_alloc_config;
 
 /* One-time process set-up; idempotent and thread-safe. Returns 0 or an errno-style code. */
@@ -94,7 +95,7 @@ typedef struct dc_alloc_head {
     dc_alloc *prev, *next; /* the live list while in use; backends may reuse next afterwards */
     dc_reclaimable *reclaimables;
     int reclaiming; /* inside a reclaim: allocations fail rather than recurse */
-    void *owner;    /* the handle, for reclaiming across handles (dc_alloc_set_budget_reclaimer) */
+    void *owner;    /* dc_alloc_config.owner: set before the context is on the live list */
     /* Bytes of the process budget this context holds (>= its live bytes while the budget is
      * on). Written by the thread inside the handle, or by whoever holds its lock. */
     _Atomic uint64_t reserved;
@@ -247,8 +248,6 @@ uint64_t dc_alloc_reclaim(dc_alloc *a, uint64_t want);
 /* Sets the budget in bytes (0: none). Turning it on counts what every context holds now. */
 void dc_alloc_set_budget(uint64_t bytes);
 uint64_t dc_alloc_budget(void);
-/* The handle of a context, for the budget reclaimer. */
-static inline void dc_alloc_set_owner(dc_alloc *a, void *owner) { DC_HEAD(a)->owner = owner; }
 /* Frees what the owner of context c can spare (its unused cache) and gives back its reservation;
  * 0 when its handle is busy. Set once by the handle layer. */
 typedef int (*dc_alloc_owner_reclaim_fn)(void *owner, dc_alloc *c);

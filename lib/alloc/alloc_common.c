@@ -417,12 +417,12 @@ void dc_alloc_window_reset(dc_alloc *a) {
                           memory_order_relaxed);
 }
 
-void dc_head_open(dc_alloc *a) {
+void dc_head_open(dc_alloc *a, void *owner) {
     dc_alloc_head *h = DC_HEAD(a);
     dc_counters_init(&h->c, 0);
     h->reclaimables = NULL;
     h->reclaiming = 0;
-    h->owner = NULL;
+    h->owner = owner; /* published with the live list's lock: the reclaimer reads it under it */
     atomic_store(&h->reserved, 0);
     pthread_mutex_lock(&common.lock);
     h->prev = NULL;

@@ -91,7 +91,7 @@ void dc_counters_init(dc_counters *c, int shared);
 /* A context's start and end of use: fresh counters and a place on the live list (the list that
  * process-wide totals add up); at the end, off the list, returning the bytes still counted as live
  * (0 when correct; debug builds abort otherwise). */
-void dc_head_open(dc_alloc *a);
+void dc_head_open(dc_alloc *a, void *owner);
 uint64_t dc_head_close(dc_alloc *a);
 
 /* The backend's part of the statistics: its own measures for a (arena fields), or for the

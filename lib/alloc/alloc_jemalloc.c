@@ -536,7 +536,7 @@ dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why) {
         use_shared_arena(a);
         a->own_arena_at = threshold;
     }
-    dc_head_open(a);
+    dc_head_open(a, cfg ? cfg->owner : NULL);
     *why = NULL;
     return a;
 }

@@ -76,7 +76,7 @@ dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why) {
     dc_alloc *a = malloc(sizeof *a); /* bookkeeping, not counted */
     if (!a) return NULL;
     memset(a, 0, sizeof *a);
-    dc_head_open(a);
+    dc_head_open(a, cfg ? cfg->owner : NULL);
     *why = NULL;
     return a;
 }

@@ -60,7 +60,7 @@ struct dc_handle_settings;
 typedef struct dc_sql_guard {
     const struct dc_handle_settings *settings;
     struct sqlite3 *db;
-    void *handle;          /* the handle that owns the guard (for the handle layer) */
+    void *handle;          /* the handle that owns the guard (set before the guard is shared) */
     int active;            /* the host's open is done: what SQL opens is checked */
     int internal;          /* > 0 while duckcore runs SQL of its own: not checked */
     int readonly;          /* opened read-only: its SQL may create and write no file */
@@ -76,8 +76,7 @@ typedef struct dc_sql_guard {
 
 /* Sets the guard up on a connection the host has just opened: the authorizer, and what the
  * settings ask (dc_sql_guard_sync); from now on the connection's SQL is checked. A SQLite code. */
-int dc_sql_guard_open(dc_sql_guard *g, struct sqlite3 *db, const struct dc_handle_settings *s,
-                      void *handle);
+int dc_sql_guard_open(dc_sql_guard *g, struct sqlite3 *db, const struct dc_handle_settings *s);
 /* Applies the settings again after the host changed them: SQLite's limits, defensive mode, the
  * statement timeout's progress handler. A SQLite code. */
 int dc_sql_guard_sync(dc_sql_guard *g);

@@ -390,10 +390,9 @@ int dc_sql_guard_sync(dc_sql_guard *g) {
     return rc;
 }
 
-int dc_sql_guard_open(dc_sql_guard *g, sqlite3 *db, const dc_handle_settings *s, void *handle) {
+int dc_sql_guard_open(dc_sql_guard *g, sqlite3 *db, const dc_handle_settings *s) {
     g->db = db;
     g->settings = s;
-    g->handle = handle;
     g->readonly = sqlite3_db_readonly(db, "main") == 1;
     int rc = sqlite3_set_authorizer(db, authorize, g);
     if (rc == SQLITE_OK) rc = dc_sql_guard_sync(g);
