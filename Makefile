@@ -11,7 +11,7 @@
 #                                                    (build/nojemalloc); make test-nojemalloc
 # GEN=ninja uses Ninja. Extra CMake arguments go in CMAKE_FLAGS.
 
-.PHONY: all release debug asan tsan test test-debug test-asan test-tsan test-nojemalloc demo \
+.PHONY: all release debug asan tsan test test-debug test-asan test-tsan test-nojemalloc demo docs \
         fuzz fuzz-build fuzz-smoke shell install bootstrap tools bench bench-build bench-smoke \
         bench-instructions test-sqlite test-sqlite-ci test-sqlite-build test-sqlite-debug clean \
         wheel
@@ -162,6 +162,11 @@ test-asan: asan
 
 demo: release
 	build/$(RELEASE_DIR)/examples/demo
+
+# The option tables of include/duckcore.h and README.md, written from the registry (the
+# docs_match_code test fails until they are).
+docs: release
+	$(BENCH_PYTHON) tests/check_docs.py build/release/lib/libduckcore.so . --write
 
 shell: release
 	build/$(RELEASE_DIR)/tools/duckcore

@@ -41,8 +41,9 @@ extern "C" {
 #endif
 
 /* ---------------------------------------------------------------------------------------------
- * Version. The numbers below are the only copy: CMake reads them from here. Releases with the same
- * major number are ABI compatible (the shared library's SOVERSION is the major number).
+ * Version (lib/api_version.c). The numbers below are the only copy: CMake reads them from here.
+ * Releases with the same major number are ABI compatible (the shared library's SOVERSION is the
+ * major number).
  * ------------------------------------------------------------------------------------------- */
 #define DUCKCORE_VERSION_MAJOR 0
 #define DUCKCORE_VERSION_MINOR 1
@@ -72,7 +73,8 @@ DUCKCORE_API const char *db_engine_version(void);
 DUCKCORE_API const char *db_allocator(void);
 
 /* ---------------------------------------------------------------------------------------------
- * Result codes. One list generates the enum and the names returned by db_errstr().
+ * Result codes (lib/api_version.c). One list generates the enum and the names returned by
+ * db_errstr().
  * ------------------------------------------------------------------------------------------- */
 #define DB_RESULT_MAP(XX)                                                                   \
     XX(OK, 0, "not an error")                                                               \
@@ -116,7 +118,7 @@ typedef struct db_handle db_handle;
 typedef struct db_stmt db_stmt;
 
 /* ---------------------------------------------------------------------------------------------
- * Opening and closing.
+ * Opening and closing (lib/api_open.c).
  * ------------------------------------------------------------------------------------------- */
 
 /* Opens a database. path: a file name (created if missing), or NULL or ":memory:" for a private
@@ -149,113 +151,147 @@ DUCKCORE_API int db_open_ext(const char *path, const char *const *names,
 DUCKCORE_API int db_close(db_handle *h);
 
 /* ---------------------------------------------------------------------------------------------
- * Options. One registry serves the C calls below, SQL (SET name = value; SET name TO value;
- * RESET name; SELECT current_setting('name'); SELECT * FROM duckcore_settings()) and the docs.
+ * Options (lib/api_options.c). One registry serves the C calls below, SQL (SET name = value; SET
+ * name TO value; RESET name; SELECT current_setting('name'); SELECT * FROM duckcore_settings()) and
+ * the docs.
  *
- * option                                       type      default         scope           settable
- * memory_limit                                 SIZE      unlimited       handle,process  any time
- *     Hard cap on the handle's live engine bytes, checked on every allocation. The page cache
- *     holds what the limit leaves (cache_size is an upper bound): near the limit a new page
- *     reuses the least recently used unused page, dirty pages are spilled to the file as at
- *     cache_size, and an allocation that would pass the limit first frees unused cached pages.
- *     Only what is left in use is refused: the query fails with DB_NOMEM and a message naming
- *     the limit and the usage; an open transaction is rolled back; the handle stays usable and
- *     committed data is intact. In-memory databases are their pages: never given up. The
- *     handle's SQL may lower the host's limit, never raise it (RESET returns to it).
- *     Without a handle (db_set_option(NULL, ...), or SET GLOBAL memory_limit in SQL) it is one
- *     budget for the process: a cap on the sum of every handle's engine bytes and of the named
- *     in-memory stores they share (the library's own process-wide objects are outside it). Each handle reserves budget in 256 KiB chunks
- *     and gives back what it does not use at the end of each statement, so the sum never passes
- *     the budget and the allocation path takes no global lock. Under pressure the allocating
- *     handle's unused cache goes first, then the unused cache and spare reservation of every
- *     other handle that no thread is inside (round robin); only then is the query refused, with
- *     a message naming the process's memory_limit. Caches stop growing near whichever limit is
+ * option                                       type       default         scope           settable
+ * memory_limit                                 SIZE       unlimited       handle,process  any time
+ *     Hard cap on the handle's live engine bytes, checked on every allocation. The page cache holds
+ *     what the limit leaves (cache_size is an upper bound): near the limit a new page reuses the
+ *     least recently used unused page, dirty pages are spilled to the file as at cache_size, and an
+ *     allocation that would pass the limit first frees unused cached pages. Only what is left in
+ *     use is refused: the query fails with DB_NOMEM and a message naming the limit and the usage;
+ *     an open transaction is rolled back; the handle stays usable and committed data is intact.
+ *     In-memory databases are their pages: never given up. The handle's SQL may lower the host's
+ *     limit, never raise it (RESET returns to it). Without a handle (db_set_option(NULL, ...), or
+ *     SET GLOBAL memory_limit where allow_global_settings lets SQL) it is one budget for the
+ *     process: a cap on the sum of every handle's engine bytes and of the named in-memory stores
+ *     they share (the library's own process-wide objects are outside it). Each handle reserves
+ *     budget in 256 KiB chunks and gives back what it does not use at the end of each statement, so
+ *     the sum never passes the budget and the allocation path takes no global lock. Under pressure
+ *     the allocating handle's unused cache goes first, then the unused cache and spare reservation
+ *     of every other handle that no thread is inside (round robin); only then is the query refused,
+ *     with a message naming the process's memory_limit. Caches stop growing near whichever limit is
  *     nearer. Turning the budget on counts what every handle holds at that moment.
- * allocator_flush_threshold                    SIZE      128MiB          handle          any time
+ * allocator_flush_threshold                    SIZE       128MiB          handle          any time
  *     After a statement, if the handle's freed-but-cached memory (its peak since the last flush
  *     minus its live bytes) exceeds this, its thread cache is flushed and its arena decayed.
- * allocator_bulk_deallocation_flush_threshold  SIZE      512MiB          handle          any time
- *     After a statement that freed more than this, the handle's arena is purged (its unused
- *     pages go back to the OS at once).
- * dirty_decay_ms, muzzy_decay_ms               DURATION  1000, 0         handle          any time
- *     jemalloc's decay times for the handle's arena, in ms (-1: never; "500ms", "10s" accepted).
- *     Defaults are the process's (DUCKCORE_JE_MALLOC_CONF can change them).
- * allocator_own_arena_threshold                SIZE      4MiB            handle          any time
- *     Bytes a handle may hold in the arena shared by small handles before it moves to a
- *     jemalloc arena of its own (0: its own from the start); it never moves back. Small handles
- *     cost little; a handle with its own arena gives all its pages back on close.
- * allocator_nodump                             BOOLEAN   false           handle          at open
- *     MADV_DONTDUMP on all of the handle's memory: it is left out of core dumps.
- * lookaside_size                               SIZE      40KiB           handle          at open
- *     SQLite's per-connection lookaside buffer, in 1200-byte slots for small short-lived
- *     objects (0: none). Resident in every open handle; saves ~8% of the instructions of small
- *     statements. 0 suits many mostly idle handles. At most 64MiB.
- * statement_timeout                            DURATION  0               handle          any time
- *     Longest a statement may run, in ms of the calls that run it (its prepare, and its steps
- *     added up until a reset), as PostgreSQL's statement_timeout (0: no limit). Past it the call
- *     fails with DB_INTERRUPT, "canceling statement due to statement timeout"; the statement's
- *     changes are undone, the handle stays usable. Checked by SQLite's progress handler while the
- *     engine runs and every few hundred allocations while a statement is prepared; the string
- *     functions whose built-in versions take time proportional to the product of their
- *     arguments' lengths (instr, replace, trim, ltrim, rtrim, unhex) are replaced by linear ones
- *     on such a handle. SQL may lower the host's value, never raise it.
- * max_temp_directory_size                      SIZE      unlimited       handle          any time
+ * allocator_bulk_deallocation_flush_threshold  SIZE       512MiB          handle          any time
+ *     After a statement that freed more than this, the handle's arena is purged (its unused pages
+ *     go back to the OS at once).
+ * dirty_decay_ms                               DURATION   1000            handle          any time
+ *     jemalloc's dirty_decay_ms for the handle's arena: how long its unused dirty pages stay before
+ *     they go back to the OS, in ms (0: at once, -1: never; '500ms', '10s' accepted). The default
+ *     is the process's (DUCKCORE_JE_MALLOC_CONF can change it); a handle that sets it gets an arena
+ *     of its own.
+ * muzzy_decay_ms                               DURATION   0               handle          any time
+ *     jemalloc's muzzy_decay_ms for the handle's arena: how long its lazily freed (MADV_FREE) pages
+ *     stay before they are purged for good, in ms (0: no muzzy stage, -1: never). The default is
+ *     the process's.
+ * allocator_own_arena_threshold                SIZE       4MiB            handle          any time
+ *     Bytes a handle may hold in the arena shared by small handles before it moves to a jemalloc
+ *     arena of its own (0: its own from the start); it never moves back. Small handles cost little;
+ *     a handle with its own arena gives all its pages back on close.
+ * allocator_nodump                             BOOLEAN    false           handle          at open
+ *     MADV_DONTDUMP on all of the handle's memory: it is left out of core dumps. Only when opening
+ *     (db_open_ext).
+ * lookaside_size                               SIZE       40KiB           handle          at open
+ *     SQLite's per-connection lookaside buffer, in 1200-byte slots for small short-lived objects
+ *     (0: none). Resident in every open handle; saves ~8% of the instructions of small statements.
+ *     0 suits many mostly idle handles. At most 64MiB; only when opening (db_open_ext).
+ * statement_timeout                            DURATION   0               handle          any time
+ *     Longest a statement may run, in ms of the calls that run it (its prepare, and its steps added
+ *     up until a reset), as PostgreSQL's statement_timeout (0: no limit). Past it the call fails
+ *     with DB_INTERRUPT, 'canceling statement due to statement timeout'; the statement's changes
+ *     are undone, the handle stays usable. Checked by SQLite's progress handler while the engine
+ *     runs and every few hundred allocations while a statement is prepared; the string functions
+ *     whose built-in versions take time proportional to the product of their arguments' lengths
+ *     (instr, replace, trim, ltrim, rtrim, unhex) are replaced by linear ones on such a handle. The
+ *     handle's SQL may lower the host's value, never raise it.
+ * max_temp_directory_size                      SIZE       unlimited       handle          any time
  *     Most bytes the handle's temporary files hold together (sort spills, temporary tables and
  *     indexes, materialized views and CTEs, statement journals), as DuckDB's option. A statement
- *     that needs more fails with DB_FULL naming the option. SQL may lower the host's value,
- *     never raise it.
- * lock_configuration                           BOOLEAN   false           handle          any time
- *     DuckDB's lock_configuration: the handle's SQL may not SET or RESET anything, nor run a
- *     PRAGMA that sets a value (DB_AUTH). Host only. The host's own calls still work.
- * enable_external_access                       BOOLEAN   true            handle          any time
+ *     that needs more fails with DB_FULL naming the option. The handle's SQL may lower the host's
+ *     value, never raise it.
+ * lock_configuration                           BOOLEAN    false           handle          any time
+ *     DuckDB's lock_configuration: the handle's SQL may not SET or RESET anything, nor run a PRAGMA
+ *     that sets a value (DB_AUTH). Set by the host only; the host's own calls still work.
+ * enable_external_access                       BOOLEAN    true            handle          any time
  *     DuckDB's enable_external_access: false and the handle's SQL opens no file but its own
  *     database and that database's journal, WAL and temporary files. ATTACH of a file or URI,
- *     VACUUM INTO, the csv table's filename= and named in-memory stores (file:/name?vfs=memdb)
- *     are refused (DB_AUTH) unless allowed_directories or allowed_paths admits the file (never a
- *     named store); ATTACH ':memory:' and '' (a temporary database) stay possible. URI
- *     parameters that defeat locking (nolock, immutable), another VFS than the default one, and
- *     modeof= naming a file not admitted are refused. Host only.
- * allowed_directories, allowed_paths           VARCHAR[]  [], []         handle          any time
- *     DuckDB's allowed_directories and allowed_paths: what the handle's SQL may open while
- *     enable_external_access is false: any file under one of the directories, or one of the
- *     files. Absolute paths, written as DuckDB writes a list (['/srv/a', '/srv/b']) or as one
- *     bare path; resolved when a file is opened, so '..' and symbolic links that lead out are
- *     refused. Host only.
- * allow_global_settings                        BOOLEAN   false           handle          any time
+ *     VACUUM INTO, the csv table's filename= and named in-memory stores (file:/name?vfs=memdb) are
+ *     refused (DB_AUTH) unless allowed_directories or allowed_paths admits the file (never a named
+ *     store); ATTACH ':memory:' and '' (a temporary database) stay possible. URI parameters that
+ *     defeat locking (nolock, immutable), another VFS than the default one, and modeof= naming a
+ *     file not admitted are refused. Set by the host only.
+ * allowed_directories                          VARCHAR[]  []              handle          any time
+ *     DuckDB's allowed_directories: directories whose files the handle's SQL may open while
+ *     enable_external_access is false. Absolute paths, as a list (['/srv/a', '/srv/b']) or one bare
+ *     path; resolved when a file is opened, so '..' and symbolic links that lead out are refused.
+ *     Set by the host only.
+ * allowed_paths                                VARCHAR[]  []              handle          any time
+ *     DuckDB's allowed_paths: files the handle's SQL may open while enable_external_access is
+ *     false. Absolute paths, as a list or one bare path, resolved when a file is opened. Set by the
+ *     host only.
+ * allow_global_settings                        BOOLEAN    false           handle          any time
  *     Lets the handle's SQL change what every handle sees: SET GLOBAL, RESET GLOBAL, the
  *     process-wide options and SQLite's process-wide PRAGMAs (temp_store_directory,
- *     soft_heap_limit, hard_heap_limit). Refused (DB_AUTH) otherwise. Host only; the duckcore
- *     shell sets it.
- * max_length                                   INTEGER   1000000000      handle          any time
- * max_sql_length                               INTEGER   1000000000      handle          any time
- * max_column                                   INTEGER   2000            handle          any time
- * max_expression_depth                         INTEGER   1000            handle          any time
- * max_compound_select                          INTEGER   500             handle          any time
- * max_vdbe_op                                  INTEGER   250000000       handle          any time
- * max_function_arg                             INTEGER   127             handle          any time
- * max_attached                                 INTEGER   10              handle          any time
- * max_like_pattern_length                      INTEGER   50000           handle          any time
- * max_variable_number                          INTEGER   32766           handle          any time
- * max_trigger_depth                            INTEGER   1000            handle          any time
- *     SQLite's run-time limits (sqlite3_limit: SQLITE_LIMIT_LENGTH, _SQL_LENGTH, _COLUMN,
- *     _EXPR_DEPTH, _COMPOUND_SELECT, _VDBE_OP, _FUNCTION_ARG, _ATTACHED, _LIKE_PATTERN_LENGTH,
- *     _VARIABLE_NUMBER, _TRIGGER_DEPTH), from 0 up to the default (SQLite's most). Host only.
- *     A handle with lock_configuration on or enable_external_access off runs SQL its host did
- *     not write: there the defaults are max_length 10000000, max_sql_length 1000000,
- *     max_vdbe_op 1000000 and max_like_pattern_length 100 (the rest unchanged) unless the host
- *     set them, so that no single step runs long (a LIKE of 100 characters over 10 MB: about a
- *     second) before statement_timeout or db_interrupt can stop it; such a handle also runs in
- *     SQLite's defensive mode (SQLITE_DBCONFIG_DEFENSIVE), with trusted_schema and
- *     cell_size_check on, which its SQL may not change.
- * allocator_background_threads                 BOOLEAN   false           process         any time
- *     jemalloc's background threads: unused pages of every arena (idle handles too) go back to
- *     the OS on their decay schedule without any call.
- * max_background_threads                       INTEGER   4               process         any time
- *     The most background threads jemalloc may run: its opt.max_background_threads, 4 whatever
- *     the CPUs unless DUCKCORE_JE_MALLOC_CONF sets max_background_threads:N. That is also the
- *     most this option accepts; a larger value fails with DB_RANGE.
- * allocator                                    VARCHAR   db_allocator()  process         read-only
- *     The allocator this build has, as db_allocator() reports it.
+ *     soft_heap_limit, hard_heap_limit); refused (DB_AUTH) otherwise. Set by the host only; the
+ *     duckcore shell sets it.
+ * max_length                                   INTEGER    1000000000      handle          any time
+ *     Most bytes in a string or blob, and in a row (SQLite's SQLITE_LIMIT_LENGTH). Set by the host
+ *     only; the default, 1000000000, is SQLite's most, and 10000000 where the host runs SQL it did
+ *     not write (lock_configuration on, or enable_external_access off).
+ * max_sql_length                               INTEGER    1000000000      handle          any time
+ *     Most bytes in the text of one SQL statement (SQLITE_LIMIT_SQL_LENGTH). Set by the host only;
+ *     the default, 1000000000, is SQLite's most, and 1000000 where the host runs SQL it did not
+ *     write (lock_configuration on, or enable_external_access off).
+ * max_column                                   INTEGER    2000            handle          any time
+ *     Most columns in a table, index or view, result set, GROUP BY or ORDER BY
+ *     (SQLITE_LIMIT_COLUMN). Set by the host only; the default, 2000, is SQLite's most.
+ * max_expression_depth                         INTEGER    1000            handle          any time
+ *     Deepest expression tree a statement may hold (SQLITE_LIMIT_EXPR_DEPTH). Set by the host only;
+ *     the default, 1000, is SQLite's most.
+ * max_compound_select                          INTEGER    500             handle          any time
+ *     Most SELECTs joined by UNION, INTERSECT or EXCEPT in one statement
+ *     (SQLITE_LIMIT_COMPOUND_SELECT). Set by the host only; the default, 500, is SQLite's most.
+ * max_vdbe_op                                  INTEGER    250000000       handle          any time
+ *     Most instructions in the program of one prepared statement (SQLITE_LIMIT_VDBE_OP). Set by the
+ *     host only; the default, 250000000, is SQLite's most, and 1000000 where the host runs SQL it
+ *     did not write (lock_configuration on, or enable_external_access off).
+ * max_function_arg                             INTEGER    127             handle          any time
+ *     Most arguments of a function call (SQLITE_LIMIT_FUNCTION_ARG). Set by the host only; the
+ *     default, 127, is SQLite's most.
+ * max_attached                                 INTEGER    10              handle          any time
+ *     Most databases attached at once (SQLITE_LIMIT_ATTACHED). Set by the host only; the default,
+ *     10, is SQLite's most.
+ * max_like_pattern_length                      INTEGER    50000           handle          any time
+ *     Most bytes in a LIKE or GLOB pattern (SQLITE_LIMIT_LIKE_PATTERN_LENGTH). Set by the host
+ *     only; the default, 50000, is SQLite's most, and 100 where the host runs SQL it did not write
+ *     (lock_configuration on, or enable_external_access off).
+ * max_variable_number                          INTEGER    32766           handle          any time
+ *     Highest parameter number (?NNN) a statement may use (SQLITE_LIMIT_VARIABLE_NUMBER). Set by
+ *     the host only; the default, 32766, is SQLite's most.
+ * max_trigger_depth                            INTEGER    1000            handle          any time
+ *     Deepest recursion of triggers (SQLITE_LIMIT_TRIGGER_DEPTH). Set by the host only; the
+ *     default, 1000, is SQLite's most.
+ * allocator_background_threads                 BOOLEAN    false           process         any time
+ *     jemalloc's background threads: unused pages of every arena (idle handles too) go back to the
+ *     OS on their decay schedule without any call.
+ * max_background_threads                       INTEGER    4               process         any time
+ *     The most background threads jemalloc may run: its opt.max_background_threads, 4 whatever the
+ *     CPUs unless DUCKCORE_JE_MALLOC_CONF sets max_background_threads:N. That is also the most this
+ *     option accepts; a larger value fails with DB_RANGE.
+ * allocator                                    VARCHAR    db_allocator()  process         read-only
+ *     The allocator this build has, as db_allocator() reports it (read-only: chosen at build time
+ *     with DUCKCORE_JEMALLOC).
+ *
+ * A handle with lock_configuration on or enable_external_access off runs SQL its host did not
+ * write: it runs in SQLite's defensive mode (SQLITE_DBCONFIG_DEFENSIVE), with trusted_schema off
+ * and cell_size_check on, which its SQL may not change, and under the smaller limits given above
+ * (those the host did not set itself), so that no single step runs long (a LIKE of 100 characters
+ * over 10 MB: about a second) before statement_timeout or db_interrupt can stop it.
  *
  * In builds without jemalloc the allocator's options (allocator_flush_threshold,
  * allocator_bulk_deallocation_flush_threshold, dirty_decay_ms, muzzy_decay_ms,
@@ -309,7 +345,7 @@ DUCKCORE_API int db_option_settable_after_open(int index);
 DUCKCORE_API int db_option_host_only(int index);
 
 /* ---------------------------------------------------------------------------------------------
- * Running SQL.
+ * Running SQL (lib/api_exec.c).
  * ------------------------------------------------------------------------------------------- */
 
 /* Runs every statement in sql, in order. If row is not NULL it is called once per result row with
@@ -351,7 +387,7 @@ DUCKCORE_API void db_interrupt(db_handle *h);
 DUCKCORE_API void db_free(void *p);
 
 /* ---------------------------------------------------------------------------------------------
- * SQL text.
+ * SQL text (lib/api_exec.c).
  * ------------------------------------------------------------------------------------------- */
 
 /* 1 if sql ends with a complete SQL statement, else 0: the last token outside strings, quoted
@@ -363,12 +399,12 @@ DUCKCORE_API void db_free(void *p);
 DUCKCORE_API int db_complete(const char *sql);
 
 /* ---------------------------------------------------------------------------------------------
- * Prepared statements. A statement belongs to the handle it was prepared on and takes that
- * handle's lock for every call, so it may be used from any thread (one call at a time makes
- * sense: steps of one statement are a sequence). Finalize every statement before db_close.
- * A NULL or finalized statement gives DB_MISUSE, with the message in db_errmsg(NULL); getters
- * then return 0/NULL. SET and RESET (duckcore's own statements) prepare and step like any
- * other: they take effect when stepped, once per reset, and have no columns or parameters.
+ * Prepared statements (lib/api_stmt.c). A statement belongs to the handle it was prepared on and
+ * takes that handle's lock for every call, so it may be used from any thread (one call at a time
+ * makes sense: steps of one statement are a sequence). Finalize every statement before db_close. A
+ * NULL or finalized statement gives DB_MISUSE, with the message in db_errmsg(NULL); getters then
+ * return 0/NULL. SET and RESET (duckcore's own statements) prepare and step like any other: they
+ * take effect when stepped, once per reset, and have no columns or parameters.
  * ------------------------------------------------------------------------------------------- */
 
 /* Compiles the first statement of sql. On success *out is the statement, or NULL if sql held only
@@ -441,12 +477,12 @@ DUCKCORE_API int db_stmt_readonly(db_stmt *s);
 DUCKCORE_API db_handle *db_stmt_handle(db_stmt *s);
 
 /* ---------------------------------------------------------------------------------------------
- * User-defined functions: scalar functions and aggregates written in C (or in a binding's
- * language), called by SQL on the handle they were created on.
- * A callback runs inside the call that stepped the statement, on that thread, with the handle's
- * lock held and its allocator context current: what the engine allocates for it (results,
- * aggregate contexts) counts for that handle and against its memory_limit. A callback may use
- * other handles, and this one (the lock is recursive), but must not close its own handle.
+ * User-defined functions (lib/api_function.c): scalar functions and aggregates written in C (or in
+ * a binding's language), called by SQL on the handle they were created on. A callback runs inside
+ * the call that stepped the statement, on that thread, with the handle's lock held and its
+ * allocator context current: what the engine allocates for it (results, aggregate contexts) counts
+ * for that handle and against its memory_limit. A callback may use other handles, and this one (the
+ * lock is recursive), but must not close its own handle.
  * ------------------------------------------------------------------------------------------- */
 
 typedef struct db_context db_context; /* one call of a user function (opaque) */
@@ -523,7 +559,7 @@ DUCKCORE_API void db_result_error(db_context *ctx, const char *msg, int len);
 DUCKCORE_API void db_result_nomem(db_context *ctx);
 
 /* ---------------------------------------------------------------------------------------------
- * Memory statistics.
+ * Memory statistics (lib/api_memory.c).
  * ------------------------------------------------------------------------------------------- */
 
 /* The measures of struct db_memory_stats below (its fields after struct_size, in order), one list:
@@ -595,10 +631,11 @@ DUCKCORE_API int db_purge(db_handle *h);
 DUCKCORE_API int db_memory_stats(db_handle *h, struct db_memory_stats *stats);
 
 /* ---------------------------------------------------------------------------------------------
- * Extensions and dumps. Public-domain extensions of SQLite compiled into the library (from the
- * pinned SQLite source tree's ext/misc). They are off in every handle until it asks for one: the
- * csv table reads any file the process may read, which SQL from an untrusted source must not
- * be able to do. What they allocate is the handle's, counted and capped like the rest of it.
+ * Extensions and dumps (lib/api_ext.c). Public-domain extensions of SQLite compiled into the
+ * library (from the pinned SQLite source tree's ext/misc). They are off in every handle until it
+ * asks for one: the csv table reads any file the process may read, which SQL from an untrusted
+ * source must not be able to do. What they allocate is the handle's, counted and capped like the
+ * rest of it.
  * ------------------------------------------------------------------------------------------- */
 
 /* Enables an extension on h, for as long as h is open; enabling one again is DB_OK. name
@@ -633,7 +670,7 @@ DUCKCORE_API int db_dump(db_handle *h, const char *schema, const char *table,
                          int (*out)(void *ctx, const char *text), void *ctx);
 
 /* ---------------------------------------------------------------------------------------------
- * Testing aid.
+ * Testing aid (lib/api_testing.c).
  * ------------------------------------------------------------------------------------------- */
 
 /* Fault injection, SQLite's way of proving that out of memory is survivable: from this call on,

@@ -1,6 +1,6 @@
 /*
- * handle.h: the handle layer's internals, shared by handle.c and stmt.c. Only this layer
- * implements the public header.
+ * handle.h: the records behind db_handle and db_stmt, and the handle lock. The API layer
+ * (call.h, api_*.c) is the only code that looks inside them.
  */
 #ifndef DC_HANDLE_H
 #define DC_HANDLE_H
@@ -22,9 +22,10 @@
 #define DC_DEAD_MAGIC 0xdeaddeadu
 #define DC_ERRMSG_MAX 512
 
-/* The handle lock: recursive (a db_exec callback may call on its own handle), one uncontended
- * atomic to take and one to give back. The owner is a thread token; the mutex and condition
- * variable are touched only when a thread has to wait. */
+/* ---- the handle lock ------------------------------------------------------------------------
+ * Recursive (a db_exec callback may call on its own handle), one uncontended atomic to take and
+ * one to give back. The owner is a thread token; the mutex and condition variable are touched
+ * only when a thread has to wait. */
 typedef struct dc_lock {
     _Atomic uintptr_t owner; /* holding thread's token, 0 when free */
     unsigned depth;          /* the holder's nesting; written by the holder only */
@@ -35,7 +36,7 @@ typedef struct dc_lock {
 
 int dc_lock_init(dc_lock *l);
 void dc_lock_destroy(dc_lock *l);
-void dc_lock_wait(dc_lock *l, uintptr_t me); /* the slow path of dc_lock_acquire */
+void dc_lock_wait(dc_lock *l, uintptr_t me); /* the slow path of dc_lock_acquire (call.c) */
 void dc_lock_wake(dc_lock *l);               /* the slow path of dc_lock_release */
 
 /* A token unique to the calling thread while it lives: the address of its allocator state. */
@@ -65,9 +66,13 @@ static inline int dc_lock_try(dc_lock *l, uintptr_t me) {
     return 1;
 }
 
+/* Whether the calling thread holds l. */
+static inline int dc_lock_held(const dc_lock *l) {
+    return atomic_load_explicit(&l->owner, memory_order_relaxed) == dc_thread_token();
+}
+
 static inline void dc_lock_release(dc_lock *l) {
-    DC_DEBUG_CHECK(atomic_load_explicit(&l->owner, memory_order_relaxed) == dc_thread_token() &&
-                       l->depth > 0,
+    DC_DEBUG_CHECK(dc_lock_held(l) && l->depth > 0,
                    "releasing a handle lock this thread does not hold");
     if (--l->depth) return;
     /* Sequentially consistent with the waiter's increment of waiters and its retry: either the
@@ -76,6 +81,8 @@ static inline void dc_lock_release(dc_lock *l) {
     if (atomic_load_explicit(&l->waiters, memory_order_seq_cst)) dc_lock_wake(l);
 }
 
+/* ---- the records ---------------------------------------------------------------------------- */
+
 struct db_handle {
     uint32_t magic;
     dc_lock lock;
@@ -83,12 +90,12 @@ struct db_handle {
     dc_handle_settings settings;
     dc_option_target target; /* {alloc, &settings}: what options and duckcore's SQL act on */
     dc_sql_guard guard;   /* what bounds the handle's SQL; the owner of its allocator context */
-    uint64_t freed_mark;  /* dc_alloc_freed_total() when the last statement ended */
+    uint64_t freed_mark;  /* bytes the context had freed when the last statement ended */
     sqlite3 *db;
     int live_statements;  /* db_stmt objects not yet finalized */
-    unsigned extensions;  /* enabled by db_enable_extension: a bit per entry of ext.c's list */
-    db_stmt *dead_statements; /* finalized records kept for reuse until close (see stmt.c) */
-    int errcode;
+    unsigned extensions;  /* enabled by db_enable_extension: a bit per entry of api_ext.c's list */
+    db_stmt *dead_statements; /* finalized records kept for reuse until close (api_stmt.c) */
+    int errcode;          /* written by the API shell only (call.h: dc_error, dc_leave) */
     char errmsg[DC_ERRMSG_MAX];
 };
 
@@ -99,142 +106,18 @@ struct db_stmt {
     char *set_sql;      /* SET/RESET: the statement's text */
     int set_done;       /* SET/RESET: applied since the last reset */
     db_stmt *next_dead; /* on the handle's list of finalized records */
-    /* Small text and blob values are copied into buffers of the statement's own (stmt.c,
-     * "binding"): */
     int ready;          /* SQLite would accept a bind: prepared or reset, not stepped since */
     int changes;        /* changes the connection though SQLite calls it read-only (ATTACH, a
                            PRAGMA that sets a value): noted by the authorizer at prepare */
     int64_t used_ns;    /* statement_timeout: time this run of the statement has taken */
+    /* Small text and blob values are copied into buffers of the statement's own (api_stmt.c,
+     * "binding"): */
     int nparams;        /* the statement's parameters */
     struct dc_bind_buffer *buffers; /* one per parameter, NULL until the first small copy */
     uint64_t owns; /* bit i: parameter i + 1 may hold memory of SQLite's (a copy it made) */
 };
 
-/* Frees the records of finalized statements; on an entered handle, at close. */
+/* Frees the records of finalized statements; on an entered handle, at close (api_stmt.c). */
 void dc_free_dead_statements(db_handle *h);
-
-/* ---- the API shell ---------------------------------------------------------------------------
- * Every public call on a handle or statement has one shape, as SQLite's sqlite3ApiExit gives its
- * calls one exit:
- *     check (dc_check_handle / dc_check_stmt: misuse is reported on the thread, nothing changes)
- *     c = dc_enter(h)          lock, and the handle's allocator context made current
- *     ... errors recorded with dc_set_error / dc_set_sqlite_error ...
- *     return dc_exit(c, rc)    success clears the handle's error; context and lock restored
- * Calls that cannot allocate or free (plain reads of the connection's state, and column values
- * that need no conversion) only take the lock (dc_hold / dc_release) and leave the error alone.
- * Invariant: an engine allocation for a handle happens only between dc_enter and dc_exit. */
-typedef struct dc_call {
-    db_handle *h;
-    dc_alloc_thread *thread; /* the calling thread's allocator state (its address: the token) */
-    dc_alloc *previous;      /* the context current before: restored at exit (nesting) */
-} dc_call;
-
-static inline dc_call dc_enter(db_handle *h) {
-    dc_alloc_thread *t = &dc_alloc_tls;
-    dc_lock_acquire(&h->lock, (uintptr_t)t);
-    dc_call c = {h, t, dc_alloc_enter_on(t, h->alloc)};
-    return c;
-}
-
-/* Ends a call without touching the handle's error (calls that report nothing of their own). */
-static inline void dc_exit_quiet(dc_call c) {
-    DC_DEBUG_CHECK(c.thread->current == c.h->alloc,
-                   "leaving a handle whose context is not the thread's current one");
-    dc_alloc_leave_on(c.thread, c.h->alloc, c.previous);
-    dc_lock_release(&c.h->lock);
-}
-
-static inline int dc_exit(dc_call c, int rc) {
-    if (rc == DB_OK || rc == DB_ROW || rc == DB_DONE) c.h->errcode = DB_OK;
-    else DC_DEBUG_CHECK(c.h->errcode == rc, "call returns %d but recorded %d", rc, c.h->errcode);
-    dc_exit_quiet(c);
-    return rc;
-}
-
-static inline void dc_hold(db_handle *h) { dc_lock_acquire(&h->lock, dc_thread_token()); }
-static inline void dc_release(db_handle *h) { dc_lock_release(&h->lock); }
-
-/* Validity checks at the entry points: DB_OK, or DB_MISUSE with the error set on the thread. */
-int dc_misuse_handle(const db_handle *h, const char *call);
-int dc_misuse_stmt(const db_stmt *s, const char *call);
-static inline int dc_check_handle(const db_handle *h, const char *call) {
-    return DC_LIKELY(h && h->magic == DC_HANDLE_MAGIC) ? DB_OK : dc_misuse_handle(h, call);
-}
-static inline int dc_check_stmt(const db_stmt *s, const char *call) {
-    return DC_LIKELY(s && s->magic == DC_STMT_MAGIC) ? DB_OK : dc_misuse_stmt(s, call);
-}
-
-/* The thread's error, for calls without a handle (db_open, NULL handles, process options);
- * every such call sets it or clears it. */
-int dc_thread_error(int code, const char *fmt, ...) DC_PRINTF(2, 3);
-void dc_thread_ok(void);
-
-/* Error reporting on an entered handle; both return the code. */
-int dc_set_error(db_handle *h, int code, const char *fmt, ...) DC_PRINTF(3, 4);
-/* Maps a SQLite result to DB_* and records SQLite's message (or the memory_limit refusal);
- * success codes record nothing. */
-int dc_set_sqlite_error(db_handle *h, int rc);
-
-/* The start of a call that runs the engine: refusals of earlier calls are forgotten (the
- * memory limit's and the guard's). */
-static inline void dc_call_forget(db_handle *h) {
-    dc_alloc_limit_forget(h->alloc);
-    dc_sql_guard_forget(&h->guard);
-}
-
-/* The SQLite result of a failed engine call as the guard saw it: a refusal of the host's
- * settings (a timeout, a file, the stack) is what failed, whatever SQLite made of it. */
-static inline int dc_guarded_rc(const db_handle *h, int src) {
-    if (DC_LIKELY(!h->guard.refused) || src == SQLITE_OK || src == SQLITE_ROW ||
-        src == SQLITE_DONE)
-        return src;
-    return h->guard.refused;
-}
-
-/* Prepares one statement of sql on an entered handle, with what bounds preparing: the poll of
- * db_interrupt and statement_timeout, the authorizer's notes (*changes). A SQLite code, guarded. */
-int dc_prepare(db_handle *h, const char *sql, sqlite3_stmt **st, const char **tail, int *changes);
-
-/* Runs a parsed SET/RESET on an entered handle; returns DB_OK or the error (recorded on h). */
-struct dc_set_statement;
-int dc_run_set(db_handle *h, const struct dc_set_statement *set);
-
-/* Bookkeeping after each statement ends: rolls back a transaction broken by running out of
- * memory (memory_limit), and applies the allocator flush thresholds. rc is the statement's SQLite
- * result; in_transaction whether a transaction was open when it started. Inline: the common case
- * is two comparisons. Returns 1 when the counts are settled and nothing ran after (see
- * dc_exit_statement). */
-void dc_statement_nomem(db_handle *h, int in_transaction);
-void dc_statement_flush(db_handle *h, uint64_t freed, uint64_t live, uint64_t window_peak);
-static inline int dc_after_statement(db_handle *h, int rc, int in_transaction) {
-    if ((rc & 0xff) == SQLITE_NOMEM) dc_statement_nomem(h, in_transaction);
-    uint64_t freed, live, window_peak;
-    dc_alloc_window(h->alloc, &freed, &live, &window_peak); /* settles: h's context is current */
-    int settled = 1;
-    if (freed - h->freed_mark > h->settings.bulk_flush_threshold ||
-        window_peak - live > h->settings.flush_threshold) {
-        dc_statement_flush(h, freed, live, window_peak);
-        settled = 0;
-    }
-    h->freed_mark = freed;
-    if (dc_alloc_budget_on()) {
-        dc_alloc_budget_trim(h->alloc, DC_BUDGET_CHUNK);
-        settled = 0;
-    }
-    return settled;
-}
-
-/* dc_after_statement, then dc_exit: the statement-end bookkeeping settled the counts, so the exit
- * settles again only if something ran after that. */
-static inline int dc_exit_statement(dc_call c, int rc, int src, int in_transaction) {
-    if (!dc_after_statement(c.h, src, in_transaction)) return dc_exit(c, rc);
-    if (rc == DB_OK || rc == DB_ROW || rc == DB_DONE) c.h->errcode = DB_OK;
-    else DC_DEBUG_CHECK(c.h->errcode == rc, "call returns %d but recorded %d", rc, c.h->errcode);
-    DC_DEBUG_CHECK(c.thread->current == c.h->alloc,
-                   "leaving a handle whose context is not the thread's current one");
-    dc_alloc_leave_settled_on(c.thread, c.h->alloc, c.previous);
-    dc_lock_release(&c.h->lock);
-    return rc;
-}
 
 #endif

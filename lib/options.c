@@ -171,135 +171,174 @@ static void read_allocator(const dc_option_target *t, dc_option_value *v) {
 }
 static void default_allocator(dc_option_value *v) { v->string = dc_alloc_backend(); }
 
+/* The limits' descriptions are completed with their defaults once (dc_option_description). */
 #define LIMIT_OPTION(name_, id, default_, untrusted, description_)                             \
-    {.name = #name_,                                                                         \
-     .description = description_ "; set by the host only. Default " #default_                  \
-                                 ", or " #untrusted " where the host runs SQL it did not write", \
-     .type = DC_TYPE_INTEGER, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_HOST_ONLY, .min = 0,    \
-     .max = default_, .default_value = #default_, .sql_limit = DC_LIMIT_##name_ + 1},
+    {.name = #name_, .description = description_, .type = DC_TYPE_INTEGER,                  \
+     .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_HOST_ONLY, .min = 0, .max = default_,            \
+     .default_value = #default_, .sql_limit = DC_LIMIT_##name_ + 1},
 
 static const dc_option registry[] = {
     {.name = "memory_limit",
      .description =
-         "Hard cap on the bytes this handle's engine may hold, checked on every allocation; the "
-         "page cache gives up unused pages first, and a query still needing more fails with "
-         "DB_NOMEM, its transaction is rolled back and the handle stays usable (0 or "
-         "'unlimited': no cap). The handle's SQL may lower the host's limit, never raise it. "
-         "Set without a handle (db_set_option(NULL, ...), SET GLOBAL): one cap on the sum of "
-         "every handle's bytes and the shared in-memory stores, where other handles' caches "
-         "yield before a query is refused",
+         "Hard cap on the handle's live engine bytes, checked on every allocation. The page "
+         "cache holds what the limit leaves (cache_size is an upper bound): near the limit a "
+         "new page reuses the least recently used unused page, dirty pages are spilled to the "
+         "file as at cache_size, and an allocation that would pass the limit first frees unused "
+         "cached pages. Only what is left in use is refused: the query fails with DB_NOMEM and "
+         "a message naming the limit and the usage; an open transaction is rolled back; the "
+         "handle stays usable and committed data is intact. In-memory databases are their "
+         "pages: never given up. The handle's SQL may lower the host's limit, never raise it "
+         "(RESET returns to it). Without a handle (db_set_option(NULL, ...), or SET GLOBAL "
+         "memory_limit where allow_global_settings lets SQL) it is one budget for the process: "
+         "a cap on the sum of every handle's engine bytes and of the named in-memory stores "
+         "they share (the library's own process-wide objects are outside it). Each handle "
+         "reserves budget in 256 KiB chunks and gives back what it does not use at the end of "
+         "each statement, so the sum never passes the budget and the allocation path takes no "
+         "global lock. Under pressure the allocating handle's unused cache goes first, then the "
+         "unused cache and spare reservation of every other handle that no thread is inside "
+         "(round robin); only then is the query refused, with a message naming the process's "
+         "memory_limit. Caches stop growing near whichever limit is nearer. Turning the budget "
+         "on counts what every handle holds at that moment",
      .type = DC_TYPE_SIZE, .scope = DC_SCOPE_BOTH, .flags = DC_OPT_CEILING,
      .default_value = "unlimited", .apply = apply_memory_limit, .read = read_memory_limit,
      .ceiling = offsetof(dc_handle_settings, host_memory_limit)},
     {.name = "allocator_flush_threshold",
-     .description = "After a statement, if the handle's freed-but-cached memory (its peak since "
-                    "the last flush minus what is live) exceeds this, flush its thread cache and "
-                    "decay its arena",
+     .description =
+         "After a statement, if the handle's freed-but-cached memory (its peak since the last "
+         "flush minus its live bytes) exceeds this, its thread cache is flushed and its arena "
+         "decayed",
      .type = DC_TYPE_SIZE, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_NEEDS_ARENAS,
      .default_value = "128MiB", SETTING(flush_threshold)},
     {.name = "allocator_bulk_deallocation_flush_threshold",
-     .description = "After a statement that freed more than this many bytes, purge the handle's "
-                    "arena: its unused pages go back to the OS at once",
+     .description =
+         "After a statement that freed more than this, the handle's arena is purged (its unused "
+         "pages go back to the OS at once)",
      .type = DC_TYPE_SIZE, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_NEEDS_ARENAS,
      .default_value = "512MiB", SETTING(bulk_flush_threshold)},
     {.name = "dirty_decay_ms",
-     .description = "Time in milliseconds before the handle's unused dirty pages are returned to "
-                    "the OS (0: at once, -1: never); jemalloc's dirty_decay_ms for the handle's "
-                    "arena",
+     .description =
+         "jemalloc's dirty_decay_ms for the handle's arena: how long its unused dirty pages "
+         "stay before they go back to the OS, in ms (0: at once, -1: never; '500ms', '10s' "
+         "accepted). The default is the process's (DUCKCORE_JE_MALLOC_CONF can change it); a "
+         "handle that sets it gets an arena of its own",
      .type = DC_TYPE_DURATION, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_NEEDS_ARENAS, .min = -1,
      .max = INT32_MAX, .read_default = default_dirty_decay, .apply = apply_dirty_decay,
      .read = read_dirty_decay},
     {.name = "muzzy_decay_ms",
-     .description = "Time in milliseconds before the handle's lazily freed (MADV_FREE) pages are "
-                    "purged for good (0: skip the muzzy state, -1: never); jemalloc's "
-                    "muzzy_decay_ms for the handle's arena",
+     .description =
+         "jemalloc's muzzy_decay_ms for the handle's arena: how long its lazily freed "
+         "(MADV_FREE) pages stay before they are purged for good, in ms (0: no muzzy stage, -1: "
+         "never). The default is the process's",
      .type = DC_TYPE_DURATION, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_NEEDS_ARENAS, .min = -1,
      .max = INT32_MAX, .read_default = default_muzzy_decay, .apply = apply_muzzy_decay,
      .read = read_muzzy_decay},
     {.name = "allocator_own_arena_threshold",
-     .description = "Bytes the handle may hold in the arena it shares with other small handles "
-                    "before it moves to a jemalloc arena of its own (0: its own from the start); "
-                    "it never moves back. Small handles then cost little; a handle with its own "
-                    "arena gives all its pages back on close",
+     .description =
+         "Bytes a handle may hold in the arena shared by small handles before it moves to a "
+         "jemalloc arena of its own (0: its own from the start); it never moves back. Small "
+         "handles cost little; a handle with its own arena gives all its pages back on close",
      .type = DC_TYPE_SIZE, .scope = DC_SCOPE_HANDLE,
      .flags = DC_OPT_NEEDS_ARENAS | DC_OPT_ZERO_IS_ZERO, .default_value = "4MiB",
      SETTING(own_arena_threshold), .apply = apply_own_arena_threshold},
     {.name = "allocator_nodump",
-     .description = "Exclude the handle's memory from core dumps (MADV_DONTDUMP on every extent of "
-                    "its arena); only when opening (db_open_ext)",
+     .description =
+         "MADV_DONTDUMP on all of the handle's memory: it is left out of core dumps. Only when "
+         "opening (db_open_ext)",
      .type = DC_TYPE_BOOL, .scope = DC_SCOPE_HANDLE,
      .flags = DC_OPT_OPEN_ONLY | DC_OPT_NEEDS_ARENAS, .default_value = "false", SETTING(nodump)},
     {.name = "lookaside_size",
-     .description = "Bytes of SQLite's per-connection lookaside buffer (slots of 1200 bytes for "
-                    "its small, short-lived objects; 0: none). Costs that much resident per "
-                    "handle that has run a statement, saves ~8% of instructions on small "
-                    "statements; only when opening (db_open_ext)",
+     .description =
+         "SQLite's per-connection lookaside buffer, in 1200-byte slots for small short-lived "
+         "objects (0: none). Resident in every open handle; saves ~8% of the instructions of "
+         "small statements. 0 suits many mostly idle handles. At most 64MiB; only when opening "
+         "(db_open_ext)",
      .type = DC_TYPE_SIZE, .scope = DC_SCOPE_HANDLE,
      .flags = DC_OPT_OPEN_ONLY | DC_OPT_ZERO_IS_ZERO, .default_value = DC_LOOKASIDE_DEFAULT_TEXT,
      SETTING(lookaside_size), .apply = apply_lookaside_size},
     {.name = "statement_timeout",
-     .description = "Longest a statement may run, in milliseconds of the calls that run it "
-                    "(prepare, each step); past it the statement stops with DB_INTERRUPT, "
-                    "'canceling statement due to statement timeout', and the handle stays usable "
-                    "(0: no limit). The handle's SQL may lower the host's value, never raise it",
+     .description =
+         "Longest a statement may run, in ms of the calls that run it (its prepare, and its "
+         "steps added up until a reset), as PostgreSQL's statement_timeout (0: no limit). Past "
+         "it the call fails with DB_INTERRUPT, 'canceling statement due to statement timeout'; "
+         "the statement's changes are undone, the handle stays usable. Checked by SQLite's "
+         "progress handler while the engine runs and every few hundred allocations while a "
+         "statement is prepared; the string functions whose built-in versions take time "
+         "proportional to the product of their arguments' lengths (instr, replace, trim, ltrim, "
+         "rtrim, unhex) are replaced by linear ones on such a handle. The handle's SQL may "
+         "lower the host's value, never raise it",
      .type = DC_TYPE_DURATION, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_CEILING, .min = 0,
      .max = INT32_MAX, .default_value = "0", SETTING(statement_timeout_ms),
      .ceiling = offsetof(dc_handle_settings, host_statement_timeout_ms)},
     {.name = "max_temp_directory_size",
-     .description = "Most bytes the handle's temporary files may hold together (sort spills, "
-                    "temporary tables and indexes, materialized views and CTEs, statement "
-                    "journals); a statement that needs more fails with DB_FULL (0 or 'unlimited': "
-                    "no cap). The handle's SQL may lower the host's value, never raise it",
+     .description =
+         "Most bytes the handle's temporary files hold together (sort spills, temporary tables "
+         "and indexes, materialized views and CTEs, statement journals), as DuckDB's option. A "
+         "statement that needs more fails with DB_FULL naming the option. The handle's SQL may "
+         "lower the host's value, never raise it",
      .type = DC_TYPE_SIZE, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_CEILING,
      .default_value = "unlimited", SETTING(max_temp_size),
      .ceiling = offsetof(dc_handle_settings, host_max_temp_size)},
     {.name = "lock_configuration",
-     .description = "Refuse every SET and RESET, and every PRAGMA that sets a value, from the "
-                    "handle's SQL (DB_AUTH); the host's own calls still work. Set by the host only",
+     .description =
+         "DuckDB's lock_configuration: the handle's SQL may not SET or RESET anything, nor run "
+         "a PRAGMA that sets a value (DB_AUTH). Set by the host only; the host's own calls "
+         "still work",
      .type = DC_TYPE_BOOL, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_HOST_ONLY,
      .default_value = "false", SETTING(lock_configuration)},
     {.name = "enable_external_access",
-     .description = "Let the handle's SQL open files besides its own database and that "
-                    "database's journal, WAL and temporary files: ATTACH of files and URIs, "
-                    "VACUUM INTO, the csv table's filename=, named in-memory stores. When false "
-                    "only allowed_directories and allowed_paths are admitted, and URI parameters "
-                    "that defeat locking (nolock, immutable) are refused. Set by the host only",
+     .description =
+         "DuckDB's enable_external_access: false and the handle's SQL opens no file but its own "
+         "database and that database's journal, WAL and temporary files. ATTACH of a file or "
+         "URI, VACUUM INTO, the csv table's filename= and named in-memory stores "
+         "(file:/name?vfs=memdb) are refused (DB_AUTH) unless allowed_directories or "
+         "allowed_paths admits the file (never a named store); ATTACH ':memory:' and '' (a "
+         "temporary database) stay possible. URI parameters that defeat locking (nolock, "
+         "immutable), another VFS than the default one, and modeof= naming a file not admitted "
+         "are refused. Set by the host only",
      .type = DC_TYPE_BOOL, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_HOST_ONLY,
      .default_value = "true", SETTING(external_access)},
     {.name = "allowed_directories",
-     .description = "Directories whose files the handle's SQL may open while "
-                    "enable_external_access is false (absolute paths, resolved when a file is "
-                    "opened: '..' and symbolic links out of them are refused). Set by the host "
-                    "only",
+     .description =
+         "DuckDB's allowed_directories: directories whose files the handle's SQL may open while "
+         "enable_external_access is false. Absolute paths, as a list (['/srv/a', '/srv/b']) or "
+         "one bare path; resolved when a file is opened, so '..' and symbolic links that lead "
+         "out are refused. Set by the host only",
      .type = DC_TYPE_LIST, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_HOST_ONLY,
      .default_value = "[]", SETTING(allowed_directories)},
     {.name = "allowed_paths",
-     .description = "Files the handle's SQL may open while enable_external_access is false "
-                    "(absolute paths, resolved when opened). Set by the host only",
+     .description =
+         "DuckDB's allowed_paths: files the handle's SQL may open while enable_external_access "
+         "is false. Absolute paths, as a list or one bare path, resolved when a file is opened. "
+         "Set by the host only",
      .type = DC_TYPE_LIST, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_HOST_ONLY,
      .default_value = "[]", SETTING(allowed_paths)},
     {.name = "allow_global_settings",
-     .description = "Let the handle's SQL change what every handle sees: SET GLOBAL, RESET "
-                    "GLOBAL, process-wide options and SQLite's process-wide PRAGMAs "
-                    "(temp_store_directory, soft_heap_limit, hard_heap_limit). Set by the host "
-                    "only; the duckcore shell sets it",
+     .description =
+         "Lets the handle's SQL change what every handle sees: SET GLOBAL, RESET GLOBAL, the "
+         "process-wide options and SQLite's process-wide PRAGMAs (temp_store_directory, "
+         "soft_heap_limit, hard_heap_limit); refused (DB_AUTH) otherwise. Set by the host only; "
+         "the duckcore shell sets it",
      .type = DC_TYPE_BOOL, .scope = DC_SCOPE_HANDLE, .flags = DC_OPT_HOST_ONLY,
      .default_value = "false", SETTING(allow_global_settings)},
     DC_SQL_LIMIT_MAP(LIMIT_OPTION)
     {.name = "allocator_background_threads",
-     .description = "Run jemalloc's background threads, which return unused pages of every arena "
-                    "to the OS on their decay schedule, even for idle handles",
+     .description =
+         "jemalloc's background threads: unused pages of every arena (idle handles too) go back "
+         "to the OS on their decay schedule without any call",
      .type = DC_TYPE_BOOL, .scope = DC_SCOPE_PROCESS, .flags = DC_OPT_NEEDS_ARENAS,
      .default_value = "false", .apply = apply_background_threads, .read = read_background_threads},
     {.name = "max_background_threads",
-     .description = "Most background threads jemalloc may run when allocator_background_threads "
-                    "is on",
+     .description =
+         "The most background threads jemalloc may run: its opt.max_background_threads, 4 "
+         "whatever the CPUs unless DUCKCORE_JE_MALLOC_CONF sets max_background_threads:N. That "
+         "is also the most this option accepts; a larger value fails with DB_RANGE",
      .type = DC_TYPE_INTEGER, .scope = DC_SCOPE_PROCESS, .flags = DC_OPT_NEEDS_ARENAS, .min = 1,
      .max = 4096, .read_default = default_max_background_threads,
      .apply = apply_max_background_threads, .read = read_max_background_threads},
     {.name = "allocator",
-     .description = "The allocator this build of duckcore has (read-only: chosen at build time "
-                    "with DUCKCORE_JEMALLOC)",
+     .description =
+         "The allocator this build has, as db_allocator() reports it (read-only: chosen at "
+         "build time with DUCKCORE_JEMALLOC)",
      .type = DC_TYPE_STRING, .scope = DC_SCOPE_PROCESS, .flags = DC_OPT_READ_ONLY,
      .read_default = default_allocator, .read = read_allocator},
 };
@@ -864,9 +903,40 @@ const char *dc_option_name(int index) {
     const dc_option *o = option_at(index);
     return o ? o->name : NULL;
 }
+/* Texts made once from the registry: the defaults as db_get_option prints them (some are
+ * jemalloc's, fixed once it has read its configuration), and the limits' descriptions with their
+ * defaults, each stated once (DC_SQL_LIMIT_MAP). */
+static char default_text[DC_ARRAY_SIZE(registry)][128];
+static char limit_text[DC_SQL_LIMIT_COUNT][256];
+static pthread_once_t texts_once = PTHREAD_ONCE_INIT;
+static void format_texts(void) {
+    for (size_t i = 0; i < DC_ARRAY_SIZE(registry); i++) {
+        const dc_option *o = &registry[i];
+        dc_option_value v;
+        default_of(o, &v);
+        format_value(o, &v, default_text[i], sizeof default_text[i]);
+        if (!o->sql_limit) continue;
+        dc_handle_settings untrusted = {.lock_configuration = 1};
+        for (int k = 0; k < DC_SQL_LIMIT_COUNT; k++) untrusted.limits[k] = -1;
+        long long trusted_value = (long long)v.integer;
+        long long untrusted_value = (long long)dc_settings_limit(&untrusted, o->sql_limit - 1);
+        int n = snprintf(limit_text[o->sql_limit - 1], sizeof limit_text[0],
+                         "%s. Set by the host only; the default, %lld, is SQLite's most", o->description,
+                         trusted_value);
+        if (untrusted_value != trusted_value && n > 0 && (size_t)n < sizeof limit_text[0])
+            snprintf(limit_text[o->sql_limit - 1] + n, sizeof limit_text[0] - (size_t)n,
+                     ", and %lld where the host runs SQL it did not write (lock_configuration "
+                     "on, or enable_external_access off)",
+                     untrusted_value);
+    }
+}
+
 const char *dc_option_description(int index) {
     const dc_option *o = option_at(index);
-    return o ? o->description : NULL;
+    if (!o) return NULL;
+    if (!o->sql_limit) return o->description;
+    pthread_once(&texts_once, format_texts);
+    return limit_text[o->sql_limit - 1];
 }
 const char *dc_option_type_name(int index) {
     static const char *names[] = {"BOOLEAN", "INTEGER", "SIZE", "DURATION", "VARCHAR",
@@ -894,19 +964,8 @@ int dc_option_host_only(int index) {
     return o ? (o->flags & DC_OPT_HOST_ONLY) != 0 : -1;
 }
 
-/* Defaults that jemalloc decides (decay times, thread counts) are fixed once it has read its
- * configuration, so they are formatted once. */
-static char default_text[DC_ARRAY_SIZE(registry)][128];
-static pthread_once_t defaults_once = PTHREAD_ONCE_INIT;
-static void format_defaults(void) {
-    for (size_t i = 0; i < DC_ARRAY_SIZE(registry); i++) {
-        dc_option_value v;
-        default_of(&registry[i], &v);
-        format_value(&registry[i], &v, default_text[i], sizeof default_text[i]);
-    }
-}
 const char *dc_option_default(int index) {
     if (!option_at(index)) return NULL;
-    pthread_once(&defaults_once, format_defaults);
+    pthread_once(&texts_once, format_texts);
     return default_text[index];
 }

@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """The docs restate what the code knows; this check fails where they disagree.
 
-Usage: check_docs.py LIBDUCKCORE SOURCE_DIR
+Usage: check_docs.py LIBDUCKCORE SOURCE_DIR [--write]
 
 - The option tables, in include/duckcore.h (the options comment block) and README.md
-  (## Configuration), against the registry read through the public API (db_option_*): the same
-  names, and for each its type, default, scope and when it is settable ("any time" when
+  (## Configuration), are generated from the registry read through the public API (db_option_*):
+  names, types, defaults, scopes, when each is settable ("any time" when
   db_option_settable_after_open says so; otherwise "at open" if db_open_ext accepts the option,
-  else "read-only"). The defaults are the jemalloc build's (the ctest registers this check there).
+  else "read-only") and descriptions. The check fails unless both files hold exactly the generated
+  text; --write (make docs) writes it. The defaults are the jemalloc build's (the ctest registers
+  this check there).
+- Every public function the header declares is defined in the file its section names ("Options
+  (lib/api_options.c)"), and in no other file of lib/: where a call lives is the header's to say.
 - Every db_* and DB_* name the Markdown files mention is declared in include/duckcore.h (result
   codes through DB_RESULT_MAP).
 - No file in the repository refers outside it: no relative Markdown link leaves the tree or
@@ -17,8 +21,10 @@ import ctypes
 import os
 import re
 import sys
+import textwrap
 
 lib_path, src = sys.argv[1], os.path.abspath(sys.argv[2])
+write = "--write" in sys.argv[3:]
 os.environ.pop("DUCKCORE_JE_MALLOC_CONF", None)  # read when the library starts: its defaults
 problems = []
 
@@ -29,7 +35,8 @@ def problem(msg):
 
 # ---- the registry, through the public API --------------------------------------------------
 lib = ctypes.CDLL(lib_path)
-for fn in ("db_option_name", "db_option_type", "db_option_default", "db_option_scope"):
+for fn in ("db_option_name", "db_option_type", "db_option_default", "db_option_scope",
+           "db_option_description"):
     getattr(lib, fn).restype = ctypes.c_char_p
     getattr(lib, fn).argtypes = [ctypes.c_int]
 lib.db_option_settable_after_open.argtypes = [ctypes.c_int]
@@ -51,42 +58,18 @@ def settable(i, name, default):
     return "at open" if rc == 0 else "read-only"
 
 
-registry = {}
+options = []
 for i in range(lib.db_option_count()):
     name = lib.db_option_name(i).decode()
     default = lib.db_option_default(i).decode()
-    registry[name] = {"type": lib.db_option_type(i).decode().lower(), "default": default,
-                      "scope": lib.db_option_scope(i).decode(),
-                      "settable": settable(i, name, default)}
-if not registry:
+    if default == lib.db_allocator().decode():
+        default = "db_allocator()"  # the build's fact, named as the API gives it
+    options.append({"name": name, "type": lib.db_option_type(i).decode(), "default": default,
+                    "scope": lib.db_option_scope(i).decode(),
+                    "settable": settable(i, name, lib.db_option_default(i).decode()),
+                    "description": lib.db_option_description(i).decode().rstrip(".") + "."})
+if not options:
     problem("the registry is empty")
-
-
-def compare(where, rows):
-    """rows: (line number, name, {field: text}) as a document states them."""
-    seen = {}
-    for line, name, fields in rows:
-        if name in seen:
-            problem(f"{where}:{line}: {name} listed twice (also line {seen[name]})")
-        seen[name] = line
-        want = registry.get(name)
-        if want is None:
-            problem(f"{where}:{line}: {name} is not an option (db_option_name)")
-            continue
-        for field, text in fields.items():
-            have = text.strip("`").strip()
-            if field == "type":
-                have = have.lower()
-            if field == "scope":
-                have = re.sub(r"\s+", "", have)
-            if field == "default" and have == "db_allocator()":
-                have = lib.db_allocator().decode()  # the build's fact, named as the API gives it
-            if have != want[field]:
-                problem(f"{where}:{line}: {name}: {field} is '{text}', the registry says "
-                        f"'{want[field]}'")
-    for name in registry:
-        if name not in seen:
-            problem(f"{where}: option {name} is missing (the registry has it)")
 
 
 def read(rel):
@@ -94,61 +77,98 @@ def read(rel):
         return f.read().split("\n")
 
 
-# ---- include/duckcore.h: the options comment block -----------------------------------------
-# " * option  type  default  scope  settable" heads it; it ends at the first bare " *". A row
-# starts at column 3; columns are two or more spaces apart; "a, b" in the name and default columns
-# lists several options. Indented lines are descriptions.
-header = read("include/duckcore.h")
-rows, block = [], False
-for n, line in enumerate(header, 1):
-    if re.match(r"^ \* option\s{2,}type\s{2,}default\s{2,}scope\s{2,}settable\s*$", line):
-        block = True
-        continue
-    if not block:
-        continue
-    if line.rstrip() == " *":
-        break
-    m = re.match(r"^ \* (\S.*)$", line)
-    if not m:
-        continue
-    cells = re.split(r"\s{2,}", m.group(1).strip())
-    if len(cells) != 5:
-        problem(f"include/duckcore.h:{n}: an option row needs 5 columns: {line.strip()}")
-        continue
-    names = [s.strip() for s in cells[0].split(",")]
-    defaults = [s.strip() for s in cells[2].split(",")] if len(names) > 1 else [cells[2]]
-    if len(defaults) != len(names):
-        problem(f"include/duckcore.h:{n}: {len(names)} names, {len(defaults)} defaults")
-        continue
-    for name, default in zip(names, defaults):
-        rows.append((n, name, {"type": cells[1], "default": default, "scope": cells[3],
-                               "settable": cells[4]}))
-if not block:
-    problem("include/duckcore.h: no options block (' * option  type  default  scope  settable')")
-compare("include/duckcore.h", rows)
+def header_block():
+    """The options block of the header: its heading row, then a row and a description per
+    option. Columns two spaces apart at least; descriptions indented by four, within 100
+    columns."""
+    cols = ["name", "type", "default", "scope", "settable"]
+    width = {c: max(len(o[c]) for o in options) + 2 for c in cols}
+    width["name"] = max(width["name"], len("option") + 2)
+    def row(cells):
+        return (" * " + "".join(cells[i].ljust(width[c]) for i, c in enumerate(cols[:-1])) +
+                cells[-1]).rstrip()
+    lines = [row(["option", "type", "default", "scope", "settable"])]
+    for o in options:
+        lines.append(row([o[c] for c in cols]))
+        for w in textwrap.wrap(o["description"], width=100 - 7, break_on_hyphens=False):
+            lines.append(" *     " + w)
+    return lines
 
-# ---- README.md: the table under ## Configuration --------------------------------------------
-readme = read("README.md")
-rows, table = [], False
-for n, line in enumerate(readme, 1):
-    if re.match(r"^\| option \| type \| default \| scope \| settable \| effect \|$", line):
-        table = True
-        continue
-    if not table:
-        continue
-    if not line.startswith("|"):
-        break
-    if re.match(r"^\|[-|]+\|$", line):
-        continue
-    cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
-    if len(cells) != 6:
-        problem(f"README.md:{n}: an option row needs 6 columns")
-        continue
-    rows.append((n, cells[0].strip("`"), {"type": cells[1], "default": cells[2],
-                                          "scope": cells[3], "settable": cells[4]}))
-if not table:
-    problem("README.md: no options table ('| option | type | default | scope | settable | effect |')")
-compare("README.md", rows)
+
+def readme_table():
+    lines = ["| option | type | default | scope | settable | effect |",
+             "|---|---|---|---|---|---|"]
+    for o in options:
+        lines.append(f"| `{o['name']}` | {o['type'].lower()} | {o['default']} | "
+                     f"{o['scope'].replace(',', ', ')} | {o['settable']} | {o['description']} |")
+    return lines
+
+
+def replace_block(rel, first, is_end, generated):
+    """Compares (or with --write, replaces) the block of file rel that starts at the line
+    matching first and ends before the first line is_end accepts."""
+    lines = read(rel)
+    start = next((n for n, l in enumerate(lines) if re.match(first, l)), None)
+    if start is None:
+        problem(f"{rel}: no options block ({first})")
+        return
+    end = start + 1
+    while end < len(lines) and not is_end(lines[end]):
+        end += 1
+    if lines[start:end] == generated:
+        return
+    if write:
+        lines[start:end] = generated
+        with open(os.path.join(src, rel), "w", encoding="utf-8") as f:
+            f.write("\n".join(lines))
+        print(f"{rel}: options block written")
+        return
+    for n, (have, want) in enumerate(zip(lines[start:end], generated)):
+        if have != want:
+            problem(f"{rel}:{start + n + 1}: the options block differs from the registry: "
+                    f"'{have.strip()}' where the registry gives '{want.strip()}' "
+                    "(make docs writes it)")
+            break
+    else:
+        problem(f"{rel}:{start + 1}: the options block has {end - start} lines, the registry "
+                f"gives {len(generated)} (make docs writes it)")
+
+
+replace_block("include/duckcore.h", r"^ \* option\s{2,}type\s{2,}default\s{2,}scope\s{2,}settable",
+              lambda l: l.rstrip() == " *", header_block())
+replace_block("README.md", r"^\| option \| type \| default \| scope \| settable \| effect \|$",
+              lambda l: not l.startswith("|"), readme_table())
+
+# ---- where each public call is defined -------------------------------------------------------
+header = read("include/duckcore.h")
+section_file, declared_in = None, {}
+for line in header:
+    m = re.match(r"^ \* [A-Z][^.(]*\((lib/api_\w+\.c)\)", line)
+    if m:
+        section_file = m.group(1)
+    m = re.match(r"^DUCKCORE_API\b.*?\b(db_\w+)\(", line)
+    if m:
+        if not section_file:
+            problem(f"include/duckcore.h: {m.group(1)} is declared before any section names its file")
+        declared_in[m.group(1)] = section_file
+lib_sources = []
+for root, _dirs, files in os.walk(os.path.join(src, "lib")):
+    lib_sources += [os.path.join(root, f) for f in files if f.endswith(".c")]
+defined_in = {}
+for path in lib_sources:
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    rel = os.path.relpath(path, src)
+    for m in re.finditer(r"^[A-Za-z_][\w \*]*?\b(db_\w+)\((?:[^;{]|\n)*?\)\s*\{", text, re.M):
+        defined_in.setdefault(m.group(1), []).append(rel)
+    # Calls made by a macro (COLUMN_GETTER(type, db_column_type, ...)) name the call as an argument.
+    for m in re.finditer(r"^[A-Z_]+\([^,]+, (db_\w+),", text, re.M):
+        defined_in.setdefault(m.group(1), []).append(rel)
+for name, want in sorted(declared_in.items()):
+    have = defined_in.get(name, [])
+    if have != [want]:
+        problem(f"include/duckcore.h: {name} belongs in {want} (its section), defined in "
+                f"{', '.join(have) or 'no file of lib/'}")
 
 # ---- names the Markdown files mention -------------------------------------------------------
 header_text = "\n".join(header)
@@ -199,5 +219,6 @@ for p in problems:
     print(p)
 if problems:
     sys.exit(1)
-print(f"docs ok: {len(registry)} options in the header and README tables agree with the registry; "
-      f"{len(markdown)} Markdown files name only declared calls and stay in the repository")
+print(f"docs ok: {len(options)} options in the header and README tables as the registry gives them; "
+      f"{len(declared_in)} calls each in the file its header section names; {len(markdown)} "
+      "Markdown files name only declared calls and stay in the repository")

@@ -27,11 +27,17 @@ typedef struct dc_set_statement {
 int dc_sql_parse_set(const char *sql, dc_set_statement *out, const char **tail, char *err,
                      size_t errlen);
 
+/* Applies a parsed SET/RESET from the SQL of the handle whose guard is g and whose target is t,
+ * as the host's settings allow (dc_option_sql), then brings the connection in line with them.
+ * DB_OK, or a DB_* code with the message in err. */
+struct dc_option_target;
+struct dc_sql_guard;
+int dc_sql_set(struct dc_sql_guard *g, struct dc_option_target *t, const dc_set_statement *set,
+               char *err, size_t errlen);
+
 /* Registers duckcore's SQL on a new connection: current_setting(name), duckcore_settings() and
  * duckcore_memory(). target and alloc must outlive the connection. Returns a SQLite code. */
 struct sqlite3;
-struct dc_option_target;
-struct dc_alloc;
 int dc_sql_register(struct sqlite3 *db, struct dc_option_target *target);
 
 /* The extensions compiled in from the pinned tree (sql_ext.c). Each returns a SQLite code.

@@ -13,6 +13,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sqlite3.h>
+
+#include "../options.h"
+#include "duckcore.h"
 #include "sql.h"
 
 /* Skips whitespace and SQL comments. */
@@ -115,4 +119,14 @@ int dc_sql_parse_set(const char *sql, dc_set_statement *out, const char **tail, 
     else if (*p != '\0') return fail(err, errlen, "unexpected text after the statement");
     *tail = p;
     return 1;
+}
+
+int dc_sql_set(dc_sql_guard *g, dc_option_target *t, const dc_set_statement *set, char *err,
+               size_t errlen) {
+    int rc = dc_option_sql(t, set->global, set->name, set->is_reset ? NULL : set->value, err,
+                           errlen);
+    if (rc != DB_OK) return rc;
+    if (dc_sql_guard_sync(g) == SQLITE_OK) return DB_OK; /* statement_timeout may have changed */
+    snprintf(err, errlen, "%s", sqlite3_errmsg(g->db));
+    return DB_ERROR;
 }

@@ -9,38 +9,34 @@
  */
 #include <string.h>
 
-#include "handle.h"
-#include "sql/sql.h"
+#include "call.h"
 
 int db_prepare(db_handle *h, const char *sql, db_stmt **out, const char **tail) {
     if (out) *out = NULL;
-    int rc = dc_check_handle(h, "db_prepare");
+    dc_call c;
+    int rc = dc_enter_handle(&c, h, "db_prepare");
     if (rc != DB_OK) return rc;
-    dc_call c = dc_enter(h);
     if (!sql || !out)
-        return dc_exit(c, dc_set_error(h, DB_MISUSE, "db_prepare: %s is NULL", sql ? "out" : "sql"));
-    dc_call_forget(h);
+        return dc_leave(&c, dc_error(h, DB_MISUSE, "db_prepare: %s is NULL", sql ? "out" : "sql"));
     sqlite3_stmt *st = NULL;
     char *set_sql = NULL;
     int changes = 0;
     /* SET/RESET become statements that duckcore runs itself when stepped. */
     dc_set_statement set;
     const char *set_tail = NULL;
-    int kind = dc_sql_parse_set(sql, &set, &set_tail, h->errmsg, sizeof h->errmsg);
-    if (kind < 0) {
-        h->errcode = DB_ERROR; /* the message is in errmsg already */
-        return dc_exit(c, DB_ERROR);
-    }
+    char err[DC_ERRMSG_MAX];
+    int kind = dc_sql_parse_set(sql, &set, &set_tail, err, sizeof err);
+    if (kind < 0) return dc_leave(&c, dc_error(h, DB_ERROR, "%s", err));
     if (kind > 0) {
         size_t len = (size_t)(set_tail - sql);
         set_sql = sqlite3_malloc64(len + 1);
-        if (!set_sql) return dc_exit(c, dc_set_sqlite_error(h, SQLITE_NOMEM));
+        if (!set_sql) return dc_leave(&c, dc_error_sqlite(h, SQLITE_NOMEM));
         memcpy(set_sql, sql, len);
         set_sql[len] = '\0';
         if (tail) *tail = set_tail;
     } else {
         rc = dc_prepare(h, sql, &st, tail, &changes);
-        if (rc != SQLITE_OK) return dc_exit(c, dc_set_sqlite_error(h, rc));
+        if (rc != SQLITE_OK) return dc_leave(&c, dc_error_sqlite(h, rc));
     }
     if (st || set_sql) {
         db_stmt *s = h->dead_statements;
@@ -49,7 +45,7 @@ int db_prepare(db_handle *h, const char *sql, db_stmt **out, const char **tail) 
         if (!s) {
             sqlite3_finalize(st);
             sqlite3_free(set_sql);
-            return dc_exit(c, dc_set_sqlite_error(h, SQLITE_NOMEM));
+            return dc_leave(&c, dc_error_sqlite(h, SQLITE_NOMEM));
         }
         s->magic = DC_STMT_MAGIC;
         s->h = h;
@@ -66,7 +62,7 @@ int db_prepare(db_handle *h, const char *sql, db_stmt **out, const char **tail) 
         h->live_statements++;
         *out = s;
     }
-    return dc_exit(c, DB_OK);
+    return dc_leave(&c, DB_OK);
 }
 
 /* Steps a SET/RESET statement: applied once, then DB_DONE until reset. */
@@ -74,7 +70,7 @@ static int step_set(db_stmt *s) {
     if (s->set_done) return DB_DONE;
     dc_set_statement set;
     const char *tail;
-    char err[256];
+    char err[DC_ERRMSG_MAX];
     dc_sql_parse_set(s->set_sql, &set, &tail, err, sizeof err); /* parsed before: cannot fail */
     int rc = dc_run_set(s->h, &set);
     if (rc != DB_OK) return rc;
@@ -103,10 +99,10 @@ static void free_bind_buffers(db_stmt *s) {
 
 int db_finalize(db_stmt *s) {
     if (!s) return DB_OK;
-    int rc = dc_check_stmt(s, "db_finalize");
+    dc_call c;
+    int rc = dc_enter_stmt(&c, s, "db_finalize");
     if (rc != DB_OK) return rc;
     db_handle *h = s->h;
-    dc_call c = dc_enter(h);
     int busy = s->st && sqlite3_stmt_busy(s->st);
     int last = s->st ? sqlite3_finalize(s->st) : SQLITE_OK; /* repeats the last step's error */
     if (busy) dc_after_statement(h, last, 0);
@@ -118,32 +114,31 @@ int db_finalize(db_stmt *s) {
     s->next_dead = h->dead_statements;
     h->dead_statements = s;
     h->live_statements--;
-    dc_exit_quiet(c); /* the handle's last error stays readable: finalizing is no new call on it */
+    dc_leave_quiet(&c); /* the handle's last error stays readable: finalizing is no new call on it */
     return DB_OK;
 }
 
 int db_step(db_stmt *s) {
-    int rc = dc_check_stmt(s, "db_step");
+    dc_call c;
+    int rc = dc_enter_stmt(&c, s, "db_step");
     if (rc != DB_OK) return rc;
     db_handle *h = s->h;
-    dc_call c = dc_enter(h);
-    dc_call_forget(h);
-    if (!s->st) return dc_exit(c, step_set(s));
+    if (!s->st) return dc_leave(&c, step_set(s));
     int in_transaction = !sqlite3_get_autocommit(h->db);
     s->ready = 0;
     int64_t clock = dc_sql_clock_start(&h->guard, s->used_ns);
     int src = sqlite3_step(s->st);
     s->used_ns += dc_sql_clock_stop(&h->guard, clock);
-    if (src == SQLITE_ROW) return dc_exit(c, DB_ROW);
+    if (src == SQLITE_ROW) return dc_leave(&c, DB_ROW);
     src = dc_guarded_rc(h, src);
-    rc = src == SQLITE_DONE ? DB_DONE : dc_set_sqlite_error(h, src);
-    return dc_exit_statement(c, rc, src, in_transaction);
+    rc = src == SQLITE_DONE ? DB_DONE : dc_error_sqlite(h, src);
+    return dc_leave_statement(&c, rc, src, in_transaction);
 }
 
 int db_reset(db_stmt *s) {
-    int rc = dc_check_stmt(s, "db_reset");
+    dc_call c;
+    int rc = dc_enter_stmt(&c, s, "db_reset");
     if (rc != DB_OK) return rc;
-    dc_call c = dc_enter(s->h);
     if (s->st) {
         int busy = sqlite3_stmt_busy(s->st);
         int last = sqlite3_reset(s->st); /* the last step's error, already reported by db_step */
@@ -152,24 +147,24 @@ int db_reset(db_stmt *s) {
         if (busy) dc_after_statement(s->h, last, 0);
     }
     s->set_done = 0;
-    return dc_exit(c, DB_OK);
+    return dc_leave(&c, DB_OK);
 }
 
 /* ---- binding ------------------------------------------------------------------------------- */
 
 /* Binding enters the handle: a new value frees the one it replaces. */
-static inline int bind_exit(dc_call c, db_stmt *s, const char *name, int src) {
-    if (DC_LIKELY(src == SQLITE_OK && s->st)) return dc_exit(c, DB_OK);
-    int rc = s->st ? dc_set_sqlite_error(s->h, src)
-                   : dc_set_error(s->h, DB_RANGE, "%s: SET and RESET take no parameters", name);
-    return dc_exit(c, rc);
+static inline int bind_exit(dc_call *c, db_stmt *s, const char *name, int src) {
+    if (DC_LIKELY(src == SQLITE_OK && s->st)) return dc_leave(c, DB_OK);
+    int rc = s->st ? dc_error_sqlite(s->h, src)
+                   : dc_error(s->h, DB_RANGE, "%s: SET and RESET take no parameters", name);
+    return dc_leave(c, rc);
 }
 
 #define BIND(name, call)                         \
-    int rc = dc_check_stmt(s, name);             \
+    dc_call c;                                   \
+    int rc = dc_enter_stmt(&c, s, name);         \
     if (rc != DB_OK) return rc;                  \
-    dc_call c = dc_enter(s->h);                  \
-    return bind_exit(c, s, name, s->st ? (call) : SQLITE_OK)
+    return bind_exit(&c, s, name, s->st ? (call) : SQLITE_OK)
 
 /* Which parameters may hold memory of SQLite's: set after a bind that may have left a copy of
  * SQLite's (any text: a UTF-16 database converts it; a blob SQLite copied; any failed bind),
@@ -201,15 +196,15 @@ static inline int bind_plain(const db_stmt *s, int index) {
         (void)src_;                                                                      \
         DC_DEBUG_CHECK(src_ == SQLITE_OK && dc_alloc_debug_thread_bytes() == bytes_,     \
                        "%s: a plain bind failed (%d) or allocated", name, src_);         \
-        h->errcode = DB_OK;                                                              \
-        dc_release(h);                                                                   \
+        dc_release_ok(h);                                                                \
         return DB_OK;                                                                    \
     }                                                                                    \
     dc_release(h);                                                                       \
-    dc_call c = dc_enter(h);                                                             \
+    dc_call c;                                                                           \
+    dc_enter(&c, h);                                                                     \
     int src = s->st ? (call) : SQLITE_OK;                                                \
     if (src == SQLITE_OK) note_owner(s, index, 0);                                       \
-    return bind_exit(c, s, name, src)
+    return bind_exit(&c, s, name, src)
 
 int db_bind_null(db_stmt *s, int index) {
     BIND_NUMBER("db_bind_null", sqlite3_bind_null(s->st, index));
@@ -289,12 +284,12 @@ int db_bind_blob(db_stmt *s, int index, const void *data, int len) {
     BIND("db_bind_blob", bind_blob(s, index, data, len));
 }
 int db_clear_bindings(db_stmt *s) {
-    int rc = dc_check_stmt(s, "db_clear_bindings");
+    dc_call c;
+    int rc = dc_enter_stmt(&c, s, "db_clear_bindings");
     if (rc != DB_OK) return rc;
-    dc_call c = dc_enter(s->h);
     int src = s->st ? sqlite3_clear_bindings(s->st) : SQLITE_OK;
     if (src == SQLITE_OK) s->owns = 0;
-    return bind_exit(c, s, "db_clear_bindings", src);
+    return bind_exit(&c, s, "db_clear_bindings", src);
 }
 
 /* Reads of a prepared statement's fixed properties: the lock only. */
@@ -337,10 +332,9 @@ int db_stmt_readonly(db_stmt *s) {
  * reporting on a bad index may free. A failed conversion (out of memory) is recorded on the
  * handle and returns NULL/0. Returns 0 (nothing entered) when the index is out of range. */
 static int column_enter(db_stmt *s, int index, const char *name, dc_call *c) {
-    if (dc_check_stmt(s, name) != DB_OK) return 0;
-    *c = dc_enter(s->h);
+    if (dc_enter_stmt(c, s, name) != DB_OK) return 0;
     if (index < 0 || index >= sqlite3_column_count(s->st)) {
-        dc_exit(*c, dc_set_error(s->h, DB_RANGE, "%s: column %d out of range", name, index));
+        dc_leave(c, dc_error(s->h, DB_RANGE, "%s: column %d out of range", name, index));
         return 0;
     }
     return 1;
@@ -367,7 +361,7 @@ static inline int column_plain(db_stmt *s, int index) {
         dc_call c;                                                         \
         if (!column_enter(s, index, name, &c)) return fallback;            \
         type v = get;                                                      \
-        dc_exit_quiet(c);                                                  \
+        dc_leave_quiet(&c);                                                \
         return v;                                                          \
     }
 
@@ -388,8 +382,8 @@ const char *db_column_name(db_stmt *s, int index) {
     dc_call c;
     if (!column_enter(s, index, "db_column_name", &c)) return NULL;
     const char *v = sqlite3_column_name(s->st, index);
-    if (!v) dc_set_sqlite_error(s->h, SQLITE_NOMEM);
-    dc_exit_quiet(c);
+    if (!v) dc_error_sqlite(s->h, SQLITE_NOMEM);
+    dc_leave_quiet(&c);
     return v;
 }
 
@@ -400,7 +394,7 @@ const char *db_column_decltype(db_stmt *s, int index) {
     dc_call c;
     if (!column_enter(s, index, "db_column_decltype", &c)) return NULL;
     const char *v = sqlite3_column_decltype(s->st, index);
-    dc_exit_quiet(c);
+    dc_leave_quiet(&c);
     return v;
 }
 
@@ -410,44 +404,44 @@ const char *db_column_decltype(db_stmt *s, int index) {
  * conversion (nonempty: whether the value was one; -1, unknown: ask its type). */
 static DC_NOINLINE void column_empty(db_stmt *s, int index, const char *name, int nonempty) {
     if (index < 0 || index >= sqlite3_column_count(s->st)) {
-        dc_set_error(s->h, DB_RANGE, "%s: column %d out of range", name, index);
+        dc_error(s->h, DB_RANGE, "%s: column %d out of range", name, index);
         return;
     }
     if (nonempty < 0) nonempty = sqlite3_column_type(s->st, index) != SQLITE_NULL;
     if (nonempty && sqlite3_errcode(s->h->db) == SQLITE_NOMEM)
-        dc_set_sqlite_error(s->h, SQLITE_NOMEM);
+        dc_error_sqlite(s->h, SQLITE_NOMEM);
 }
 
 const char *db_column_text(db_stmt *s, int index) {
-    if (dc_check_stmt(s, "db_column_text") != DB_OK) return NULL;
-    dc_call c = dc_enter(s->h);
+    dc_call c;
+    if (dc_enter_stmt(&c, s, "db_column_text") != DB_OK) return NULL;
     const char *v = (const char *)sqlite3_column_text(s->st, index);
     if (!v) column_empty(s, index, "db_column_text", -1);
-    dc_exit_quiet(c);
+    dc_leave_quiet(&c);
     return v;
 }
 
 const void *db_column_blob(db_stmt *s, int index) {
-    if (dc_check_stmt(s, "db_column_blob") != DB_OK) return NULL;
-    dc_call c = dc_enter(s->h);
+    dc_call c;
+    if (dc_enter_stmt(&c, s, "db_column_blob") != DB_OK) return NULL;
     const void *v = sqlite3_column_blob(s->st, index);
     if (!v) column_empty(s, index, "db_column_blob", -1);
-    dc_exit_quiet(c);
+    dc_leave_quiet(&c);
     return v;
 }
 
 int db_column_bytes(db_stmt *s, int index) {
-    if (dc_check_stmt(s, "db_column_bytes") != DB_OK) return 0;
-    dc_call c = dc_enter(s->h);
+    dc_call c;
+    if (dc_enter_stmt(&c, s, "db_column_bytes") != DB_OK) return 0;
     int n = sqlite3_column_bytes(s->st, index);
     if (n == 0) column_empty(s, index, "db_column_bytes", 0);
-    dc_exit_quiet(c);
+    dc_leave_quiet(&c);
     return n;
 }
 
 char *db_expanded_sql(db_stmt *s) {
-    if (dc_check_stmt(s, "db_expanded_sql") != DB_OK) return NULL;
-    dc_call c = dc_enter(s->h);
+    dc_call c;
+    if (dc_enter_stmt(&c, s, "db_expanded_sql") != DB_OK) return NULL;
     char *engine_copy = s->st ? sqlite3_expanded_sql(s->st) : sqlite3_mprintf("%s", s->set_sql);
     char *copy = NULL;
     if (engine_copy) {
@@ -458,10 +452,10 @@ char *db_expanded_sql(db_stmt *s) {
         sqlite3_free(engine_copy);
     }
     if (!copy) {
-        dc_exit(c, dc_set_error(s->h, DB_NOMEM, "out of memory expanding the statement's SQL"));
+        dc_leave(&c, dc_error(s->h, DB_NOMEM, "out of memory expanding the statement's SQL"));
         return NULL;
     }
-    dc_exit(c, DB_OK);
+    dc_leave(&c, DB_OK);
     return copy;
 }
 

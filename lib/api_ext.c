@@ -1,11 +1,10 @@
 /*
- * ext.c: the public calls over the extensions compiled in from the pinned SQLite tree
- * (sql/sql_ext.c): db_enable_extension and db_dump.
+ * api_ext.c: the header's section "Extensions and dumps": the public calls over the extensions
+ * compiled in from the pinned SQLite tree (sql/sql_ext.c), db_enable_extension and db_dump.
  */
 #include <string.h>
 
-#include "handle.h"
-#include "sql/sql.h"
+#include "call.h"
 
 /* The extensions a handle may enable, by name; the bit is 1 << index in h->extensions. */
 static const struct extension {
@@ -17,27 +16,26 @@ static const struct extension {
 };
 
 int db_enable_extension(db_handle *h, const char *name) {
-    int rc = dc_check_handle(h, "db_enable_extension");
+    dc_call c;
+    int rc = dc_enter_handle(&c, h, "db_enable_extension");
     if (rc != DB_OK) return rc;
-    dc_call c = dc_enter(h);
-    if (!name) return dc_exit(c, dc_set_error(h, DB_MISUSE, "db_enable_extension: name is NULL"));
-    dc_call_forget(h);
+    if (!name) return dc_leave(&c, dc_error(h, DB_MISUSE, "db_enable_extension: name is NULL"));
     for (size_t i = 0; i < DC_ARRAY_SIZE(extensions); i++) {
         if (sqlite3_stricmp(name, extensions[i].name) != 0) continue;
         unsigned bit = 1u << i;
         if (!(h->extensions & bit)) {
             int src = extensions[i].enable(h->db);
-            if (src != SQLITE_OK) return dc_exit(c, dc_set_sqlite_error(h, src));
+            if (src != SQLITE_OK) return dc_leave(&c, dc_error_sqlite(h, src));
             h->extensions |= bit;
         }
-        return dc_exit(c, DB_OK);
+        return dc_leave(&c, DB_OK);
     }
     char list[128] = "";
     for (size_t i = 0; i < DC_ARRAY_SIZE(extensions); i++) {
         size_t len = strlen(list);
         snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", extensions[i].name);
     }
-    return dc_exit(c, dc_set_error(h, DB_ERROR, "unknown extension '%.64s' (available: %s)", name,
+    return dc_leave(&c, dc_error(h, DB_ERROR, "unknown extension '%.64s' (available: %s)", name,
                                    list));
 }
 
@@ -115,7 +113,7 @@ static const char *const dumped_modules[] = {"fts5", "fts5vocab", "rtree", "rtre
 static int dump_check_schema(db_handle *h, const char *schema) {
     char *sql = sqlite3_mprintf("SELECT name, sql FROM \"%w\".sqlite_schema WHERE sql IS NOT NULL",
                                 schema);
-    if (!sql) return dc_set_sqlite_error(h, SQLITE_NOMEM);
+    if (!sql) return dc_error_sqlite(h, SQLITE_NOMEM);
     sqlite3_stmt *st = NULL;
     int src = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
     sqlite3_free(sql);
@@ -127,7 +125,7 @@ static int dump_check_schema(db_handle *h, const char *schema) {
         if (!name || !text) {
             src = SQLITE_NOMEM;
         } else if (!dc_sql_single_create(text, module, sizeof module)) {
-            rc = dc_set_error(h, DB_CORRUPT,
+            rc = dc_error(h, DB_CORRUPT,
                               "db_dump: the schema entry of '%.64s' is not a single CREATE "
                               "statement (written with writable_schema?): nothing was dumped",
                               name);
@@ -136,7 +134,7 @@ static int dump_check_schema(db_handle *h, const char *schema) {
             for (size_t i = 0; i < DC_ARRAY_SIZE(dumped_modules); i++)
                 known |= strcmp(module, dumped_modules[i]) == 0;
             if (!known)
-                rc = dc_set_error(h, DB_ERROR,
+                rc = dc_error(h, DB_ERROR,
                                   "db_dump: '%.64s' is a virtual table of module '%s', whose data "
                                   "is not in the database: nothing was dumped",
                                   name, module);
@@ -145,29 +143,28 @@ static int dump_check_schema(db_handle *h, const char *schema) {
     if (src == SQLITE_ROW || src == SQLITE_DONE) src = SQLITE_OK;
     int frc = sqlite3_finalize(st);
     if (rc == DB_OK && src == SQLITE_OK && frc != SQLITE_OK) src = frc;
-    return rc != DB_OK ? rc : src == SQLITE_OK ? DB_OK : dc_set_sqlite_error(h, src);
+    return rc != DB_OK ? rc : src == SQLITE_OK ? DB_OK : dc_error_sqlite(h, src);
 }
 
 int db_dump(db_handle *h, const char *schema, const char *table,
             int (*out)(void *ctx, const char *text), void *ctx) {
-    int rc = dc_check_handle(h, "db_dump");
+    dc_call c;
+    int rc = dc_enter_handle(&c, h, "db_dump");
     if (rc != DB_OK) return rc;
-    dc_call c = dc_enter(h);
-    if (!out) return dc_exit(c, dc_set_error(h, DB_MISUSE, "db_dump: out is NULL"));
+    if (!out) return dc_leave(&c, dc_error(h, DB_MISUSE, "db_dump: out is NULL"));
     if (!schema) schema = "main";
     if (!schema_exists(h->db, schema))
-        return dc_exit(c, dc_set_error(h, DB_ERROR, "db_dump: no such database: %.64s", schema));
-    dc_call_forget(h);
+        return dc_leave(&c, dc_error(h, DB_ERROR, "db_dump: no such database: %.64s", schema));
     int in_transaction = !sqlite3_get_autocommit(h->db);
     uint64_t failures = dc_sql_alloc_failures();
     int src = SQLITE_OK, found = 1;
     if (table) src = table_exists(h->db, schema, table, &found);
     if (src != SQLITE_OK) {
-        rc = dc_set_sqlite_error(h, src);
+        rc = dc_error_sqlite(h, src);
     } else if ((rc = dump_check_schema(h, schema)) != DB_OK) {
         src = h->errcode == DB_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
     } else if (!found) {
-        rc = dc_set_error(h, DB_ERROR, "db_dump: no such table: %.64s.%.64s", schema, table);
+        rc = dc_error(h, DB_ERROR, "db_dump: no such table: %.64s.%.64s", schema, table);
     } else {
         dump_state d = {out, ctx, h->db, 0, 0, 0, ""};
         src = dc_sql_db_dump(h->db, schema, table, dump_piece, &d);
@@ -175,21 +172,21 @@ int db_dump(db_handle *h, const char *schema, const char *table,
         if (src == SQLITE_OK && !sqlite3_get_autocommit(h->db))
             sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
         if (d.by_caller) {
-            rc = dc_set_error(h, DB_ABORT, "db_dump: stopped by the output callback");
+            rc = dc_error(h, DB_ABORT, "db_dump: stopped by the output callback");
         } else if (dc_sql_alloc_failures() != failures) {
             /* Some of it may be missing, whether or not dbdump.c noticed. */
             src = SQLITE_NOMEM;
-            rc = dc_set_sqlite_error(h, src);
+            rc = dc_error_sqlite(h, src);
         } else if (src != SQLITE_OK) {
-            rc = dc_set_sqlite_error(h, src);
-            dc_set_error(h, rc, "db_dump: %s", sqlite3_errmsg(h->db));
+            rc = dc_error_sqlite(h, src);
+            dc_error(h, rc, "db_dump: %s", sqlite3_errmsg(h->db));
         } else if (d.stopped) {
-            rc = dc_set_error(h, DB_INTERRUPT, "interrupted");
+            rc = dc_error(h, DB_INTERRUPT, "interrupted");
         } else if (d.rolled_back) {
-            rc = dc_set_error(h, DB_ERROR, "db_dump: %s (the text written ends in ROLLBACK)",
+            rc = dc_error(h, DB_ERROR, "db_dump: %s (the text written ends in ROLLBACK)",
                               d.error[0] ? d.error : "error");
         }
     }
     dc_after_statement(h, src, in_transaction);
-    return dc_exit(c, rc);
+    return dc_leave(&c, rc);
 }

@@ -1,5 +1,6 @@
 /*
- * function.c: user-defined functions (db_create_function) and the calls their callbacks make.
+ * api_function.c: the header's section "User-defined functions": db_create_function and the
+ * calls its callbacks make.
  *
  * db_context and db_value are SQLite's sqlite3_context and sqlite3_value under opaque names, so
  * reading arguments and setting results cost nothing extra. A function's record (dc_function)
@@ -11,7 +12,7 @@
  */
 #include <string.h>
 
-#include "handle.h"
+#include "call.h"
 
 /* db_value_type returns SQLite's codes unchanged. */
 _Static_assert(DB_INTEGER == SQLITE_INTEGER && DB_FLOAT == SQLITE_FLOAT && DB_TEXT == SQLITE_TEXT &&
@@ -87,40 +88,40 @@ int db_create_function(db_handle *h, const char *name, int nargs, int flags, voi
                        void (*func)(db_context *, int, db_value **),
                        void (*step)(db_context *, int, db_value **), void (*final)(db_context *),
                        void (*destroy)(void *)) {
-    int rc = dc_check_handle(h, "db_create_function");
+    dc_call c;
+    int rc = dc_enter_handle(&c, h, "db_create_function");
     if (rc != DB_OK) {
         if (destroy) destroy(user_data); /* a failed call still disposes of user_data */
         return rc;
     }
-    dc_call c = dc_enter(h);
     char buf[128];
     const char *bad = bad_arguments(name, nargs, flags, func, step, final, buf, sizeof buf);
+    dc_function *f = NULL;
+    int src = SQLITE_OK;
     if (bad) {
-        rc = dc_set_error(h, DB_MISUSE, "db_create_function: %s", bad);
-        if (destroy) destroy(user_data);
-        return dc_exit(c, rc);
+        rc = dc_error(h, DB_MISUSE, "db_create_function: %s", bad);
+        goto out;
     }
-    dc_call_forget(h); /* refusals of earlier calls */
     int eflags = SQLITE_UTF8 | (flags & DB_DETERMINISTIC ? SQLITE_DETERMINISTIC : 0) |
                  (flags & DB_INNOCUOUS ? SQLITE_INNOCUOUS : 0);
-    if (!func && !step) {
-        /* A deletion: nothing will hold user_data. */
-        int src = sqlite3_create_function_v2(h->db, name, nargs, eflags, NULL, NULL, NULL, NULL,
-                                             NULL);
-        if (destroy) destroy(user_data);
-        return dc_exit(c, src == SQLITE_OK ? DB_OK : dc_set_sqlite_error(h, src));
+    if (!func && !step) { /* a deletion: nothing will hold user_data */
+        src = sqlite3_create_function_v2(h->db, name, nargs, eflags, NULL, NULL, NULL, NULL, NULL);
+        goto out;
     }
-    dc_function *f = sqlite3_malloc(sizeof *f);
-    if (!f) {
-        if (destroy) destroy(user_data);
-        return dc_exit(c, dc_set_sqlite_error(h, SQLITE_NOMEM));
+    if (!(f = sqlite3_malloc(sizeof *f))) {
+        src = SQLITE_NOMEM;
+        goto out;
     }
     *f = (dc_function){user_data, func, step, final, destroy};
-    /* On failure SQLite calls function_destroy(f) itself. */
-    int src = sqlite3_create_function_v2(h->db, name, nargs, eflags, f, func ? call_func : NULL,
-                                         step ? call_step : NULL, final ? call_final : NULL,
-                                         function_destroy);
-    return dc_exit(c, src == SQLITE_OK ? DB_OK : dc_set_sqlite_error(h, src));
+    /* From here SQLite owns f and calls function_destroy(f) itself, also on failure. */
+    destroy = NULL;
+    src = sqlite3_create_function_v2(h->db, name, nargs, eflags, f, func ? call_func : NULL,
+                                     step ? call_step : NULL, final ? call_final : NULL,
+                                     function_destroy);
+out:
+    if (destroy) destroy(user_data); /* user_data was not handed over */
+    if (rc == DB_OK && src != SQLITE_OK) rc = dc_error_sqlite(h, src);
+    return dc_leave(&c, rc);
 }
 
 /* ---- inside a callback ---------------------------------------------------------------------- */
