@@ -22,9 +22,7 @@
 #define JEMALLOC_NO_DEMANGLE
 #include <jemalloc/jemalloc.h>
 
-#include "alloc/alloc.h"
-#include "sql/sql.h"
-#include "sql/sql_int.h"
+#include "internal.h"
 
 /* A working set of live blocks: each step frees the oldest slot's block and allocates anew, so
  * blocks live a while, as an engine's do, rather than being freed at once. */
@@ -123,24 +121,17 @@ int main(int argc, char **argv) {
         return 2;
     }
     sizes_init();
-    /* The methods duckcore gives SQLite, read back before SQLite starts (sqlite3_config is
-     * refused after), then the usual start. */
-    char err[256];
-    if (dc_alloc_global_init() != 0 || dc_sql_install_memory_methods() != SQLITE_OK ||
-        sqlite3_config(SQLITE_CONFIG_GETMALLOC, &engine) != SQLITE_OK ||
-        dc_sql_global_init(err, sizeof err) != 0) {
+    /* The methods duckcore gives SQLite, then a handle's context, current as it is inside every
+     * duckcore call on that handle. */
+    if (dc_internal_engine_start(&engine) != 0) {
         fprintf(stderr, "bench_alloc: cannot start the engine\n");
         return 1;
     }
-
-    /* A handle's context, current as it is inside every duckcore call on that handle. */
-    const char *why = NULL;
-    dc_alloc *ctx = dc_alloc_create(NULL, &why);
+    void *ctx = dc_internal_context_create();
     if (!ctx) {
-        fprintf(stderr, "bench_alloc: %s\n", why);
+        fprintf(stderr, "bench_alloc: out of memory\n");
         return 1;
     }
-    dc_alloc_swap_current(ctx);
 
     unsigned arena, tcache;
     size_t len = sizeof arena;
@@ -163,7 +154,6 @@ int main(int argc, char **argv) {
                    "\"ns_per_pair\":%.3f}\n",
                    contenders[c].name, r, pairs, ns / (double)pairs);
         }
-    dc_alloc_swap_current(NULL);
-    dc_alloc_destroy(ctx);
+    dc_internal_context_destroy(ctx);
     return 0;
 }

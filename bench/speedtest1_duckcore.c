@@ -4,7 +4,8 @@
  * speedtest1 holds one connection. It gets the handle's engine connection (so the calls it makes
  * that duckcore has no counterpart for still work), and statement pointers that are really
  * db_stmt objects, which every renamed statement call turns back into one. This file is compiled
- * without the renaming and sees the library's internals (lib/handle.h) for the two pointers.
+ * without the renaming, and reaches the handle's connection and allocator context through the
+ * library's internal calls for its benchmarks (lib/internal.h).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,9 +14,7 @@
 
 #include <sqlite3.h>
 
-#include "alloc/alloc.h"
-#include "handle.h"
-#include "sql/sql.h"
+#include "internal.h"
 
 static db_handle *bench_handle;
 
@@ -30,17 +29,16 @@ static void die(const char *what) {
 /* Runs an engine call inside the handle's allocator context, as duckcore's own calls do. */
 #define IN_HANDLE(type, call)                                            \
     do {                                                                 \
-        dc_alloc *previous_ = dc_alloc_swap_current(bench_handle->alloc); \
+        void *previous_ = dc_internal_enter(bench_handle);                \
         type result_ = (call);                                           \
-        dc_alloc_swap_current(previous_);                                \
+        dc_internal_leave(previous_);                                    \
         return result_;                                                  \
     } while (0)
 
 int bench_initialize(void);
 int bench_initialize(void) {
-    char err[256];
-    if (dc_sql_global_init(err, sizeof err) != 0) {
-        fprintf(stderr, "speedtest1 on duckcore: %s\n", err);
+    if (dc_internal_init() != 0) {
+        fprintf(stderr, "speedtest1 on duckcore: %s\n", db_errmsg(NULL));
         return SQLITE_ERROR;
     }
     return SQLITE_OK;
@@ -51,7 +49,7 @@ int bench_open_v2(const char *name, sqlite3 **db, int flags, const char *vfs) {
     (void)flags;
     (void)vfs;
     if (bench_handle || db_open(name, &bench_handle) != DB_OK) die("db_open");
-    *db = bench_handle->db;
+    *db = dc_internal_connection(bench_handle);
     return SQLITE_OK;
 }
 
@@ -135,7 +133,7 @@ int bench_column_bytes(sqlite3_stmt *st, int i) { return db_column_bytes(ST(st),
 
 /* Only with --reprepare, --explain or --trace: on the engine statement, in the handle. */
 const char *bench_sql(sqlite3_stmt *st);
-const char *bench_sql(sqlite3_stmt *st) { return sqlite3_sql(ST(st)->st); }
+const char *bench_sql(sqlite3_stmt *st) { return sqlite3_sql(dc_internal_statement(ST(st))); }
 char *bench_expanded_sql(sqlite3_stmt *st);
 char *bench_expanded_sql(sqlite3_stmt *st) {
     /* speedtest1 frees the copy with sqlite3_free outside the handle: make it there. */
@@ -162,7 +160,7 @@ int bench_db_config(sqlite3 *db, int op, ...) {
     va_list ap;
     va_start(ap, op);
     int rc = SQLITE_ERROR;
-    dc_alloc *previous = dc_alloc_swap_current(bench_handle->alloc);
+    void *previous = dc_internal_enter(bench_handle);
     if (op == SQLITE_DBCONFIG_LOOKASIDE) {
         void *buf = va_arg(ap, void *);
         int size = va_arg(ap, int), count = va_arg(ap, int);
@@ -172,7 +170,7 @@ int bench_db_config(sqlite3 *db, int op, ...) {
         int *b = va_arg(ap, int *);
         rc = sqlite3_db_config(db, op, a, b);
     }
-    dc_alloc_swap_current(previous);
+    dc_internal_leave(previous);
     va_end(ap);
     return rc;
 }

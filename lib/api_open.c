@@ -16,7 +16,7 @@ static void handle_free(db_handle *h) {
          * purged and recycled, so its pages are back with the OS when this returns. */
         dc_alloc_destroy(h->alloc);
     }
-    dc_handle_settings_free(&h->settings);
+    dc_option_settings_free(&h->settings);
     h->magic = DC_DEAD_MAGIC;
     dc_alloc_free(dc_alloc_process(), h);
 }
@@ -65,7 +65,7 @@ int db_open_ext(const char *path, const char *const *names, const char *const *v
     db_handle *h = dc_alloc_malloc(dc_alloc_process(), sizeof *h);
     if (!h) return dc_thread_error(DB_NOMEM, "out of memory opening a handle");
     memset(h, 0, sizeof *h);
-    dc_handle_settings_init(&h->settings);
+    dc_option_settings_init(&h->settings);
     h->guard.handle = h; /* the budget reclaimer's way from the context to the handle */
     char err[DC_ERRMSG_MAX];
 

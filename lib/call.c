@@ -168,7 +168,7 @@ int dc_error_sqlite(db_handle *h, int src) {
         hit = dc_alloc_limit_hit(dc_alloc_process(), &request, &usage, &process);
     if (hit && code == DB_NOMEM) {
         char limit[32];
-        dc_format_size(process ? dc_alloc_budget() : dc_alloc_limit(h->alloc), 1, limit,
+        dc_option_format_size(process ? dc_alloc_budget() : dc_alloc_limit(h->alloc), 1, limit,
                        sizeof limit);
         return dc_error(h, DB_NOMEM,
                         "out of memory: %smemory_limit of %s reached (%llu bytes in use%s, an "

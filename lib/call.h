@@ -67,7 +67,7 @@ int dc_error_sqlite(db_handle *h, int src);
 /* ---- entering and leaving -------------------------------------------------------------------- */
 
 static inline void dc_enter(dc_call *c, db_handle *h) {
-    dc_alloc_thread *t = &dc_alloc_tls;
+    dc_alloc_thread *t = dc_alloc_thread_state();
     dc_lock_acquire(&h->lock, (uintptr_t)t);
     c->h = h;
     c->thread = t;

@@ -40,7 +40,7 @@ void dc_lock_wait(dc_lock *l, uintptr_t me); /* the slow path of dc_lock_acquire
 void dc_lock_wake(dc_lock *l);               /* the slow path of dc_lock_release */
 
 /* A token unique to the calling thread while it lives: the address of its allocator state. */
-static inline uintptr_t dc_thread_token(void) { return (uintptr_t)&dc_alloc_tls; }
+static inline uintptr_t dc_thread_token(void) { return (uintptr_t)dc_alloc_thread_state(); }
 
 /* me: the calling thread's token. */
 static inline void dc_lock_acquire(dc_lock *l, uintptr_t me) {

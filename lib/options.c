@@ -346,7 +346,7 @@ static const dc_option registry[] = {
 static void default_of(const dc_option *o, dc_option_value *v);
 static int parse_value(const dc_option *o, const char *text, dc_option_value *v);
 
-void dc_handle_settings_init(dc_handle_settings *s) {
+void dc_option_settings_init(dc_handle_settings *s) {
     memset(s, 0, sizeof *s);
     dc_option_target t = {NULL, s};
     for (size_t i = 0; i < DC_ARRAY_SIZE(registry); i++) {
@@ -367,18 +367,18 @@ void dc_handle_settings_init(dc_handle_settings *s) {
     for (int i = 0; i < DC_SQL_LIMIT_COUNT; i++) s->limits[i] = -1;
 }
 
-void dc_handle_settings_free(dc_handle_settings *s) {
+void dc_option_settings_free(dc_handle_settings *s) {
     dc_alloc_free(dc_alloc_process(), s->allowed_directories);
     dc_alloc_free(dc_alloc_process(), s->allowed_paths);
     s->allowed_directories = s->allowed_paths = NULL;
 }
 
-int64_t dc_settings_limit(const dc_handle_settings *s, int limit) {
+int64_t dc_option_settings_limit(const dc_handle_settings *s, int limit) {
 #define DC_LIMIT_DEFAULT_(name, id, def, untrusted, description) {def, untrusted},
     static const int64_t defaults[][2] = {DC_SQL_LIMIT_MAP(DC_LIMIT_DEFAULT_)};
 #undef DC_LIMIT_DEFAULT_
     if (s->limits[limit] >= 0) return s->limits[limit];
-    return defaults[limit][dc_settings_untrusted(s)];
+    return defaults[limit][dc_option_settings_untrusted(s)];
 }
 
 /* ---- parsing ------------------------------------------------------------------------------- */
@@ -394,7 +394,7 @@ static const struct {
     {"t", 1000000000000ull}, {"tb", 1000000000000ull}, {"tib", 1ull << 40},
 };
 
-int dc_parse_size(const char *text, uint64_t *out) {
+int dc_option_parse_size(const char *text, uint64_t *out) {
     if (!text) return -1;
     const char *p = text;
     while (isspace((unsigned char)*p)) p++;
@@ -435,7 +435,7 @@ int dc_parse_size(const char *text, uint64_t *out) {
     return -1;
 }
 
-void dc_format_size(uint64_t bytes, int zero_is_unlimited, char *buf, size_t size) {
+void dc_option_format_size(uint64_t bytes, int zero_is_unlimited, char *buf, size_t size) {
     static const struct {
         const char *suffix;
         uint64_t unit;
@@ -455,7 +455,7 @@ void dc_format_size(uint64_t bytes, int zero_is_unlimited, char *buf, size_t siz
     snprintf(buf, size, "%" PRIu64 "B", bytes);
 }
 
-int dc_parse_duration_ms(const char *text, int64_t *out) {
+int dc_option_parse_duration_ms(const char *text, int64_t *out) {
     static const struct {
         const char *suffix;
         int64_t ms;
@@ -562,7 +562,7 @@ static int parse_value(const dc_option *o, const char *text, dc_option_value *v)
             while (isspace((unsigned char)*p)) p++;
             if (!isdigit((unsigned char)*p) && *p != '.') return -1;
         }
-        return dc_parse_size(text, &v->size);
+        return dc_option_parse_size(text, &v->size);
     case DC_TYPE_BOOL:
         if (!strcasecmp(text, "true") || !strcasecmp(text, "on") || !strcmp(text, "1")) {
             v->boolean = 1;
@@ -585,7 +585,7 @@ static int parse_value(const dc_option *o, const char *text, dc_option_value *v)
         return 0;
     }
     case DC_TYPE_DURATION:
-        if (dc_parse_duration_ms(text, &v->integer) != 0) return -1;
+        if (dc_option_parse_duration_ms(text, &v->integer) != 0) return -1;
         return v->integer < o->min || v->integer > o->max ? -1 : 0;
     case DC_TYPE_STRING:
         v->string = text;
@@ -616,7 +616,7 @@ static void expected_form(const dc_option *o, char *buf, size_t size) {
 static void format_value(const dc_option *o, const dc_option_value *v, char *buf, size_t size) {
     switch (o->type) {
     case DC_TYPE_SIZE:
-        dc_format_size(v->size, !(o->flags & DC_OPT_ZERO_IS_ZERO), buf, size);
+        dc_option_format_size(v->size, !(o->flags & DC_OPT_ZERO_IS_ZERO), buf, size);
         return;
     case DC_TYPE_BOOL: snprintf(buf, size, "%s", v->boolean ? "true" : "false"); return;
     case DC_TYPE_INTEGER:
@@ -688,7 +688,7 @@ static void read_value(const dc_option *o, const dc_option_target *t, dc_option_
     if (unavailable(o)) {
         default_of(o, v);
     } else if (o->sql_limit) {
-        v->integer = dc_settings_limit(t->settings, o->sql_limit - 1);
+        v->integer = dc_option_settings_limit(t->settings, o->sql_limit - 1);
     } else if (o->read) {
         o->read(t, v);
     } else {
@@ -919,7 +919,7 @@ static void format_texts(void) {
         dc_handle_settings untrusted = {.lock_configuration = 1};
         for (int k = 0; k < DC_SQL_LIMIT_COUNT; k++) untrusted.limits[k] = -1;
         long long trusted_value = (long long)v.integer;
-        long long untrusted_value = (long long)dc_settings_limit(&untrusted, o->sql_limit - 1);
+        long long untrusted_value = (long long)dc_option_settings_limit(&untrusted, o->sql_limit - 1);
         int n = snprintf(limit_text[o->sql_limit - 1], sizeof limit_text[0],
                          "%s. Set by the host only; the default, %lld, is SQLite's most", o->description,
                          trusted_value);

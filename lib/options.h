@@ -74,7 +74,7 @@ typedef struct dc_handle_settings {
     int external_access;           /* enable_external_access */
     int allow_global_settings;     /* SQL may change what every handle sees */
     char *allowed_directories;     /* NULL, or paths each ended by a NUL, then an empty one */
-    char *allowed_paths;           /*   (in the process context; dc_handle_settings_free) */
+    char *allowed_paths;           /*   (in the process context; dc_option_settings_free) */
     uint64_t max_temp_size;        /* max_temp_directory_size; 0: unlimited */
     int64_t statement_timeout_ms;  /* statement_timeout; 0: none */
     int64_t limits[DC_SQL_LIMIT_COUNT]; /* as the host set them; -1: not set (the default) */
@@ -106,9 +106,9 @@ typedef struct dc_option_target {
  * the host later (db_set_option), or the handle's own SQL (SET/RESET: dc_option_sql). */
 typedef enum { DC_SET_OPEN_EARLY, DC_SET_OPEN_LATE, DC_SET_HOST, DC_SET_SQL } dc_set_phase;
 
-void dc_handle_settings_init(dc_handle_settings *s);
+void dc_option_settings_init(dc_handle_settings *s);
 /* Frees what the settings own (the path lists). */
-void dc_handle_settings_free(dc_handle_settings *s);
+void dc_option_settings_free(dc_handle_settings *s);
 
 /* Sets name to value for the host. Parses fully before applying, so a failure changes nothing. */
 int dc_option_set(dc_option_target *t, const char *name, const char *value, dc_set_phase phase,
@@ -139,18 +139,18 @@ int dc_option_host_only(int index);
 /* Whether the handle runs SQL the host did not write: lock_configuration on, or external access
  * off. Such a handle runs in SQLite's defensive mode with the untrusted limits (DC_SQL_LIMIT_MAP)
  * that the host did not set itself. */
-static inline int dc_settings_untrusted(const dc_handle_settings *s) {
+static inline int dc_option_settings_untrusted(const dc_handle_settings *s) {
     return s->lock_configuration || !s->external_access;
 }
 /* The limit a handle runs under: the host's value, or the default for its mode. */
-int64_t dc_settings_limit(const dc_handle_settings *s, int limit);
+int64_t dc_option_settings_limit(const dc_handle_settings *s, int limit);
 
 /* "512MB", "1.5GiB", "4096", "unlimited" (0). Returns 0 on success. */
-int dc_parse_size(const char *text, uint64_t *out);
+int dc_option_parse_size(const char *text, uint64_t *out);
 /* Exact and re-parsable, in the largest unit that divides it ("64MiB", "64MB", "1234B");
  * 0 as "unlimited" when zero_is_unlimited. */
-void dc_format_size(uint64_t bytes, int zero_is_unlimited, char *buf, size_t size);
+void dc_option_format_size(uint64_t bytes, int zero_is_unlimited, char *buf, size_t size);
 /* "250ms", "10s", "2min", "1h", bare milliseconds, or -1 (never). Returns 0 on success. */
-int dc_parse_duration_ms(const char *text, int64_t *out);
+int dc_option_parse_duration_ms(const char *text, int64_t *out);
 
 #endif

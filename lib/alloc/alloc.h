@@ -1,16 +1,18 @@
 /*
- * alloc.h: allocator contexts, the interface every backend implements.
+ * alloc.h: allocator contexts, as the rest of lib/ uses them. alloc_int.h is what the backends
+ * share besides; alloc_jemalloc.c or alloc_system.c implements both (lib/CMakeLists.txt picks one).
  *
  * A context is a source of memory with exact byte counters and an optional hard limit. Each
  * database handle owns one; one more, the process context, serves engine objects that outlive any
- * handle. The backend (jemalloc, or the C library) is chosen at build time; nothing outside the
- * backend knows which one it is.
+ * handle. Nothing outside the backend knows which backend it is.
  *
  * Threading: a handle's context is used by one thread at a time (the caller holds the handle
  * lock), so its allocation path takes no lock. The process context may be used from any thread.
  * Counters are atomics written only by the context's user and readable from any thread.
  *
- * This module knows nothing of SQLite or of handles.
+ * This module knows nothing of SQLite or of handles. The interface comes first; the last part of
+ * this file ("inside the inline functions") defines the context's head and the thread's state,
+ * which the inline functions read: their fields are this module's, named nowhere else.
  */
 #ifndef DC_ALLOC_H
 #define DC_ALLOC_H
@@ -23,6 +25,7 @@
 #include "duckcore.h" /* DB_MEMORY_STATS_MAP only: this module knows nothing of handles */
 
 typedef struct dc_alloc dc_alloc;
+typedef struct dc_alloc_thread dc_alloc_thread;
 
 /* Measures of one context, or of the process: the fields of struct db_memory_stats after
  * struct_size, from the public header's one list (DB_MEMORY_STATS_MAP, documented there). */
@@ -32,18 +35,20 @@ typedef struct dc_alloc_stats {
 } dc_alloc_stats;
 #undef DC_ALLOC_STATS_FIELD
 
-/* How a context is made; fixed for its lifetime. */
-typedef struct dc_alloc_config {
-    int nodump; /* exclude the context's memory from core dumps (implies an arena of its own) */
-    uint64_t own_arena_threshold; /* see dc_alloc_set_own_arena_threshold */
-    void *owner; /* given to the budget reclaimer (dc_alloc_set_budget_reclaimer); may be NULL */
-} dc_alloc_config;
+/* ---- set-up and contexts --------------------------------------------------------------------- */
 
 /* One-time process set-up; idempotent and thread-safe. Returns 0 or an errno-style code. */
 int dc_alloc_global_init(void);
 
 /* The process context: always available after dc_alloc_global_init(). */
 dc_alloc *dc_alloc_process(void);
+
+/* How a context is made; fixed for its lifetime. */
+typedef struct dc_alloc_config {
+    int nodump; /* exclude the context's memory from core dumps (implies an arena of its own) */
+    uint64_t own_arena_threshold; /* see dc_alloc_set_own_arena_threshold */
+    void *owner; /* given to the budget reclaimer and dc_alloc_owner; may be NULL */
+} dc_alloc_config;
 
 /* Creates a context: exact counters and limit always; memory from an arena shared with other
  * small contexts until it holds more than cfg->own_arena_threshold bytes, then from an arena of
@@ -56,26 +61,81 @@ dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why);
  * its pages to the OS. Returns the bytes still counted as live (0 when correct). */
 uint64_t dc_alloc_destroy(dc_alloc *a);
 
-/* The calling thread's current context, never NULL (the process context when none was set):
- * dc_alloc_current() below, inline because SQLite's memory methods read it on every allocation. */
+/* The owner a context was created with (dc_alloc_config.owner). */
+static inline void *dc_alloc_owner(const dc_alloc *a);
 
-/* Exact byte counters of one context. Written only by the context's user (the handle lock's
- * holder) unless shared, so plain loads and stores suffice and keep locked instructions off the
- * allocation path; atomics make them readable from any thread. */
-typedef struct dc_counters {
-    int shared; /* used from many threads at once (the process context): atomic RMW */
-    _Atomic uint64_t allocated;
-    _Atomic uint64_t peak;
-    _Atomic uint64_t window_peak;       /* highest allocated since dc_alloc_window_reset */
-    _Atomic uint64_t freed;             /* bytes freed since creation (unshared contexts only) */
-    _Atomic uint64_t limit;             /* 0: none */
-    _Atomic uint64_t limit_hit_request; /* size of the last request refused for the limit, or 0 */
-    _Atomic uint64_t limit_hit_usage;   /* live bytes when it was refused */
-    _Atomic uint64_t page_cache;        /* bytes held by page caches (dc_alloc_note_cache) */
-    _Atomic uint64_t reclaimable;       /* unused page cache bytes, as last measured */
-    _Atomic uint64_t reclaims;          /* reclaims run for the limit */
-    _Atomic int limit_hit_process;      /* the last refusal was the process budget's */
-} dc_counters;
+/* Live bytes past which a context moves to an arena of its own (0: now). A context never moves
+ * back. No effect in backends without arenas. */
+void dc_alloc_set_own_arena_threshold(dc_alloc *a, uint64_t bytes);
+
+/* ---- the current context ----------------------------------------------------------------------
+ * SQLite's memory methods carry no context: each allocation goes to the calling thread's current
+ * context, which a call on a handle makes its handle's for the length of the call. */
+
+/* The calling thread's state (the thread-local dc_alloc_tls) and its current context: never NULL,
+ * the process context when none is set. */
+static inline dc_alloc_thread *dc_alloc_thread_state(void);
+static inline dc_alloc *dc_alloc_current(void);
+/* The handle context the calling thread is inside, or NULL (the process context is current). */
+static inline dc_alloc *dc_alloc_entered(void);
+
+/* Makes a (a handle's context) the thread t's current one for the length of a call and returns
+ * what was current, for dc_alloc_leave_on. Entering the context that is already current (a nested
+ * call on the same handle) changes nothing; entering another settles the one it interrupts. */
+static inline dc_alloc *dc_alloc_enter_on(dc_alloc_thread *t, dc_alloc *a);
+/* Ends what dc_alloc_enter_on began: a's counts are settled (so they read exactly between calls,
+ * and a may be closed from another thread) and the previous context is current again. */
+static inline void dc_alloc_leave_on(dc_alloc_thread *t, dc_alloc *a, dc_alloc *previous);
+/* dc_alloc_leave_on for a caller that has just settled a (nothing allocated or freed since). */
+static inline void dc_alloc_leave_settled_on(dc_alloc_thread *t, dc_alloc *a, dc_alloc *previous);
+/* Makes a the calling thread's current context (NULL: the process context) and returns the
+ * previous one, to be restored with another call; the context it leaves is settled. */
+dc_alloc *dc_alloc_swap_current(dc_alloc *a);
+/* Settles a, the calling thread's current context: what the thread's byte counters moved since
+ * the last settlement is a's (a no-op where the backend counts call by call). */
+static inline void dc_alloc_settle(dc_alloc *a);
+
+/* What the thread asks of every engine allocation besides a context's limit (sql_memory.c):
+ * whether frame (an address in the caller's frame) lies so deep in the thread's stack that an
+ * allocation must fail (false for a frame outside the stack, a coroutine's, and where the stack is
+ * unknown), and the countdown of allocations to the SQL host's next poll of its deadline. */
+static inline int dc_alloc_stack_low(const dc_alloc_thread *t, const void *frame);
+static inline unsigned *dc_alloc_poll_countdown(dc_alloc_thread *t);
+static inline uintptr_t dc_alloc_stack_left(const dc_alloc_thread *t, const void *frame);
+/* While the thread runs a shared in-memory store's methods (enter: +1, leave: -1), what the
+ * process context allocates is the store's and counts against the process budget. */
+static inline void dc_alloc_store_scope(dc_alloc_thread *t, int delta);
+
+/* ---- allocation ------------------------------------------------------------------------------ */
+
+/* NULL on failure (out of memory, or over the limit: see dc_alloc_limit_hit). */
+void *dc_alloc_malloc(dc_alloc *a, size_t size);
+void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size);
+void dc_alloc_free(dc_alloc *a, void *p);
+/* The same on the calling thread's current context: the engine's path, kept short. */
+void *dc_alloc_malloc_current(size_t size);
+void dc_alloc_free_current(void *p);
+/* Usable size of a live allocation, and the usable size a request of size would get. */
+size_t dc_alloc_usable_size(const void *p);
+size_t dc_alloc_good_size(size_t size);
+
+/* ---- limits, and caches that yield before a refusal ------------------------------------------- */
+
+/* Hard limit in bytes on the context's live bytes; 0 = unlimited. */
+void dc_alloc_set_limit(dc_alloc *a, uint64_t limit);
+uint64_t dc_alloc_limit(const dc_alloc *a);
+uint64_t dc_alloc_allocated(const dc_alloc *a);
+
+/* Bytes the context may still grow by before its limit or the process budget, whichever is
+ * nearer (*binding_limit: that one's size); UINT64_MAX (and 0) with neither. */
+uint64_t dc_alloc_headroom(dc_alloc *a, uint64_t *binding_limit);
+
+/* Whether an allocation was refused for the limit since the last call, the request's size and the
+ * live bytes at that moment (either pointer may be NULL); reading clears the flag. *process: the
+ * refusal was the process budget's (usage is then the process's). */
+int dc_alloc_limit_hit(dc_alloc *a, uint64_t *request, uint64_t *usage, int *process);
+/* Forgets a refusal recorded by an earlier call (the start of each call). */
+static inline void dc_alloc_limit_forget(dc_alloc *a);
 
 /* Memory that a context's owner can give back on demand: a page cache's unused (unpinned) pages.
  * Asked before an allocation is refused for the limit. Registered, used and removed only by the
@@ -89,147 +149,6 @@ struct dc_reclaimable {
     /* Bytes reclaim could free now. */
     uint64_t (*unused_bytes)(const dc_reclaimable *r);
 };
-
-typedef struct dc_alloc_head {
-    dc_counters c;
-    dc_alloc *prev, *next; /* the live list while in use; backends may reuse next afterwards */
-    dc_reclaimable *reclaimables;
-    int reclaiming; /* inside a reclaim: allocations fail rather than recurse */
-    void *owner;    /* dc_alloc_config.owner: set before the context is on the live list */
-    /* Bytes of the process budget this context holds (>= its live bytes while the budget is
-     * on). Written by the thread inside the handle, or by whoever holds its lock. */
-    _Atomic uint64_t reserved;
-} dc_alloc_head;
-
-#define DC_HEAD(a) ((dc_alloc_head *)(void *)(a))
-#define DC_CHEAD(a) ((const dc_alloc_head *)(const void *)(a))
-
-/* The calling thread's allocator state, read on every allocation: its current context, and what
- * a backend keeps per thread for counting (alloc_jemalloc.c, "accounting"). One TLS block, so one
- * address computation per access (lib/CMakeLists.txt asks for TLS descriptors where the compiler
- * has them, which makes that cheap without giving up loading with dlopen). */
-typedef struct dc_alloc_thread {
-    dc_alloc *current;                 /* NULL: the process context */
-    const uint64_t *allocated, *deallocated; /* the backend's per-thread byte counters, or NULL */
-    uint64_t base_allocated, base_deallocated; /* their values at the last settlement */
-    int started;                       /* dc_alloc_thread_start has run on this thread */
-    /* The thread's stack: engine allocations fail while the caller's frame lies in its lowest
-     * stack_margin bytes from stack_low (dc_alloc_stack_low), so a recursion that allocates at
-     * each level (SQLite's parser, resolver and code generator do) ends in a clean error instead
-     * of running off the stack. 0 and 0 where the stack is unknown. */
-    uintptr_t stack_low, stack_margin;
-    /* Engine allocations left before the SQL host next looks at the clock and the interrupt flag
-     * while a statement is prepared (sql_memory.c); 0: not polling. */
-    unsigned poll_countdown;
-    /* > 0 while the thread runs a shared in-memory store's methods: what the process context
-     * allocates then is the store's, and counts against the process budget. */
-    int process_budgeted;
-} dc_alloc_thread;
-extern _Thread_local dc_alloc_thread dc_alloc_tls;
-
-/* Whether frame (an address in the caller's stack frame) is so deep in the thread's stack that an
- * allocation must fail: one subtraction and comparison, false for a frame outside the stack
- * (a coroutine's) and where the stack is unknown. */
-static inline int dc_alloc_stack_low(const dc_alloc_thread *t, const void *frame) {
-    return (uintptr_t)frame - t->stack_low < t->stack_margin;
-}
-
-static inline dc_alloc *dc_alloc_current(void) {
-    dc_alloc *a = dc_alloc_tls.current;
-    return a ? a : dc_alloc_process();
-}
-
-/* The backend's per-thread set-up, before the thread's first handle context (jemalloc: find its
- * byte counters, bind it to its shared arena). Called by dc_alloc_enter. */
-void dc_alloc_thread_start(void);
-#ifndef NDEBUG
-/* Debug builds: the thread's counters moved only by directly counted calls since the last
- * settlement (nothing was allocated outside every context's accounting). */
-void dc_alloc_check_unowned(void);
-/* Debug builds: the thread's byte counters summed (0 where the backend keeps none), to check
- * that a stretch of code allocated and freed nothing. */
-static inline uint64_t dc_alloc_debug_thread_bytes(void) {
-    const dc_alloc_thread *t = &dc_alloc_tls;
-    return t->allocated ? *t->allocated + *t->deallocated : 0;
-}
-#else
-#define dc_alloc_check_unowned() ((void)0)
-#endif
-
-/* Settles a, the calling thread's current context: what the thread's byte counters moved since
- * the last settlement is a's (backends that count call by call keep no thread counters, and this
- * is a no-op there). Counters then read exactly from any thread. Inline only as far as "nothing
- * moved", the common case of a call that neither allocated nor freed. */
-void dc_alloc_settle_moved(dc_alloc_thread *t, dc_alloc *a, uint64_t allocated,
-                           uint64_t deallocated);
-static inline void dc_alloc_settle_on(dc_alloc_thread *t, dc_alloc *a) {
-    if (!t->allocated) return;
-    uint64_t allocated = *t->allocated, deallocated = *t->deallocated;
-    if (DC_LIKELY(allocated == t->base_allocated && deallocated == t->base_deallocated)) return;
-    dc_alloc_settle_moved(t, a, allocated, deallocated);
-}
-static inline void dc_alloc_settle(dc_alloc *a) { dc_alloc_settle_on(&dc_alloc_tls, a); }
-
-/* Makes a (a handle's context) the thread's current one for the length of a call and returns
- * what was current, for dc_alloc_leave_on. Entering the context that is already current (a nested
- * call on the same handle) changes nothing; entering another settles the one it interrupts. The
- * common case (no context current, the thread started) inline, the rest out of line. */
-dc_alloc *dc_alloc_enter_slow(dc_alloc_thread *t, dc_alloc *a);
-static inline dc_alloc *dc_alloc_enter_on(dc_alloc_thread *t, dc_alloc *a) {
-    if (DC_LIKELY(t->current == NULL && t->started)) {
-        dc_alloc_check_unowned();
-        t->current = a;
-        return NULL;
-    }
-    return dc_alloc_enter_slow(t, a);
-}
-static inline dc_alloc *dc_alloc_enter(dc_alloc *a) { return dc_alloc_enter_on(&dc_alloc_tls, a); }
-
-/* Ends what dc_alloc_enter_on began: a's counts are settled (so they read exactly between calls,
- * and a may be closed from another thread) and the previous context is current again. */
-static inline void dc_alloc_leave_on(dc_alloc_thread *t, dc_alloc *a, dc_alloc *previous) {
-    if (previous == a) return; /* nested: the outer leave settles */
-    dc_alloc_settle_on(t, a);
-    t->current = previous;
-}
-
-/* dc_alloc_leave_on for a caller that has just settled a (nothing allocated or freed since). */
-static inline void dc_alloc_leave_settled_on(dc_alloc_thread *t, dc_alloc *a, dc_alloc *previous) {
-    if (previous == a) return;
-    DC_DEBUG_CHECK(!t->allocated || (*t->allocated == t->base_allocated &&
-                                     *t->deallocated == t->base_deallocated),
-                   "leaving a context as settled with counts unsettled");
-    t->current = previous;
-}
-
-/* Makes a the calling thread's current context (NULL: the process context) and returns the
- * previous one, to be restored with another call; the context it leaves is settled. */
-dc_alloc *dc_alloc_swap_current(dc_alloc *a);
-
-/* Allocation. NULL on failure (out of memory, or over the limit: see dc_alloc_limit_hit). */
-void *dc_alloc_malloc(dc_alloc *a, size_t size);
-void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size);
-void dc_alloc_free(dc_alloc *a, void *p);
-/* The same on the calling thread's current context: the engine's path, kept short. */
-void *dc_alloc_malloc_current(size_t size);
-void dc_alloc_free_current(void *p);
-/* Usable size of a live allocation, and the usable size a request of size would get. */
-size_t dc_alloc_usable_size(const void *p);
-size_t dc_alloc_good_size(size_t size);
-
-/* Live bytes past which a context moves to an arena of its own (0: now). A context never moves
- * back. No effect in backends without arenas. */
-void dc_alloc_set_own_arena_threshold(dc_alloc *a, uint64_t bytes);
-
-/* Hard limit in bytes on the context's live bytes; 0 = unlimited. */
-void dc_alloc_set_limit(dc_alloc *a, uint64_t limit);
-uint64_t dc_alloc_limit(const dc_alloc *a);
-uint64_t dc_alloc_allocated(const dc_alloc *a);
-
-/* Bytes the context may still grow by before its limit or the process budget, whichever is
- * nearer (*binding_limit: that one's size); UINT64_MAX (and 0) with neither. */
-uint64_t dc_alloc_headroom(dc_alloc *a, uint64_t *binding_limit);
-
 /* The reclaimables of a (a handle's context), asked in order of registration when an
  * allocation would pass the limit: the allocation goes ahead if what they free makes room. */
 void dc_alloc_add_reclaimable(dc_alloc *a, dc_reclaimable *r);
@@ -237,61 +156,48 @@ void dc_alloc_remove_reclaimable(dc_alloc *a, dc_reclaimable *r);
 /* Asks every reclaimable of a (the calling thread's current context) to free up to want bytes;
  * returns the live bytes that went. want = UINT64_MAX: everything unused. */
 uint64_t dc_alloc_reclaim(dc_alloc *a, uint64_t want);
-/* ---- the process budget ------------------------------------------------------------------------
- * One cap on the sum of every handle context's live bytes (the process context is outside it).
- * No global lock on the allocation path: each context reserves budget in chunks from one atomic
- * total and allocates within its reservation; the sum of reservations never passes the budget, so
- * neither does the sum of live bytes. A context that cannot reserve first frees its own unused
- * cache, then the budget reclaimer frees other handles' (round robin over the open handles whose
- * lock is free), and only then is the allocation refused. */
-#define DC_BUDGET_CHUNK (256u << 10)
-/* Sets the budget in bytes (0: none). Turning it on counts what every context holds now. */
-void dc_alloc_set_budget(uint64_t bytes);
-uint64_t dc_alloc_budget(void);
-/* Frees what the owner of context c can spare (its unused cache) and gives back its reservation;
- * 0 when its handle is busy. Set once by the handle layer. */
-typedef int (*dc_alloc_owner_reclaim_fn)(void *owner, dc_alloc *c);
-void dc_alloc_set_budget_reclaimer(dc_alloc_owner_reclaim_fn fn);
-/* Gives back a's reservation past its live bytes plus slack (a: the calling thread's current
- * context, or one whose handle lock the caller holds). */
-void dc_alloc_budget_trim(dc_alloc *a, uint64_t slack);
-/* Whether the budget is on: one relaxed load (the statement-end check). */
-extern _Atomic int dc_alloc_checks; /* bit 1: fault injection armed; bit 2: budget on */
-#define DC_CHECK_FAULT 1
-#define DC_CHECK_BUDGET 2
-static inline int dc_alloc_budget_on(void) {
-    return atomic_load_explicit(&dc_alloc_checks, memory_order_relaxed) & DC_CHECK_BUDGET;
-}
-
 /* Measures the unused bytes of a's reclaimables into the reclaimable statistic (caller: inside a
  * call on a's handle, or holding its lock). */
 void dc_alloc_measure_reclaimable(dc_alloc *a);
 /* Memory was given up to stay within a's limit (the reclaims statistic). Single writer: the thread
  * inside a's handle. */
-static inline void dc_alloc_note_reclaim(dc_alloc *a) {
-    _Atomic uint64_t *n = &DC_HEAD(a)->c.reclaims;
-    atomic_store_explicit(n, atomic_load_explicit(n, memory_order_relaxed) + 1, memory_order_relaxed);
-}
+static inline void dc_alloc_note_reclaim(dc_alloc *a);
 /* A page cache's size changed by delta bytes (counted in the page_cache statistic). */
-static inline void dc_alloc_note_cache(dc_alloc *a, int64_t delta) {
-    _Atomic uint64_t *pc = &DC_HEAD(a)->c.page_cache;
-    atomic_fetch_add_explicit(pc, (uint64_t)delta, memory_order_relaxed);
-}
+static inline void dc_alloc_note_cache(dc_alloc *a, int64_t delta);
 
-/* Whether an allocation was refused for the limit since the last call, the request's size and the
- * live bytes at that moment (either pointer may be NULL); reading clears the flag. *process: the
- * refusal was the process budget's (usage is then the process's). */
-int dc_alloc_limit_hit(dc_alloc *a, uint64_t *request, uint64_t *usage, int *process);
+/* ---- the process budget ------------------------------------------------------------------------
+ * One cap on the sum of every handle context's live bytes and the shared in-memory stores (the
+ * library's own records in the process context are outside it). No global lock on the allocation
+ * path: each context reserves budget in chunks from one atomic total and allocates within its
+ * reservation; the sum of reservations never passes the budget, so neither does the sum of live
+ * bytes. A context that cannot reserve first frees its own unused cache, then the budget
+ * reclaimer frees other handles' (round robin over the open handles whose lock is free), and only
+ * then is the allocation refused. */
+#define DC_BUDGET_CHUNK (256u << 10)
+/* Sets the budget in bytes (0: none). Turning it on counts what every context holds now. */
+void dc_alloc_set_budget(uint64_t bytes);
+uint64_t dc_alloc_budget(void);
+/* Whether the budget is on: one relaxed load (the statement-end check). */
+static inline int dc_alloc_budget_on(void);
+/* Frees what the owner of context c can spare (its unused cache) and gives back its reservation;
+ * 0 when its handle is busy. Set once, by the API layer's one-time set-up. */
+typedef int (*dc_alloc_owner_reclaim_fn)(void *owner, dc_alloc *c);
+void dc_alloc_set_budget_reclaimer(dc_alloc_owner_reclaim_fn fn);
+/* Gives back a's reservation past its live bytes plus slack (a: the calling thread's current
+ * context, or one whose handle lock the caller holds). */
+void dc_alloc_budget_trim(dc_alloc *a, uint64_t slack);
 
-/* Forgets a refusal recorded by an earlier call (the start of each statement). */
-static inline void dc_alloc_limit_forget(dc_alloc *a) {
-    _Atomic uint64_t *hit = &DC_HEAD(a)->c.limit_hit_request;
-    if (atomic_load_explicit(hit, memory_order_relaxed))
-        atomic_store_explicit(hit, 0, memory_order_relaxed);
-}
+/* ---- statistics, purging, decay ---------------------------------------------------------------- */
 
 /* Fills *st for a, or for the process when a is NULL. Backend measures it lacks read 0. */
 void dc_alloc_stats_get(dc_alloc *a, dc_alloc_stats *st);
+
+/* Statement windows, for the flush thresholds: bytes freed by the context since it was created
+ * (monotonic), its live bytes, and the highest live byte count since the last
+ * dc_alloc_window_reset(), read at once for a the thread's current context. */
+static inline void dc_alloc_window(dc_alloc *a, uint64_t *freed, uint64_t *live,
+                                   uint64_t *window_peak);
+void dc_alloc_window_reset(dc_alloc *a);
 
 /* Whether this build's backend has arenas (and so purge, decay, nodump, background threads). */
 int dc_alloc_has_arenas(void);
@@ -319,9 +225,171 @@ int dc_alloc_set_max_background_threads(uint64_t n);
 uint64_t dc_alloc_max_background_threads(void);
 uint64_t dc_alloc_max_background_threads_default(void);
 
-/* Statement windows, for the flush thresholds: bytes freed by the context since it was created
- * (monotonic), and the highest live byte count since the last dc_alloc_window_reset().
- * dc_alloc_window reads both and the live bytes at once, for a the thread's current context. */
+/* Fault injection: from now, the nth allocation anywhere in the process fails (persistent: it and
+ * every later one); nth == 0 disarms. Returns how many allocations failed since the last call. */
+int64_t dc_alloc_fault_inject(int64_t nth, int persistent);
+
+/* Debug builds: the thread's byte counters summed (0 where the backend keeps none), to check that
+ * a stretch of code allocated and freed nothing. */
+#ifndef NDEBUG
+static inline uint64_t dc_alloc_debug_thread_bytes(void);
+#endif
+
+/* ==== inside the inline functions ==============================================================
+ * What the inline functions above read. The fields are this module's: outside lib/alloc/ only
+ * the functions above touch them. */
+
+/* Exact byte counters of one context. Written only by the context's user (the handle lock's
+ * holder) unless shared, so plain loads and stores suffice and keep locked instructions off the
+ * allocation path; atomics make them readable from any thread. */
+typedef struct dc_counters {
+    int shared; /* used from many threads at once (the process context): atomic RMW */
+    _Atomic uint64_t allocated;
+    _Atomic uint64_t peak;
+    _Atomic uint64_t window_peak;       /* highest allocated since dc_alloc_window_reset */
+    _Atomic uint64_t freed;             /* bytes freed since creation (unshared contexts only) */
+    _Atomic uint64_t limit;             /* 0: none */
+    _Atomic uint64_t limit_hit_request; /* size of the last request refused for the limit, or 0 */
+    _Atomic uint64_t limit_hit_usage;   /* live bytes when it was refused */
+    _Atomic uint64_t page_cache;        /* bytes held by page caches (dc_alloc_note_cache) */
+    _Atomic uint64_t reclaimable;       /* unused page cache bytes, as last measured */
+    _Atomic uint64_t reclaims;          /* reclaims run for the limit */
+    _Atomic int limit_hit_process;      /* the last refusal was the process budget's */
+} dc_counters;
+
+/* The start of every backend's context record. */
+typedef struct dc_alloc_head {
+    dc_counters c;
+    dc_alloc *prev, *next; /* the live list while in use; backends may reuse next afterwards */
+    dc_reclaimable *reclaimables;
+    int reclaiming; /* inside a reclaim: allocations fail rather than recurse */
+    void *owner;    /* dc_alloc_config.owner: set before the context is on the live list */
+    /* Bytes of the process budget this context holds (>= its live bytes while the budget is
+     * on). Written by the thread inside the handle, or by whoever holds its lock. */
+    _Atomic uint64_t reserved;
+} dc_alloc_head;
+
+#define DC_HEAD(a) ((dc_alloc_head *)(void *)(a))
+#define DC_CHEAD(a) ((const dc_alloc_head *)(const void *)(a))
+
+/* The calling thread's allocator state, read on every allocation: its current context, and what
+ * a backend keeps per thread for counting (alloc_jemalloc.c, "accounting"). One TLS block, so one
+ * address computation per access (lib/CMakeLists.txt asks for TLS descriptors where the compiler
+ * has them, which makes that cheap without giving up loading with dlopen). */
+struct dc_alloc_thread {
+    dc_alloc *current;                 /* NULL: the process context */
+    const uint64_t *allocated, *deallocated; /* the backend's per-thread byte counters, or NULL */
+    uint64_t base_allocated, base_deallocated; /* their values at the last settlement */
+    int started;                       /* dc_alloc_thread_start has run on this thread */
+    /* The thread's stack: engine allocations fail while the caller's frame lies in its lowest
+     * stack_margin bytes from stack_low. 0 and 0 where the stack is unknown. */
+    uintptr_t stack_low, stack_margin;
+    unsigned poll_countdown;           /* dc_alloc_poll_countdown; 0: not polling */
+    int process_budgeted;              /* dc_alloc_store_scope's depth */
+};
+extern _Thread_local dc_alloc_thread dc_alloc_tls;
+
+/* Bit 1: fault injection armed; bit 2: the budget is on. Read by every allocation. */
+extern _Atomic int dc_alloc_checks;
+#define DC_CHECK_FAULT 1
+#define DC_CHECK_BUDGET 2
+
+/* Out of line: the thread's first entry, and a settlement that has counts to move. */
+void dc_alloc_thread_start(void);
+dc_alloc *dc_alloc_enter_slow(dc_alloc_thread *t, dc_alloc *a);
+void dc_alloc_settle_moved(dc_alloc_thread *t, dc_alloc *a, uint64_t allocated,
+                           uint64_t deallocated);
+#ifndef NDEBUG
+/* Debug builds: the thread's counters moved only by directly counted calls since the last
+ * settlement (nothing was allocated outside every context's accounting). */
+void dc_alloc_check_unowned(void);
+#else
+#define dc_alloc_check_unowned() ((void)0)
+#endif
+
+static inline void *dc_alloc_owner(const dc_alloc *a) { return DC_CHEAD(a)->owner; }
+
+static inline dc_alloc_thread *dc_alloc_thread_state(void) { return &dc_alloc_tls; }
+
+static inline dc_alloc *dc_alloc_current(void) {
+    dc_alloc *a = dc_alloc_tls.current;
+    return a ? a : dc_alloc_process();
+}
+static inline dc_alloc *dc_alloc_entered(void) { return dc_alloc_tls.current; }
+
+static inline int dc_alloc_stack_low(const dc_alloc_thread *t, const void *frame) {
+    return (uintptr_t)frame - t->stack_low < t->stack_margin;
+}
+static inline uintptr_t dc_alloc_stack_left(const dc_alloc_thread *t, const void *frame) {
+    return (uintptr_t)frame - t->stack_low;
+}
+static inline unsigned *dc_alloc_poll_countdown(dc_alloc_thread *t) { return &t->poll_countdown; }
+static inline void dc_alloc_store_scope(dc_alloc_thread *t, int delta) {
+    t->process_budgeted += delta;
+}
+
+#ifndef NDEBUG
+static inline uint64_t dc_alloc_debug_thread_bytes(void) {
+    const dc_alloc_thread *t = &dc_alloc_tls;
+    return t->allocated ? *t->allocated + *t->deallocated : 0;
+}
+#endif
+
+/* Inline only as far as "nothing moved", the common case of a call that neither allocated nor
+ * freed. */
+static inline void dc_alloc_settle_on(dc_alloc_thread *t, dc_alloc *a) {
+    if (!t->allocated) return;
+    uint64_t allocated = *t->allocated, deallocated = *t->deallocated;
+    if (DC_LIKELY(allocated == t->base_allocated && deallocated == t->base_deallocated)) return;
+    dc_alloc_settle_moved(t, a, allocated, deallocated);
+}
+static inline void dc_alloc_settle(dc_alloc *a) { dc_alloc_settle_on(&dc_alloc_tls, a); }
+
+/* The common case (no context current, the thread started) inline, the rest out of line. */
+static inline dc_alloc *dc_alloc_enter_on(dc_alloc_thread *t, dc_alloc *a) {
+    if (DC_LIKELY(t->current == NULL && t->started)) {
+        dc_alloc_check_unowned();
+        t->current = a;
+        return NULL;
+    }
+    return dc_alloc_enter_slow(t, a);
+}
+static inline dc_alloc *dc_alloc_enter(dc_alloc *a) { return dc_alloc_enter_on(&dc_alloc_tls, a); }
+
+static inline void dc_alloc_leave_on(dc_alloc_thread *t, dc_alloc *a, dc_alloc *previous) {
+    if (previous == a) return; /* nested: the outer leave settles */
+    dc_alloc_settle_on(t, a);
+    t->current = previous;
+}
+
+static inline void dc_alloc_leave_settled_on(dc_alloc_thread *t, dc_alloc *a, dc_alloc *previous) {
+    if (previous == a) return;
+    DC_DEBUG_CHECK(!t->allocated || (*t->allocated == t->base_allocated &&
+                                     *t->deallocated == t->base_deallocated),
+                   "leaving a context as settled with counts unsettled");
+    t->current = previous;
+}
+
+static inline void dc_alloc_limit_forget(dc_alloc *a) {
+    _Atomic uint64_t *hit = &DC_HEAD(a)->c.limit_hit_request;
+    if (atomic_load_explicit(hit, memory_order_relaxed))
+        atomic_store_explicit(hit, 0, memory_order_relaxed);
+}
+
+static inline void dc_alloc_note_reclaim(dc_alloc *a) {
+    _Atomic uint64_t *n = &DC_HEAD(a)->c.reclaims;
+    atomic_store_explicit(n, atomic_load_explicit(n, memory_order_relaxed) + 1, memory_order_relaxed);
+}
+
+static inline void dc_alloc_note_cache(dc_alloc *a, int64_t delta) {
+    _Atomic uint64_t *pc = &DC_HEAD(a)->c.page_cache;
+    atomic_fetch_add_explicit(pc, (uint64_t)delta, memory_order_relaxed);
+}
+
+static inline int dc_alloc_budget_on(void) {
+    return atomic_load_explicit(&dc_alloc_checks, memory_order_relaxed) & DC_CHECK_BUDGET;
+}
+
 static inline void dc_alloc_window(dc_alloc *a, uint64_t *freed, uint64_t *live,
                                    uint64_t *window_peak) {
     if (a == dc_alloc_tls.current) dc_alloc_settle(a);
@@ -330,12 +398,5 @@ static inline void dc_alloc_window(dc_alloc *a, uint64_t *freed, uint64_t *live,
     *live = atomic_load_explicit(&c->allocated, memory_order_relaxed);
     *window_peak = atomic_load_explicit(&c->window_peak, memory_order_relaxed);
 }
-uint64_t dc_alloc_freed_total(const dc_alloc *a);
-uint64_t dc_alloc_window_peak(const dc_alloc *a);
-void dc_alloc_window_reset(dc_alloc *a);
-
-/* Fault injection: from now, the nth allocation anywhere in the process fails (persistent: it and
- * every later one); nth == 0 disarms. Returns how many allocations failed since the last call. */
-int64_t dc_alloc_fault_inject(int64_t nth, int persistent);
 
 #endif

@@ -23,7 +23,7 @@ static _Atomic int64_t fault_countdown; /* allocations left before the one that 
 static _Atomic int fault_persistent;
 static _Atomic int64_t fault_failures;
 
-int dc_fault_fire(void) {
+int dc_alloc_fault_fire(void) {
     int64_t left = atomic_fetch_sub(&fault_countdown, 1) - 1;
     if (left > 0) return 0;
     if (left < 0 && !atomic_load(&fault_persistent)) return 0; /* transient: only the one */
@@ -125,7 +125,7 @@ void dc_alloc_check_unowned(void) {
 }
 #endif
 
-void dc_counters_init(dc_counters *c, int shared) {
+void dc_alloc_counters_init(dc_counters *c, int shared) {
     c->shared = shared;
     atomic_store(&c->allocated, 0);
     atomic_store(&c->peak, 0);
@@ -375,7 +375,7 @@ int dc_alloc_refuse_slow(dc_alloc *a, uint64_t grow, size_t request) {
     if (limit != 0 && atomic_load_explicit(&c->allocated, memory_order_relaxed) + grow > limit) {
         /* Unused cache pages go before the request is refused. */
         reclaim_own(a, atomic_load_explicit(&c->allocated, memory_order_relaxed) + grow - limit);
-        if (dc_counters_refuse(c, grow, request)) return 1;
+        if (dc_alloc_counters_refuse(c, grow, request)) return 1;
     }
     if (!dc_alloc_budget_on()) return 0;
     if (a == dc_alloc_process()) {
@@ -400,16 +400,6 @@ int dc_alloc_limit_hit(dc_alloc *a, uint64_t *request, uint64_t *usage, int *pro
     return r != 0;
 }
 
-uint64_t dc_alloc_freed_total(const dc_alloc *a) {
-    settle(a);
-    return atomic_load_explicit(&DC_CHEAD(a)->c.freed, memory_order_relaxed);
-}
-
-uint64_t dc_alloc_window_peak(const dc_alloc *a) {
-    settle(a);
-    return atomic_load_explicit(&DC_CHEAD(a)->c.window_peak, memory_order_relaxed);
-}
-
 void dc_alloc_window_reset(dc_alloc *a) {
     settle(a);
     dc_counters *c = &DC_HEAD(a)->c;
@@ -417,9 +407,9 @@ void dc_alloc_window_reset(dc_alloc *a) {
                           memory_order_relaxed);
 }
 
-void dc_head_open(dc_alloc *a, void *owner) {
+void dc_alloc_head_open(dc_alloc *a, void *owner) {
     dc_alloc_head *h = DC_HEAD(a);
-    dc_counters_init(&h->c, 0);
+    dc_alloc_counters_init(&h->c, 0);
     h->reclaimables = NULL;
     h->reclaiming = 0;
     h->owner = owner; /* published with the live list's lock: the reclaimer reads it under it */
@@ -432,7 +422,7 @@ void dc_head_open(dc_alloc *a, void *owner) {
     pthread_mutex_unlock(&common.lock);
 }
 
-uint64_t dc_head_close(dc_alloc *a) {
+uint64_t dc_alloc_head_close(dc_alloc *a) {
     settle(a);
     dc_alloc_head *h = DC_HEAD(a);
     if (dc_alloc_budget_on())
@@ -461,7 +451,7 @@ void dc_alloc_stats_get(dc_alloc *a, dc_alloc_stats *st) {
         st->page_cache = atomic_load(&c->page_cache);
         st->reclaimable = atomic_load(&c->reclaimable);
         st->reclaims = atomic_load(&c->reclaims);
-        dc_backend_stats(a, st);
+        dc_alloc_backend_stats(a, st);
         return;
     }
     pthread_mutex_lock(&common.lock);
@@ -478,5 +468,5 @@ void dc_alloc_stats_get(dc_alloc *a, dc_alloc_stats *st) {
     pthread_mutex_unlock(&common.lock);
     st->limit = atomic_load(&budget.limit);
     st->allocated = total;
-    dc_backend_stats(NULL, st);
+    dc_alloc_backend_stats(NULL, st);
 }

@@ -11,7 +11,7 @@
 #include "alloc.h"
 
 
-static inline void dc_counters_add(dc_counters *c, uint64_t n) {
+static inline void dc_alloc_counters_add(dc_counters *c, uint64_t n) {
     uint64_t now;
     if (c->shared) {
         now = atomic_fetch_add_explicit(&c->allocated, n, memory_order_relaxed) + n;
@@ -32,7 +32,7 @@ static inline void dc_counters_add(dc_counters *c, uint64_t n) {
     }
 }
 
-static inline void dc_counters_sub(dc_counters *c, uint64_t n) {
+static inline void dc_alloc_counters_sub(dc_counters *c, uint64_t n) {
     if (c->shared) {
         atomic_fetch_sub_explicit(&c->allocated, n, memory_order_relaxed);
         return;
@@ -45,7 +45,7 @@ static inline void dc_counters_sub(dc_counters *c, uint64_t n) {
 }
 
 /* Whether growing by grow bytes would pass the limit; if so, records the refused request. */
-static inline int dc_counters_refuse(dc_counters *c, uint64_t grow, size_t request) {
+static inline int dc_alloc_counters_refuse(dc_counters *c, uint64_t grow, size_t request) {
     uint64_t limit = atomic_load_explicit(&c->limit, memory_order_relaxed);
     if (limit == 0) return 0;
     uint64_t live = atomic_load_explicit(&c->allocated, memory_order_relaxed);
@@ -56,7 +56,7 @@ static inline int dc_counters_refuse(dc_counters *c, uint64_t grow, size_t reque
     return 1;
 }
 
-/* dc_counters_refuse for a context, after its unused cache memory was reclaimed (alloc_common.c):
+/* dc_alloc_counters_refuse for a context, after its unused cache memory was reclaimed (alloc_common.c):
  * the limit check of every backend's allocation path. */
 int dc_alloc_refuse_slow(dc_alloc *a, uint64_t grow, size_t request);
 static inline int dc_alloc_refuse(dc_alloc *a, uint64_t grow, size_t request) {
@@ -79,23 +79,23 @@ static inline void dc_alloc_note_store(const dc_alloc *a, uint64_t grew, uint64_
 
 /* Fault injection (a testing aid, SQLite's method): while armed, every allocation in the process
  * counts down, and the chosen ones fail. One relaxed load on the allocation path when disarmed. */
-int dc_fault_fire(void);
-static inline int dc_fault_check(void) {
+int dc_alloc_fault_fire(void);
+static inline int dc_alloc_fault_check(void) {
     return (atomic_load_explicit(&dc_alloc_checks, memory_order_relaxed) & DC_CHECK_FAULT) &&
-           dc_fault_fire();
+           dc_alloc_fault_fire();
 }
 
 /* Zeroes the counters for a new (or recycled) context. */
-void dc_counters_init(dc_counters *c, int shared);
+void dc_alloc_counters_init(dc_counters *c, int shared);
 
 /* A context's start and end of use: fresh counters and a place on the live list (the list that
  * process-wide totals add up); at the end, off the list, returning the bytes still counted as live
  * (0 when correct; debug builds abort otherwise). */
-void dc_head_open(dc_alloc *a, void *owner);
-uint64_t dc_head_close(dc_alloc *a);
+void dc_alloc_head_open(dc_alloc *a, void *owner);
+uint64_t dc_alloc_head_close(dc_alloc *a);
 
 /* The backend's part of the statistics: its own measures for a (arena fields), or for the
  * process when a is NULL. The counter fields are already filled. */
-void dc_backend_stats(dc_alloc *a, dc_alloc_stats *st);
+void dc_alloc_backend_stats(dc_alloc *a, dc_alloc_stats *st);
 
 #endif

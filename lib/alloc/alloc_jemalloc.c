@@ -274,7 +274,7 @@ static void global_init_once(void) {
     g.process.tcache = -1;
     g.process.own_arena = 1;
     g.process.own_arena_at = UINT64_MAX;
-    dc_counters_init(&g.process.head.c, 1);
+    dc_alloc_counters_init(&g.process.head.c, 1);
     g.process.flags = g.process.direct_flags = arena_flag(arena) | MALLOCX_TCACHE_NONE;
     rc = create_arena(&g.shared_arenas[0]);
     if (rc != 0) g.init_error = rc;
@@ -536,14 +536,14 @@ dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why) {
         use_shared_arena(a);
         a->own_arena_at = threshold;
     }
-    dc_head_open(a, cfg ? cfg->owner : NULL);
+    dc_alloc_head_open(a, cfg ? cfg->owner : NULL);
     *why = NULL;
     return a;
 }
 
 uint64_t dc_alloc_destroy(dc_alloc *a) {
     if (!a || a == &g.process) return 0;
-    uint64_t live = dc_head_close(a);
+    uint64_t live = dc_alloc_head_close(a);
     if (a->own_arena) {
         flush_tcache(a);
         /* An empty arena only needs its pages handed back, and purge does that at once. Reset,
@@ -588,7 +588,7 @@ static void check_owner(const dc_alloc *a, const void *p) {
 #endif
 
 void *dc_alloc_malloc(dc_alloc *a, size_t size) {
-    if (dc_fault_check()) return NULL;
+    if (dc_alloc_fault_check()) return NULL;
     dc_counters *c = &a->head.c;
     if (counted_by_thread(a)) {
         if (size == 0) size = 1;
@@ -607,7 +607,7 @@ void *dc_alloc_malloc(dc_alloc *a, size_t size) {
     if (dc_alloc_refuse(a, usize, size)) return NULL;
     void *p = je_mallocx(usize, a->direct_flags);
     if (!p) return NULL;
-    dc_counters_add(c, usize);
+    dc_alloc_counters_add(c, usize);
     dc_alloc_note_store(a, usize, 0);
     thread_allocated_elsewhere(usize);
     if (!c->shared && atomic_load_explicit(&c->allocated, memory_order_relaxed) > a->own_arena_at)
@@ -650,14 +650,14 @@ void dc_alloc_free(dc_alloc *a, void *p) {
     }
     size_t usize = je_sallocx(p, 0);
     je_sdallocx(p, usize, a->direct_flags);
-    dc_counters_sub(&a->head.c, usize);
+    dc_alloc_counters_sub(&a->head.c, usize);
     dc_alloc_note_store(a, 0, usize);
     thread_freed_elsewhere(usize);
 }
 
 void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
     if (!p) return dc_alloc_malloc(a, size);
-    if (dc_fault_check()) return NULL;
+    if (dc_alloc_fault_check()) return NULL;
     if (size == 0) size = 1;
     check_owner(a, p);
     size_t usize = usable_size(size);
@@ -677,8 +677,8 @@ void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
         note_live(a, live_bytes(a));
         return q;
     }
-    if (usize >= old) dc_counters_add(c, usize - old);
-    else dc_counters_sub(c, old - usize);
+    if (usize >= old) dc_alloc_counters_add(c, usize - old);
+    else dc_alloc_counters_sub(c, old - usize);
     dc_alloc_note_store(a, usize > old ? usize - old : 0, old > usize ? old - usize : 0);
     thread_allocated_elsewhere(usize);
     thread_freed_elsewhere(old);
@@ -772,7 +772,7 @@ static void arena_stats(unsigned arena, dc_alloc_stats *st) {
     st->retained = read_arena_stat(arena, "retained");
 }
 
-void dc_backend_stats(dc_alloc *a, dc_alloc_stats *st) {
+void dc_alloc_backend_stats(dc_alloc *a, dc_alloc_stats *st) {
     refresh_stats(); /* walks every arena under one lock: only on demand (invariant 5) */
     if (a) {
         if (a->own_arena) {

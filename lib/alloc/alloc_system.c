@@ -40,7 +40,7 @@ static struct {
 } g = {.once = PTHREAD_ONCE_INIT};
 
 static void global_init_once(void) {
-    dc_counters_init(&g.process.head.c, 1);
+    dc_alloc_counters_init(&g.process.head.c, 1);
 #if defined(__GLIBC__)
     snprintf(g.name, sizeof g.name, "system malloc (glibc %s)", gnu_get_libc_version());
 #else
@@ -76,20 +76,20 @@ dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why) {
     dc_alloc *a = malloc(sizeof *a); /* bookkeeping, not counted */
     if (!a) return NULL;
     memset(a, 0, sizeof *a);
-    dc_head_open(a, cfg ? cfg->owner : NULL);
+    dc_alloc_head_open(a, cfg ? cfg->owner : NULL);
     *why = NULL;
     return a;
 }
 
 uint64_t dc_alloc_destroy(dc_alloc *a) {
     if (!a || a == &g.process) return 0;
-    uint64_t live = dc_head_close(a);
+    uint64_t live = dc_alloc_head_close(a);
     free(a);
     return live;
 }
 
 void *dc_alloc_malloc(dc_alloc *a, size_t size) {
-    if (dc_fault_check()) return NULL;
+    if (dc_alloc_fault_check()) return NULL;
     /* The request is a lower bound of the usable size: a request past a handle's limit never
      * reaches malloc. (Not for the process context, whose shared stores take budget per call.) */
     if (a != dc_alloc_process() && dc_alloc_refuse(a, size ? size : 1, size)) return NULL;
@@ -100,7 +100,7 @@ void *dc_alloc_malloc(dc_alloc *a, size_t size) {
         free(p);
         return NULL;
     }
-    dc_counters_add(&a->head.c, usize);
+    dc_alloc_counters_add(&a->head.c, usize);
     dc_alloc_note_store(a, usize, 0);
     return p;
 }
@@ -108,7 +108,7 @@ void *dc_alloc_malloc(dc_alloc *a, size_t size) {
 void dc_alloc_free(dc_alloc *a, void *p) {
     if (!p) return;
     size_t usize = system_usable_size(p);
-    dc_counters_sub(&a->head.c, usize);
+    dc_alloc_counters_sub(&a->head.c, usize);
     dc_alloc_note_store(a, 0, usize);
     free(p);
 }
@@ -118,15 +118,15 @@ void dc_alloc_free_current(void *p) { dc_alloc_free(dc_alloc_current(), p); }
 
 void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
     if (!p) return dc_alloc_malloc(a, size);
-    if (dc_fault_check()) return NULL;
+    if (dc_alloc_fault_check()) return NULL;
     size_t old = system_usable_size(p);
     if (size <= old || (atomic_load_explicit(&a->head.c.limit, memory_order_relaxed) == 0 &&
                         !dc_alloc_budget_on())) {
         void *q = realloc(p, size ? size : 1);
         if (!q) return NULL;
         size_t usize = system_usable_size(q);
-        dc_counters_sub(&a->head.c, old);
-        dc_counters_add(&a->head.c, usize);
+        dc_alloc_counters_sub(&a->head.c, old);
+        dc_alloc_counters_add(&a->head.c, usize);
         dc_alloc_note_store(a, usize > old ? usize - old : 0, old > usize ? old - usize : 0);
         return q;
     }
@@ -175,7 +175,7 @@ uint64_t dc_alloc_max_background_threads_default(void) { return 0; }
 /* Every call is counted as it is made: no per-thread counters to find. */
 void dc_alloc_thread_start(void) { dc_alloc_tls.started = 1; }
 
-void dc_backend_stats(dc_alloc *a, dc_alloc_stats *st) {
+void dc_alloc_backend_stats(dc_alloc *a, dc_alloc_stats *st) {
     (void)a, (void)st; /* no arena measures: they read 0 */
 }
 

@@ -51,8 +51,8 @@ int dc_sql_guard_refuse(dc_sql_guard *g, int code, const char *fmt, ...) {
 }
 
 dc_sql_guard *dc_sql_current_guard(void) {
-    dc_alloc *a = dc_alloc_tls.current;
-    return a ? (dc_sql_guard *)DC_HEAD(a)->owner : NULL;
+    dc_alloc *a = dc_alloc_entered();
+    return a ? dc_alloc_owner(a) : NULL;
 }
 
 /* ---- statement_timeout ----------------------------------------------------------------------- */
@@ -90,26 +90,28 @@ static int progress(void *arg) { return past_deadline(arg); }
 
 unsigned dc_sql_prepare_begin(dc_sql_guard *g) {
     (void)g;
-    unsigned saved = dc_alloc_tls.poll_countdown;
-    dc_alloc_tls.poll_countdown = DC_POLL_ALLOCATIONS;
+    unsigned *countdown = dc_alloc_poll_countdown(dc_alloc_thread_state());
+    unsigned saved = *countdown;
+    *countdown = DC_POLL_ALLOCATIONS;
     return saved;
 }
 
 void dc_sql_prepare_end(dc_sql_guard *g, unsigned saved) {
     (void)g;
-    dc_alloc_tls.poll_countdown = saved;
+    *dc_alloc_poll_countdown(dc_alloc_thread_state()) = saved;
 }
 
 int dc_sql_poll(void) {
     dc_sql_guard *g = dc_sql_current_guard();
-    dc_alloc_tls.poll_countdown = DC_POLL_ALLOCATIONS;
+    unsigned *countdown = dc_alloc_poll_countdown(dc_alloc_thread_state());
+    *countdown = DC_POLL_ALLOCATIONS;
     if (!g || !g->db) return 0;
     if (sqlite3_is_interrupted(g->db)) {
         dc_sql_guard_refuse(g, SQLITE_INTERRUPT, "interrupted");
     } else if (!past_deadline(g)) {
         return 0;
     }
-    dc_alloc_tls.poll_countdown = 1; /* and every later allocation of this prepare */
+    *countdown = 1; /* and every later allocation of this prepare */
     return 1;
 }
 
@@ -119,7 +121,7 @@ void dc_sql_stack_refused(const void *frame) {
     dc_sql_guard_refuse(g, SQLITE_ERROR,
                         "statement too complex: its nesting would use up the thread's stack "
                         "(%zu KiB left); simplify it, or run it on a thread with a larger stack",
-                        (size_t)((uintptr_t)frame - dc_alloc_tls.stack_low) >> 10);
+                        (size_t)(dc_alloc_stack_left(dc_alloc_thread_state(), frame) >> 10));
 }
 
 /* ---- files ----------------------------------------------------------------------------------- */
@@ -256,7 +258,7 @@ int dc_sql_guard_temp_grow(dc_sql_guard *g, uint64_t bytes) {
     uint64_t limit = g->settings->max_temp_size;
     if (limit && g->temp_bytes + bytes > limit) {
         char text[32];
-        dc_format_size(limit, 1, text, sizeof text);
+        dc_option_format_size(limit, 1, text, sizeof text);
         return dc_sql_guard_refuse(g, SQLITE_FULL,
                                    "max_temp_directory_size of %s reached: the handle's temporary "
                                    "files hold %llu bytes and need %llu more",
@@ -320,7 +322,7 @@ static int authorize_pragma(dc_sql_guard *g, const char *pragma, const char *val
               "allow_global_settings";
     else if (s->lock_configuration)
         why = "this handle's configuration is locked (lock_configuration, set by the host)";
-    else if (dc_settings_untrusted(s) && NAMED(pragma, defense_pragmas))
+    else if (dc_option_settings_untrusted(s) && NAMED(pragma, defense_pragmas))
         why = "the host runs this handle's SQL with its defenses on (lock_configuration, or "
               "enable_external_access = false)";
     else if (sqlite3_stricmp(pragma, "mmap_size") == 0 && atoll(value) > 0 && memory_limited())
@@ -368,8 +370,8 @@ static int run_internal(dc_sql_guard *g, const char *sql) {
 int dc_sql_guard_sync(dc_sql_guard *g) {
     const dc_handle_settings *s = g->settings;
     for (int i = 0; i < DC_SQL_LIMIT_COUNT; i++)
-        sqlite3_limit(g->db, sqlite_limits[i], (int)dc_settings_limit(s, i));
-    int rc = SQLITE_OK, untrusted = dc_settings_untrusted(s);
+        sqlite3_limit(g->db, sqlite_limits[i], (int)dc_option_settings_limit(s, i));
+    int rc = SQLITE_OK, untrusted = dc_option_settings_untrusted(s);
     if (untrusted != g->untrusted) {
         /* Only when the mode changes: a trusted handle's own PRAGMAs stay as its SQL set them. */
         rc = sqlite3_db_config(g->db, SQLITE_DBCONFIG_DEFENSIVE, untrusted, (int *)NULL);

@@ -26,10 +26,11 @@ uint64_t dc_sql_alloc_failures(void) { return alloc_failures; }
  * recursion that allocates at every level fails before it runs off the stack) and, while a
  * statement is prepared, the poll of its deadline and interrupt flag. */
 static inline int refused(void) {
-    dc_alloc_thread *t = &dc_alloc_tls;
+    dc_alloc_thread *t = dc_alloc_thread_state();
     const void *frame = __builtin_frame_address(0);
+    unsigned *countdown = dc_alloc_poll_countdown(t);
     if (DC_LIKELY(!dc_alloc_stack_low(t, frame)) &&
-        DC_LIKELY(!t->poll_countdown || --t->poll_countdown || !dc_sql_poll()))
+        DC_LIKELY(!*countdown || --*countdown || !dc_sql_poll()))
         return 0;
     if (dc_alloc_stack_low(t, frame)) dc_sql_stack_refused(frame);
     return 1;

@@ -525,7 +525,7 @@ static sqlite3_pcache *pc_create(int szPage, int szExtra, int bPurgeable) {
     c->pin_limit = 90;
     /* Created inside a call on its handle (the connection runs nowhere else). An in-memory
      * database's pages are its data: counted, never reclaimed. */
-    c->owner = dc_alloc_tls.current;
+    c->owner = dc_alloc_entered();
     c->reclaimable.reclaim = pc_reclaim;
     c->reclaimable.unused_bytes = pc_unused_bytes;
     if (c->owner && c->purgeable) dc_alloc_add_reclaimable(c->owner, &c->reclaimable);
@@ -646,7 +646,7 @@ static void pc_truncate(sqlite3_pcache *pc, unsigned iLimit) {
 static void pc_destroy(sqlite3_pcache *pc) {
     pc_cache *c = (pc_cache *)pc;
     check_cache(c);
-    DC_DEBUG_CHECK(c->owner == dc_alloc_tls.current, "a page cache destroyed outside its handle");
+    DC_DEBUG_CHECK(c->owner == dc_alloc_entered(), "a page cache destroyed outside its handle");
     if (c->owner && c->purgeable) dc_alloc_remove_reclaimable(c->owner, &c->reclaimable);
     for (unsigned i = 0; i < c->slots; i++)
         if (c->table[i]) page_free(c, c->table[i]);

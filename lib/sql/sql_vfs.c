@@ -69,9 +69,9 @@ typedef struct shim_file {
     do {                                                         \
         int store_ = ((shim_file *)(f))->store;                  \
         dc_alloc *caller_ = dc_alloc_swap_current(NULL);         \
-        dc_alloc_tls.process_budgeted += store_;                 \
+        dc_alloc_store_scope(dc_alloc_thread_state(), store_);   \
         rc = (expr);                                             \
-        dc_alloc_tls.process_budgeted -= store_;                 \
+        dc_alloc_store_scope(dc_alloc_thread_state(), -store_);  \
         dc_alloc_swap_current(caller_);                          \
     } while (0)
 

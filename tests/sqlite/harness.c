@@ -105,7 +105,7 @@ const char *dc_testfixture_init(Tcl_Interp *interp) {
         exit(1);
     }
     dc_handle_settings settings;
-    dc_handle_settings_init(&settings);
+    dc_option_settings_init(&settings);
     dc_alloc_config cfg = {settings.nodump, settings.own_arena_threshold};
     const char *why = NULL;
     handle_context = dc_alloc_create(&cfg, &why);
