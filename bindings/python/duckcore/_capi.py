@@ -110,13 +110,19 @@ _i64 = ctypes.c_int64
 FUNCTION_CALLBACK = ctypes.CFUNCTYPE(None, _p, _i, ctypes.POINTER(_p))
 FINAL_CALLBACK = ctypes.CFUNCTYPE(None, _p)
 DESTROY_CALLBACK = ctypes.CFUNCTYPE(None, _p)
+# int (*)(void *ctx, const char *text): db_dump's output
+DUMP_CALLBACK = ctypes.CFUNCTYPE(_i, _p, _s)
 
+# Every call of include/duckcore.h: the capi_matches_header test (tests/test_capi.py) compares
+# this table with the header (names, arities and types), so a call added there cannot be missing.
 _DECLARATIONS = {
     # name: (restype, argtypes)
     "db_libversion": (_s, []),
+    "db_libversion_number": (_i, []),
     "db_engine_version": (_s, []),
     "db_allocator": (_s, []),
     "db_errstr": (_s, [_i]),
+    "db_open": (_i, [_s, ctypes.POINTER(_p)]),
     "db_open_ext": (_i, [_s, ctypes.POINTER(_s), ctypes.POINTER(_s), _i, ctypes.POINTER(_p)]),
     "db_close": (_i, [_p]),
     "db_set_option": (_i, [_p, _s, _s]),
@@ -136,6 +142,7 @@ _DECLARATIONS = {
     "db_last_insert_rowid": (_i64, [_p]),
     "db_in_transaction": (_i, [_p]),
     "db_interrupt": (None, [_p]),
+    "db_free": (None, [_p]),
     # sql is passed as a buffer whose address we know, so the tail pointer becomes an offset.
     "db_prepare": (_i, [_p, _p, ctypes.POINTER(_p), ctypes.POINTER(_p)]),
     "db_step": (_i, [_p]),
@@ -148,6 +155,8 @@ _DECLARATIONS = {
     "db_bind_blob": (_i, [_p, _i, _s, _i]),
     "db_bind_parameter_count": (_i, [_p]),
     "db_bind_parameter_index": (_i, [_p, _s]),
+    "db_bind_parameter_name": (_s, [_p, _i]),
+    "db_clear_bindings": (_i, [_p]),
     "db_column_count": (_i, [_p]),
     "db_column_name": (_s, [_p, _i]),
     "db_column_decltype": (_s, [_p, _i]),
@@ -158,6 +167,10 @@ _DECLARATIONS = {
     "db_column_text": (_p, [_p, _i]),
     "db_column_blob": (_p, [_p, _i]),
     "db_column_bytes": (_i, [_p, _i]),
+    # a copy the caller frees with db_free: a raw pointer, read then freed
+    "db_expanded_sql": (_p, [_p]),
+    "db_stmt_readonly": (_i, [_p]),
+    "db_stmt_handle": (_p, [_p]),
     "db_purge": (_i, [_p]),
     "db_memory_stats": (_i, [_p, ctypes.POINTER(MemoryStats)]),
     "db_errname": (_s, [_i]),
@@ -185,6 +198,9 @@ _DECLARATIONS = {
     "db_result_blob": (None, [_p, _s, _i]),
     "db_result_error": (None, [_p, _s, _i]),
     "db_result_nomem": (None, [_p]),
+    "db_enable_extension": (_i, [_p, _s]),
+    "db_dump": (_i, [_p, _s, _s, DUMP_CALLBACK, _p]),
+    "db_fault_inject": (_i64, [_i64, _i]),
 }
 
 for _name, (_restype, _argtypes) in _DECLARATIONS.items():
