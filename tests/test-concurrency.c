@@ -65,24 +65,32 @@ static void *work(void *arg) {
     return NULL;
 }
 
-/* Changes options, process-wide and on the shared handles, until the workers are done. */
+/* Sets an option and reads it back: with one meddler, what it set is what is read. */
+static void set_and_check(db_handle *h, const char *name, const char *value) {
+    char got[64];
+    check(db_set_option(h, name, value) == DB_OK, name, h);
+    check(db_get_option(h, name, got, sizeof got) == DB_OK && strcmp(got, value) == 0, name, h);
+}
+
+/* Changes options, process-wide and on the shared handles, until the workers are done, and
+ * checks each change took. */
 static void *meddle(void *arg) {
     (void)arg;
     int i = 0;
     while (atomic_load(&workers_left) > 0) {
-        const char *on = (i % 2) ? "true" : "false";
+        db_handle *sh = shared[i % SHARED_HANDLES];
         if (test_has_jemalloc()) {
-            db_set_option(NULL, "allocator_background_threads", on);
-            db_set_option(NULL, "max_background_threads", (i % 3) ? "2" : "1");
-            db_set_option(shared[i % SHARED_HANDLES], "dirty_decay_ms", (i % 2) ? "0" : "100");
-            db_purge(NULL);
+            set_and_check(NULL, "allocator_background_threads", (i % 2) ? "true" : "false");
+            set_and_check(NULL, "max_background_threads", (i % 3) ? "2" : "1");
+            set_and_check(sh, "dirty_decay_ms", (i % 2) ? "0" : "100");
+            check(db_purge(NULL) == DB_OK, "db_purge", NULL);
         }
-        db_set_option(shared[i % SHARED_HANDLES], "memory_limit", (i % 4 == 3) ? "64MB" : "unlimited");
+        set_and_check(sh, "memory_limit", (i % 4 == 3) ? "64MB" : "unlimited");
         struct db_memory_stats st = {.struct_size = sizeof st};
-        db_memory_stats(NULL, &st);
+        check(db_memory_stats(NULL, &st) == DB_OK && st.allocated > 0, "db_memory_stats", NULL);
         i++;
     }
-    db_set_option(NULL, "allocator_background_threads", "false");
+    if (test_has_jemalloc()) set_and_check(NULL, "allocator_background_threads", "false");
     return NULL;
 }
 

@@ -252,8 +252,7 @@ TEST_IMPL(ext_dump) {
  * below that fails the dump with DB_NOMEM (the text written lacks the row); the handle goes on. */
 TEST_IMPL(ext_dump_memory_is_the_handles) {
     char path[256];
-    test_temp_path(path, sizeof path, "dump-memory.db");
-    test_remove_db(path);
+    test_fresh_path(path, sizeof path, "dump-memory.db");
     db_handle *h;
     ASSERT_OK(NULL, db_open(path, &h));
     ASSERT_OK(h, db_exec(h, "CREATE TABLE big(v); INSERT INTO big VALUES (zeroblob(3000000))", NULL,
@@ -393,8 +392,7 @@ TEST_IMPL(ext_faults) {
 
 TEST_IMPL(ext_open_readonly) {
     char path[256], uri[300];
-    test_temp_path(path, sizeof path, "ro.db");
-    test_remove_db(path);
+    test_fresh_path(path, sizeof path, "ro.db");
     db_handle *h;
     snprintf(uri, sizeof uri, "file:%s?mode=ro", path);
     /* Read-only never creates. */

@@ -148,9 +148,7 @@ static void check_after(fixture *f, uint64_t baseline) {
     if (rows != f->expect[0] && rows != f->expect[1])
         FAIL("t holds %lld rows; expected %lld or %lld", (long long)rows, (long long)f->expect[0],
              (long long)f->expect[1]);
-    ASSERT_EQ(test_query_int(f->h, "SELECT count(*) FROM pragma_integrity_check "
-                                   "WHERE integrity_check = 'ok'"),
-              1);
+    test_integrity_ok(f->h);
     ASSERT_EQ(db_in_transaction(f->h), 0);
     ASSERT_OK(f->h, db_close(f->h));
     f->h = NULL;

@@ -74,9 +74,7 @@ TEST_IMPL(limits_property) {
         /* Raised, the handle takes any of the work again, and its data is sound. */
         ASSERT_OK(h, db_set_option(h, "memory_limit", "unlimited"));
         ASSERT_OK(h, db_exec(h, "INSERT INTO t(k, v) SELECT k, v FROM t LIMIT 500", NULL, NULL));
-        ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM pragma_integrity_check WHERE "
-                                    "integrity_check = 'ok'"),
-                  1);
+        test_integrity_ok(h);
         ASSERT_OK(h, db_close(h));
     }
     printf("%d statements ran, %d were refused for the limit; the peak never passed it\n",
@@ -114,9 +112,7 @@ TEST_IMPL(limits_property_process) {
         }
         ASSERT_OK(NULL, db_set_option(NULL, "memory_limit", "unlimited"));
         for (int i = 0; i < 3; i++) {
-            ASSERT_EQ(test_query_int(h[i], "SELECT count(*) FROM pragma_integrity_check WHERE "
-                                           "integrity_check = 'ok'"),
-                      1);
+            test_integrity_ok(h[i]);
             ASSERT_OK(h[i], db_close(h[i]));
         }
     }
@@ -148,9 +144,7 @@ static void make_file(const char *path, int mb) {
 static db_handle *open_limited(const char *path, const char *limit) {
     const char *names[] = {"memory_limit"};
     const char *values[] = {limit};
-    db_handle *h;
-    ASSERT_OK(NULL, db_open_ext(path, names, values, 1, &h));
-    return h;
+    return test_open_opts(path, 1, names, values);
 }
 
 /* A handle whose cache_size was raised for speed scans a file far larger than its memory_limit:
@@ -214,9 +208,7 @@ TEST_IMPL(limits_spill_under_limit) {
     ASSERT_EQ(rc, DB_NOMEM);
     ASSERT_CONTAINS(db_errmsg(h), "memory_limit of");
     ASSERT_EQ(db_in_transaction(h), 0);
-    ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM pragma_integrity_check WHERE "
-                                "integrity_check = 'ok'"),
-              1);
+    test_integrity_ok(h);
     ASSERT_OK(h, db_close(h));
     test_remove_db(path);
     return 0;

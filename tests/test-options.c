@@ -69,16 +69,17 @@ TEST_IMPL(options_enumeration) {
     }
     ASSERT_EQ(process, 3);
     ASSERT_EQ(open_only, 3); /* allocator_nodump, lookaside_size, the read-only allocator */
-    ASSERT_EQ(db_option_host_only(0), 0); /* memory_limit: SQL may lower it */
+    int memory_limit = test_option_index("memory_limit");
+    ASSERT_EQ(db_option_host_only(memory_limit), 0); /* SQL may lower it */
     ASSERT(db_option_name(n) == NULL && db_option_name(-1) == NULL);
     ASSERT_EQ(db_option_settable_after_open(n), -1);
-    ASSERT_STR_EQ(db_option_default(0), "unlimited");
-    ASSERT_STR_EQ(db_option_type(0), "SIZE");
+    ASSERT_STR_EQ(db_option_default(memory_limit), "unlimited");
+    ASSERT_STR_EQ(db_option_type(memory_limit), "SIZE");
 
     /* duckcore_settings() is the same registry, with a second row for the process's own value
      * of an option that has one (memory_limit). */
     ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM duckcore_settings()"), n + 1);
-    ASSERT_STR_EQ(db_option_scope(0), "handle,process");
+    ASSERT_STR_EQ(db_option_scope(memory_limit), "handle,process");
     char buf[256];
     test_query_text(h,
                "SELECT name || '|' || value || '|' || input_type || '|' || scope FROM "
@@ -537,9 +538,7 @@ TEST_IMPL(options_max_background_threads) {
     ASSERT_OK(NULL, db_set_option(NULL, "allocator_background_threads", "false"));
     for (int i = 0; i < 8; i++) ASSERT_OK(h[i], db_close(h[i]));
     /* The default is jemalloc's 4, whatever the CPUs, and also the most it accepts. */
-    int idx = 0;
-    while (strcmp(db_option_name(idx), "max_background_threads") != 0) idx++;
-    ASSERT_STR_EQ(db_option_default(idx), "4");
+    ASSERT_STR_EQ(db_option_default(test_option_index("max_background_threads")), "4");
     ASSERT_EQ(db_set_option(NULL, "max_background_threads", "5"), DB_RANGE);
     ASSERT(strstr(db_errmsg(NULL), "at most 4") != NULL);
     get_option(NULL, "max_background_threads", buf, sizeof buf);

@@ -13,12 +13,6 @@
 
 static void exec(db_handle *h, const char *sql) { ASSERT_OK(h, db_exec(h, sql, NULL, NULL)); }
 
-static void check_integrity(db_handle *h) {
-    char result[256];
-    test_query_text(h, "PRAGMA integrity_check", result, sizeof result);
-    ASSERT_STR_EQ(result, "ok");
-}
-
 /* Rows id = 1..n of (k = id % 97, v = a blob of `bytes` bytes), inserted in one transaction. */
 static void insert_rows(db_handle *h, int first, int n, int bytes) {
     char sql[512];
@@ -65,13 +59,12 @@ static void check_rows(db_handle *h, const expected *e) {
     ASSERT_EQ(test_query_int(h, "SELECT sum(length(v)) FROM t"), e->sum_len);
     /* Through the index, which lives on other pages than the table. */
     ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM t INDEXED BY t_k WHERE k = 7"), e->rows_k7);
-    check_integrity(h);
+    test_integrity_ok(h);
 }
 
 TEST_IMPL(pcache_small_cache) {
     char path[256];
-    test_temp_path(path, sizeof path, "pcache-small.db");
-    test_remove_db(path);
+    test_fresh_path(path, sizeof path, "pcache-small.db");
     enum { ROWS = 30000, BYTES = 300 };
     db_handle *h;
     ASSERT_OK(NULL, db_open(path, &h));
@@ -131,8 +124,7 @@ TEST_IMPL(pcache_small_cache) {
 
 TEST_IMPL(pcache_shrink) {
     char path[256];
-    test_temp_path(path, sizeof path, "pcache-shrink.db");
-    test_remove_db(path);
+    test_fresh_path(path, sizeof path, "pcache-shrink.db");
     db_handle *h;
     ASSERT_OK(NULL, db_open(path, &h));
     exec(h, "CREATE TABLE t(id INTEGER PRIMARY KEY, k INTEGER, v BLOB); CREATE INDEX t_k ON t(k)");
@@ -164,7 +156,7 @@ TEST_IMPL(pcache_shrink) {
     uint64_t small = test_stats(h).allocated;
     printf("after PRAGMA cache_size = 20: %.2f MiB\n", small / 1048576.0);
     ASSERT_LT(small, empty + 20 * 4096 * 2 + (256u << 10));
-    check_integrity(h);
+    test_integrity_ok(h);
     ASSERT_OK(h, db_close(h));
     test_remove_db(path);
     return 0;
@@ -174,8 +166,7 @@ TEST_IMPL(pcache_shrink) {
 
 static void shrink_file(const char *auto_vacuum, const char *reclaim) {
     char path[256], sql[128];
-    test_temp_path(path, sizeof path, "pcache-truncate.db");
-    test_remove_db(path);
+    test_fresh_path(path, sizeof path, "pcache-truncate.db");
     db_handle *h;
     ASSERT_OK(NULL, db_open(path, &h));
     snprintf(sql, sizeof sql, "PRAGMA auto_vacuum = %s", auto_vacuum);
@@ -194,7 +185,7 @@ static void shrink_file(const char *auto_vacuum, const char *reclaim) {
     printf("auto_vacuum=%s%s%s: %lld pages -> %lld\n", auto_vacuum, reclaim ? ", " : "",
            reclaim ? reclaim : "", (long long)before, (long long)after);
     ASSERT_LT(after * 4, before);
-    check_integrity(h);
+    test_integrity_ok(h);
     expected e = {1000, 0, 1000 * 500, 0};
     for (int i = 10; i <= 10000; i += 10) {
         e.sum_id += i;

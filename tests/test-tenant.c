@@ -13,18 +13,10 @@
 
 #include "test.h"
 
-static db_handle *open_with(const char *path, int n, const char *const *names,
-                            const char *const *values) {
-    db_handle *h = NULL;
-    int rc = db_open_ext(path, names, values, n, &h);
-    if (rc != DB_OK) FAIL("db_open_ext(%s): %s", path ? path : "NULL", db_errmsg(NULL));
-    return h;
-}
-
 /* A handle the host runs tenant SQL on: external access off. */
 static db_handle *open_tenant(const char *path) {
     const char *names[] = {"enable_external_access"}, *values[] = {"false"};
-    return open_with(path, 1, names, values);
+    return test_open_opts(path, 1, names, values);
 }
 
 static int exists(const char *path) {
@@ -54,7 +46,7 @@ static double seconds(void) {
 TEST_IMPL(tenant_limit_is_ceiling) {
     const char *names[] = {"memory_limit", "statement_timeout", "max_temp_directory_size"};
     const char *values[] = {"8MB", "10s", "100MB"};
-    db_handle *h = open_with(NULL, 3, names, values);
+    db_handle *h = test_open_opts(NULL, 3, names, values);
     char buf[64];
     /* Lifting the host's limit: refused, however it is spelt. */
     refused(h, "SET memory_limit = 'unlimited'", "the host set it to 8MB");
@@ -158,7 +150,7 @@ TEST_IMPL(tenant_host_only_options) {
 TEST_IMPL(tenant_lock_configuration) {
     const char *names[] = {"lock_configuration", "memory_limit"};
     const char *values[] = {"true", "32MB"};
-    db_handle *h = open_with(NULL, 2, names, values);
+    db_handle *h = test_open_opts(NULL, 2, names, values);
     ASSERT_OK(h, db_exec(h, "CREATE TABLE t(x)", NULL, NULL));
     refused(h, "SET memory_limit = '1MB'", "lock_configuration");
     refused(h, "RESET memory_limit", "lock_configuration");
@@ -181,8 +173,7 @@ TEST_IMPL(tenant_lock_configuration) {
 
 TEST_IMPL(tenant_defensive_mode) {
     char path[256];
-    test_temp_path(path, sizeof path, "tenant-defensive.db");
-    test_remove_db(path);
+    test_fresh_path(path, sizeof path, "tenant-defensive.db");
     db_handle *h = open_tenant(path);
     char buf[64];
     ASSERT_OK(h, db_exec(h, "CREATE TABLE t(x); PRAGMA journal_mode = OFF", NULL, NULL));
@@ -403,7 +394,7 @@ static int stmt_readonly(db_handle *h, const char *sql) {
 
 TEST_IMPL(tenant_stmt_readonly) {
     const char *names[] = {"allow_global_settings"}, *values[] = {"true"};
-    db_handle *h = open_with(NULL, 1, names, values);
+    db_handle *h = test_open_opts(NULL, 1, names, values);
     ASSERT_EQ(stmt_readonly(h, "SELECT 1"), 1);
     ASSERT_EQ(stmt_readonly(h, "PRAGMA cache_size"), 1);
     ASSERT_EQ(stmt_readonly(h, "PRAGMA table_info(sqlite_schema)"), 1);
@@ -516,8 +507,7 @@ TEST_IMPL(tenant_mmap_capped) {
         return TEST_SKIP;
     }
     char path[256];
-    test_temp_path(path, sizeof path, "tenant-mmap.db");
-    test_remove_db(path);
+    test_fresh_path(path, sizeof path, "tenant-mmap.db");
     db_handle *h;
     ASSERT_OK(NULL, db_open(path, &h));
     ASSERT_OK(h, db_exec(h,
@@ -527,7 +517,7 @@ TEST_IMPL(tenant_mmap_capped) {
                          NULL, NULL));
     ASSERT_OK(h, db_close(h));
     const char *names[] = {"memory_limit"}, *values[] = {"8MB"};
-    h = open_with(path, 1, names, values);
+    h = test_open_opts(path, 1, names, values);
     refused(h, "PRAGMA mmap_size = 268435456", "memory_limit");
     ASSERT_OK(h, db_close(h));
     /* Mapped before the host set a limit: the limit still stops pages being mapped. */
@@ -552,7 +542,7 @@ static const char big_sort[] =
 TEST_IMPL(tenant_temp_files_capped) {
     const char *names[] = {"max_temp_directory_size", "memory_limit"};
     const char *values[] = {"4MB", "64MB"};
-    db_handle *h = open_with(NULL, 2, names, values);
+    db_handle *h = test_open_opts(NULL, 2, names, values);
     /* A small cache, so sorts and temporary tables spill to files soon. */
     ASSERT_OK(h, db_exec(h, "PRAGMA cache_size = 100; PRAGMA temp_store = FILE", NULL, NULL));
     ASSERT_EQ(db_exec(h, big_sort, NULL, NULL), DB_FULL);
@@ -602,7 +592,7 @@ static char *window_nest(int levels) {
 
 TEST_IMPL(tenant_statement_timeout) {
     const char *names[] = {"statement_timeout"}, *values[] = {"200ms"};
-    db_handle *h = open_with(NULL, 1, names, values);
+    db_handle *h = test_open_opts(NULL, 1, names, values);
     ASSERT_OK(h, db_exec(h, "CREATE TABLE t2(a, b, c)", NULL, NULL));
     /* A runaway recursive query: stopped, with the reason. */
     double t0 = seconds();
@@ -741,17 +731,28 @@ TEST_IMPL(tenant_string_functions_linear) {
 
 /* ---- the process ----------------------------------------------------------------------------- */
 
-TEST_IMPL(tenant_deep_nesting_no_crash) {
+/* A database of n views, each selecting from the one before (written straight into its schema,
+ * which is fast; creating them one by one takes seconds), opened anew. */
+static db_handle *open_nested_views(const char *name, int n) {
+    char path[256], sql[512];
+    test_fresh_path(path, sizeof path, name);
     db_handle *h;
-    ASSERT_OK(NULL, db_open(NULL, &h));
-    ASSERT_OK(h, db_exec(h, "CREATE TABLE v0(x)", NULL, NULL));
-    char sql[128];
-    ASSERT_OK(h, db_exec(h, "BEGIN", NULL, NULL));
-    for (int i = 1; i <= 16000; i++) {
-        snprintf(sql, sizeof sql, "CREATE VIEW v%d AS SELECT * FROM v%d", i, i - 1);
-        ASSERT_OK(h, db_exec(h, sql, NULL, NULL));
-    }
-    ASSERT_OK(h, db_exec(h, "COMMIT", NULL, NULL));
+    ASSERT_OK(NULL, db_open(path, &h));
+    snprintf(sql, sizeof sql,
+             "CREATE TABLE v0(x); PRAGMA writable_schema = ON; WITH RECURSIVE n(i) AS (SELECT 1 "
+             "UNION ALL SELECT i + 1 FROM n WHERE i < %d) INSERT INTO sqlite_schema(type, name, "
+             "tbl_name, rootpage, sql) SELECT 'view', 'v' || i, 'v' || i, 0, 'CREATE VIEW v' || "
+             "i || ' AS SELECT * FROM v' || (i - 1) FROM n",
+             n);
+    ASSERT_OK(h, db_exec(h, sql, NULL, NULL));
+    ASSERT_OK(h, db_close(h));
+    ASSERT_OK(NULL, db_open(path, &h));
+    test_remove_db(path); /* unlinked: the handle keeps it open */
+    return h;
+}
+
+TEST_IMPL(tenant_deep_nesting_no_crash) {
+    db_handle *h = open_nested_views("tenant-views.db", 16000);
     ASSERT_EQ(db_exec(h, "SELECT * FROM v16000", NULL, NULL), DB_ERROR);
     ASSERT_CONTAINS(db_errmsg(h), "stack");
     ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM v100"), 0);
@@ -760,24 +761,13 @@ TEST_IMPL(tenant_deep_nesting_no_crash) {
 }
 
 static void *deep_on_small_stack(void *arg) {
-    db_handle *h = arg;
     /* A statement that fits an 8 MiB stack but not 256 KiB. */
-    char sql[128];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM v3000");
-    int rc = db_exec(h, sql, NULL, NULL);
+    int rc = db_exec(arg, "SELECT count(*) FROM v1000", NULL, NULL);
     return (void *)(intptr_t)rc;
 }
 
 TEST_IMPL(tenant_small_thread_stack) {
-    db_handle *h;
-    ASSERT_OK(NULL, db_open(NULL, &h));
-    ASSERT_OK(h, db_exec(h, "CREATE TABLE v0(x); BEGIN", NULL, NULL));
-    char sql[128];
-    for (int i = 1; i <= 3000; i++) {
-        snprintf(sql, sizeof sql, "CREATE VIEW v%d AS SELECT * FROM v%d", i, i - 1);
-        ASSERT_OK(h, db_exec(h, sql, NULL, NULL));
-    }
-    ASSERT_OK(h, db_exec(h, "COMMIT", NULL, NULL));
+    db_handle *h = open_nested_views("tenant-views-small.db", 1000);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     ASSERT_EQ(pthread_attr_setstacksize(&attr, 256u << 10), 0);
@@ -789,7 +779,7 @@ TEST_IMPL(tenant_small_thread_stack) {
     ASSERT_EQ((int)(intptr_t)rc, DB_ERROR);
     ASSERT_CONTAINS(db_errmsg(h), "stack");
     /* On this thread's larger stack it runs. */
-    ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM v3000"), 0);
+    ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM v1000"), 0);
     ASSERT_OK(h, db_close(h));
     return 0;
 }
@@ -850,8 +840,8 @@ static void *working_tenant(void *arg) {
 
 TEST_IMPL(threads_tenant_settings) {
     const char *names[] = {"memory_limit"}, *values[] = {"16MB"};
-    struct tenant_thread hostile = {open_with(NULL, 1, names, values), 0, 0};
-    struct tenant_thread worker = {open_with(NULL, 1, names, values), 0, 0};
+    struct tenant_thread hostile = {test_open_opts(NULL, 1, names, values), 0, 0};
+    struct tenant_thread worker = {test_open_opts(NULL, 1, names, values), 0, 0};
     ASSERT_OK(worker.h, db_exec(worker.h, "CREATE TABLE t(x)", NULL, NULL));
     pthread_t a, b;
     ASSERT_EQ(pthread_create(&a, NULL, hostile_tenant, &hostile), 0);
@@ -887,7 +877,7 @@ TEST_IMPL(tenant_faults_in_checks) {
              "DETACH i", inside);
     int failed_in = 0, nth;
     for (nth = 1; nth < 400; nth++) {
-        db_handle *h = open_with(NULL, 2, names, values);
+        db_handle *h = test_open_opts(NULL, 2, names, values);
         db_fault_inject(nth, 0);
         int rc_out = db_exec(h, attach_out, NULL, NULL);
         int rc_in = db_exec(h, attach_in, NULL, NULL);

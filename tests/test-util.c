@@ -88,11 +88,30 @@ int test_under_asan(void) {
 
 db_handle *test_open_own_arena(void) {
     const char *names[] = {"allocator_own_arena_threshold"}, *values[] = {"0"};
+    return test_open_opts(NULL, test_has_jemalloc() ? 1 : 0, names, values);
+}
+
+void test_fresh_path(char *buf, size_t size, const char *name) {
+    test_temp_path(buf, size, name);
+    test_remove_db(buf);
+}
+
+db_handle *test_open_opts(const char *path, int n, const char *const *names,
+                          const char *const *values) {
     db_handle *h = NULL;
-    int rc = db_open_ext(NULL, names, values, test_has_jemalloc() ? 1 : 0, &h);
-    if (rc != DB_OK) {
-        fprintf(stderr, "test_open_own_arena: %s\n", db_errmsg(NULL));
-        abort();
-    }
+    if (db_open_ext(path, names, values, n, &h) != DB_OK)
+        FAIL("db_open_ext(%s): %s", path ? path : "NULL", db_errmsg(NULL));
     return h;
+}
+
+void test_integrity_ok(db_handle *h) {
+    char result[256];
+    test_query_text(h, "PRAGMA integrity_check", result, sizeof result);
+    ASSERT_STR_EQ(result, "ok");
+}
+
+int test_option_index(const char *name) {
+    for (int i = 0; i < db_option_count(); i++)
+        if (strcmp(db_option_name(i), name) == 0) return i;
+    FAIL("no option named %s", name);
 }

@@ -90,5 +90,14 @@ int64_t test_query_int(db_handle *h, const char *sql);
 /* The first column of the first row as text ("NULL" for SQL NULL; "" if there is no row). */
 void test_query_text(db_handle *h, const char *sql, char *buf, size_t size);
 void test_temp_path(char *buf, size_t size, const char *name);
+/* test_temp_path, with no file of that name (nor its journal, WAL or shm) left from a run before. */
+void test_fresh_path(char *buf, size_t size, const char *name);
+/* Opens path (NULL: in memory) with n options applied at open; fails the test if it cannot. */
+db_handle *test_open_opts(const char *path, int n, const char *const *names,
+                          const char *const *values);
+/* The handle's databases pass PRAGMA integrity_check. */
+void test_integrity_ok(db_handle *h);
+/* The index of the option named name (db_option_name); fails the test if there is none. */
+int test_option_index(const char *name);
 
 #endif

@@ -21,17 +21,26 @@ lib.db_libversion.restype = ctypes.c_char_p
 
 DB_OK, DB_ROW, DB_DONE = 0, 100, 101
 
+
+def check(ok, what):
+    """An assertion that python -O keeps."""
+    if not ok:
+        sys.exit(f"ffi FAILED: {what}")
+
+
 h = ctypes.c_void_p()
-assert lib.db_open(b":memory:", ctypes.byref(h)) == DB_OK, lib.db_errmsg(None)
-assert lib.db_exec(h, b"CREATE TABLE t(x); INSERT INTO t VALUES (40), (2)", None, None) == DB_OK
+check(lib.db_open(b":memory:", ctypes.byref(h)) == DB_OK, lib.db_errmsg(None))
+check(lib.db_exec(h, b"CREATE TABLE t(x); INSERT INTO t VALUES (40), (2)", None, None) == DB_OK,
+      "create and insert")
 stmt = ctypes.c_void_p()
-assert lib.db_prepare(h, b"SELECT sum(x), 'duck' || 'core' FROM t", ctypes.byref(stmt), None) == DB_OK
-assert lib.db_step(stmt) == DB_ROW
+check(lib.db_prepare(h, b"SELECT sum(x), 'duck' || 'core' FROM t", ctypes.byref(stmt),
+                     None) == DB_OK, "prepare")
+check(lib.db_step(stmt) == DB_ROW, 'lib.db_step(stmt) == DB_ROW')
 total, text = lib.db_column_int64(stmt, 0), lib.db_column_text(stmt, 1)
-assert lib.db_step(stmt) == DB_DONE
-assert lib.db_finalize(stmt) == DB_OK
-assert (total, text) == (42, b"duckcore"), (total, text)
-assert lib.db_exec(h, b"SELECT nope", None, None) != DB_OK
-assert b"no such column" in lib.db_errmsg(h), lib.db_errmsg(h)
-assert lib.db_close(h) == DB_OK
+check(lib.db_step(stmt) == DB_DONE, 'lib.db_step(stmt) == DB_DONE')
+check(lib.db_finalize(stmt) == DB_OK, 'lib.db_finalize(stmt) == DB_OK')
+check((total, text) == (42, b"duckcore"), (total, text))
+check(lib.db_exec(h, b"SELECT nope", None, None) != DB_OK, "a bad query fails")
+check(b"no such column" in lib.db_errmsg(h), lib.db_errmsg(h))
+check(lib.db_close(h) == DB_OK, 'lib.db_close(h) == DB_OK')
 print("ffi ok: libduckcore", lib.db_libversion().decode(), "answered", total, text.decode())

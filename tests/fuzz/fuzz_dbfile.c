@@ -20,15 +20,14 @@
  *   lookup through it on its first column, with a text and an integer key; an UPDATE that grows
  *   the last column of the first table; VACUUM.
  * Invariants (abort()): the handle's allocated bytes never pass the limit; afterwards
- * "SELECT 1" works and db_close returns DB_OK. A watchdog interrupts a statement that runs over
- * STATEMENT_MS, and work stops after INPUT_MS, so a file that loops cannot hang the fuzzer.
+ * "SELECT 1" works and db_close returns DB_OK. The handle's statement_timeout stops a statement
+ * that runs over STATEMENT_TEXT, and work stops after INPUT_MS, so a file that loops cannot hang
+ * the fuzzer.
  * FUZZ_DBFILE_VERBOSE=1 in the environment prints each statement and how it ended (triage).
  */
 #include <dirent.h>
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define LIMIT_TEXT "64MiB"
 #define LIMIT_BYTES (64u << 20)
-#define STATEMENT_MS 200
+#define STATEMENT_TEXT "200ms"
 #define INPUT_MS 1000
 #define MAX_TABLES 16
 #define MAX_INDEXES 8 /* per table */
@@ -53,12 +52,6 @@ static char dir[4096];
 static char paths[4][4200]; /* database, -wal, -shm, -journal */
 static const char *const suffixes[4] = {"", "-wal", "-shm", "-journal"};
 
-/* The watchdog's view: the handle and when its current statement started (0: none running).
- * Both change under wd_lock, so the watchdog never interrupts a closed handle nor a statement
- * after the one it timed. */
-static pthread_mutex_t wd_lock = PTHREAD_MUTEX_INITIALIZER;
-static db_handle *wd_handle;
-static long wd_started_ms;
 static long input_started_ms;
 static int verbose;
 
@@ -66,26 +59,6 @@ static long now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void *watchdog(void *arg) {
-    (void)arg;
-    const struct timespec tick = {0, 20 * 1000000L};
-    for (;;) {
-        nanosleep(&tick, NULL);
-        pthread_mutex_lock(&wd_lock);
-        if (wd_handle && wd_started_ms && now_ms() - wd_started_ms > STATEMENT_MS)
-            db_interrupt(wd_handle);
-        pthread_mutex_unlock(&wd_lock);
-    }
-    return NULL;
-}
-
-static void timing(db_handle *h, int running) {
-    pthread_mutex_lock(&wd_lock);
-    wd_handle = h;
-    wd_started_ms = running ? now_ms() : 0;
-    pthread_mutex_unlock(&wd_lock);
 }
 
 static int out_of_time(void) { return now_ms() - input_started_ms > INPUT_MS; }
@@ -134,9 +107,6 @@ static void setup_once(void) {
     for (int i = 0; i < 4; i++) snprintf(paths[i], sizeof paths[i], "%s/db%s", dir, suffixes[i]);
     atexit(remove_dir);
     verbose = getenv("FUZZ_DBFILE_VERBOSE") != NULL;
-    pthread_t t;
-    if (pthread_create(&t, NULL, watchdog, NULL) != 0) abort();
-    pthread_detach(t);
 }
 
 static void write_file(const char *path, const uint8_t *p, size_t n) {
@@ -214,14 +184,12 @@ static void trace(db_handle *h, const char *sql, int rc) {
 static void run(db_handle *h, const char *sql) {
     if (out_of_time()) return;
     db_stmt *s = NULL;
-    timing(h, 1);
     int rc = db_prepare(h, sql, &s, NULL);
     trace(h, sql, rc);
     if (rc == DB_OK && s) {
         drain(s);
         db_finalize(s);
     }
-    timing(h, 0);
     check_limit(h);
 }
 
@@ -230,7 +198,6 @@ static int collect(db_handle *h, const char *sql, int col, const char *type, cha
     int n = 0;
     db_stmt *s = NULL;
     if (out_of_time()) return 0;
-    timing(h, 1);
     int rc = db_prepare(h, sql, &s, NULL);
     trace(h, sql, rc);
     if (rc == DB_OK && s) {
@@ -241,7 +208,6 @@ static int collect(db_handle *h, const char *sql, int col, const char *type, cha
         }
         db_finalize(s);
     }
-    timing(h, 0);
     check_limit(h);
     return n;
 }
@@ -270,7 +236,6 @@ static void lookup(db_handle *h, const char *tab, const char *idx) {
             put(&q, " >= ?1");
             db_stmt *s = NULL;
             if (out_of_time()) break;
-            timing(h, 1);
             int rc = db_prepare(h, q.p, &s, NULL);
             trace(h, q.p, rc);
             if (rc == DB_OK && s) {
@@ -281,7 +246,6 @@ static void lookup(db_handle *h, const char *tab, const char *idx) {
                 drain(s);
                 db_finalize(s);
             }
-            timing(h, 0);
             check_limit(h);
             if (rc == DB_OK) break; /* without INDEXED BY only if the index can't be named */
         }
@@ -307,10 +271,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     write_file(paths[0], db, db_len);
     if (wal_len) write_file(paths[1], wal, wal_len);
 
-    const char *names[] = {"memory_limit"};
-    const char *values[] = {LIMIT_TEXT};
+    const char *names[] = {"memory_limit", "statement_timeout"};
+    const char *values[] = {LIMIT_TEXT, STATEMENT_TEXT};
     db_handle *h = NULL;
-    if (db_open_ext(paths[0], names, values, 1, &h) != DB_OK) {
+    if (db_open_ext(paths[0], names, values, 2, &h) != DB_OK) {
         if (h) abort(); /* a failed open must not hand out a handle */
         if (verbose) fprintf(stderr, "fuzz_dbfile: open failed: %s\n", db_errmsg(NULL));
         return 0;
@@ -374,7 +338,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     free(q.p);
     run(h, "VACUUM");
 
-    timing(NULL, 0);
     if (db_exec(h, "SELECT 1", NULL, NULL) != DB_OK) {
         fprintf(stderr, "fuzz_dbfile: SELECT 1 failed: %s\n", db_errmsg(h));
         abort();

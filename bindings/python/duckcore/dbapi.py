@@ -123,7 +123,7 @@ register_converter("timestamp", _convert_timestamp)
 
 
 # ---- Row ------------------------------------------------------------------------------------
-_cursor_class = ()  # connection.py sets it to Cursor (it imports this module)
+_cursor_class = ()  # cursor.py sets it to Cursor (it imports this module)
 
 
 class Row:
