@@ -346,8 +346,12 @@ static const dc_option registry[] = {
 static void default_of(const dc_option *o, dc_option_value *v);
 static int parse_value(const dc_option *o, const char *text, dc_option_value *v);
 
-void dc_option_settings_init(dc_handle_settings *s) {
-    memset(s, 0, sizeof *s);
+/* The registry's defaults, parsed once: opening a handle copies them. */
+static dc_handle_settings default_settings;
+static pthread_once_t default_settings_once = PTHREAD_ONCE_INIT;
+
+static void build_default_settings(void) {
+    dc_handle_settings *s = &default_settings;
     dc_option_target t = {NULL, s};
     for (size_t i = 0; i < DC_ARRAY_SIZE(registry); i++) {
         const dc_option *o = &registry[i];
@@ -365,6 +369,13 @@ void dc_option_settings_init(dc_handle_settings *s) {
         }
     }
     for (int i = 0; i < DC_SQL_LIMIT_COUNT; i++) s->limits[i] = -1;
+    /* A copy shares nothing: the defaults own no memory. */
+    DC_DEBUG_CHECK(!s->allowed_directories && !s->allowed_paths, "a list default owns memory");
+}
+
+void dc_option_settings_init(dc_handle_settings *s) {
+    pthread_once(&default_settings_once, build_default_settings);
+    *s = default_settings;
 }
 
 void dc_option_settings_free(dc_handle_settings *s) {
