@@ -46,7 +46,7 @@ extern "C" {
  * major number).
  * ------------------------------------------------------------------------------------------- */
 #define DUCKCORE_VERSION_MAJOR 0
-#define DUCKCORE_VERSION_MINOR 1
+#define DUCKCORE_VERSION_MINOR 2
 #define DUCKCORE_VERSION_PATCH 0
 #define DUCKCORE_VERSION_NUMBER \
     (DUCKCORE_VERSION_MAJOR * 1000000 + DUCKCORE_VERSION_MINOR * 1000 + DUCKCORE_VERSION_PATCH)
@@ -111,8 +111,35 @@ DUCKCORE_API const char *db_errstr(int code);
  * instead of copying them. Static. Thread-safe. Since 0.1. */
 DUCKCORE_API const char *db_errname(int code);
 
-/* Column and value types, as returned by db_column_type(). */
-enum db_type { DB_INTEGER = 1, DB_FLOAT = 2, DB_TEXT = 3, DB_BLOB = 4, DB_NULL = 5 };
+/* SQLite's own result codes, kept beside duckcore's. duckcore's DB_* codes have numbers of their
+ * own and fold some of SQLite's together (SQLITE_LOCKED into DB_BUSY, SQLITE_NOTADB into
+ * DB_CORRUPT, the rest of its rarer codes into DB_ERROR); db_extended_errcode() gives the engine's
+ * extended code of a handle's last error, which keeps every cause apart: SQLITE_CONSTRAINT_UNIQUE
+ * (2067) from SQLITE_CONSTRAINT_FOREIGNKEY (787). The numbers are sqlite3.h's: the low byte is
+ * the primary code, the rest the cause. */
+
+/* The name of a SQLite result code, primary or extended, as sqlite3.h spells it
+ * ("SQLITE_CONSTRAINT_UNIQUE"); NULL for any other value, so bindings can enumerate the codes
+ * (all are below 65536) instead of copying them. Static. Thread-safe. Since 0.2. */
+DUCKCORE_API const char *db_sqlite_errname(int sqlite_code);
+
+/* SQLite's English description of a SQLite result code (its sqlite3_errstr: an extended code is
+ * described as its primary code); "unknown error" for any other value. Never NULL, static.
+ * Thread-safe. Since 0.2. */
+DUCKCORE_API const char *db_sqlite_errstr(int sqlite_code);
+
+/* Every integer constant the header's lists define (DB_RESULT_MAP, DB_TYPE_MAP, DB_ACTION_MAP,
+ * DB_AUTH_REPLY_MAP, DB_TRACE_MAP, DB_TXN_MAP, DB_CHECKPOINT_MAP, DB_LIMIT_MAP, DB_STATUS_MAP,
+ * DB_STMT_STATUS_MAP), by index from 0: *name as the header spells it ("DB_LIMIT_LENGTH"),
+ * *value its value. DB_OK, or DB_RANGE past the last one (nothing written), so bindings can build
+ * their constants from the library instead of copying them. NULL name or value: DB_MISUSE (with
+ * db_errmsg(NULL)). Thread-safe. Since 0.2. */
+DUCKCORE_API int db_constant(int index, const char **name, int *value);
+
+/* Column and value types, as returned by db_column_type(): XX(name, value). */
+#define DB_TYPE_MAP(XX) XX(INTEGER, 1) XX(FLOAT, 2) XX(TEXT, 3) XX(BLOB, 4) XX(NULL, 5)
+#define DB_CONSTANT_ENUM_(name, value) DB_##name = value,
+enum db_type { DB_TYPE_MAP(DB_CONSTANT_ENUM_) };
 
 typedef struct db_handle db_handle;
 typedef struct db_stmt db_stmt;
@@ -376,6 +403,34 @@ DUCKCORE_API int64_t db_last_insert_rowid(db_handle *h);
  * Since 0.1. */
 DUCKCORE_API int db_in_transaction(db_handle *h);
 
+/* SQLite's extended result code of the last call on h (see db_sqlite_errname): 0 after a
+ * success; for a failure of the engine its code as SQLite reported it; for one of duckcore's own
+ * errors the SQLite code nearest to it (DB_MISUSE: SQLITE_MISUSE 21, DB_AUTH: SQLITE_AUTH 23, an
+ * option error: SQLITE_ERROR 1, a refused allocation: SQLITE_NOMEM 7, statement_timeout:
+ * SQLITE_INTERRUPT 9). With NULL, the same for the thread's last call without a handle.
+ * Since 0.2. */
+DUCKCORE_API int db_extended_errcode(const db_handle *h);
+
+/* Rows inserted, updated or deleted by every statement since h was opened (triggers' included,
+ * as SQL's total_changes()); 0 for NULL. Since 0.2. */
+DUCKCORE_API int64_t db_total_changes(db_handle *h);
+
+/* The transaction state of schema on h (NULL: the highest over all of h's databases):
+ * DB_TXN_NONE, DB_TXN_READ (a read transaction is open) or DB_TXN_WRITE. -1 for an unknown
+ * schema (DB_ERROR on the handle) or a bad handle (DB_MISUSE on the thread). Since 0.2. */
+#define DB_TXN_MAP(XX) XX(TXN_NONE, 0) XX(TXN_READ, 1) XX(TXN_WRITE, 2)
+enum db_txn_state { DB_TXN_MAP(DB_CONSTANT_ENUM_) };
+DUCKCORE_API int db_txn_state(db_handle *h, const char *schema);
+
+/* The file name of schema on h (NULL: "main"), absolute, as the engine opened it; "" for an
+ * in-memory or temporary database; NULL for an unknown schema or a bad handle. Owned by the
+ * handle, valid until the schema is detached or the handle closed. Since 0.2. */
+DUCKCORE_API const char *db_filename(db_handle *h, const char *schema);
+
+/* 1 if schema on h (NULL: "main") is read-only (a handle opened with mode=ro, or a file the
+ * process may not write), 0 if writable, -1 for an unknown schema or a bad handle. Since 0.2. */
+DUCKCORE_API int db_readonly(db_handle *h, const char *schema);
+
 /* Asks a running query on h to stop as soon as it can; it then fails with DB_INTERRUPT.
  * Safe to call from any thread without waiting for the handle's lock; NULL is a no-op.
  * Since 0.1. */
@@ -462,6 +517,14 @@ DUCKCORE_API int db_column_bytes(db_stmt *s, int index);
  * until the statement is finalized or re-prepared (a schema change re-prepares it at its next
  * step). Takes the handle's lock, as every db_column_* call does. Since 0.1. */
 DUCKCORE_API const char *db_column_decltype(db_stmt *s, int index);
+/* Where result column index comes from, for a column that is a table's column (also through
+ * views and subqueries): the schema ("main", "temp", an attached name), the table, and the
+ * column's name in its table (which the result may rename with AS). Known once prepared. NULL
+ * when the column is an expression, and for a bad index (DB_RANGE) or statement (DB_MISUSE).
+ * Valid as db_column_decltype's. Since 0.2. */
+DUCKCORE_API const char *db_column_database_name(db_stmt *s, int index);
+DUCKCORE_API const char *db_column_table_name(db_stmt *s, int index);
+DUCKCORE_API const char *db_column_origin_name(db_stmt *s, int index);
 
 /* The statement's SQL with the current bindings substituted, as a new string that the caller
  * frees with db_free() (it belongs to no handle, so it may outlive the statement and the handle).
@@ -558,6 +621,203 @@ DUCKCORE_API void db_result_blob(db_context *ctx, const void *data, int len);
 DUCKCORE_API void db_result_error(db_context *ctx, const char *msg, int len);
 DUCKCORE_API void db_result_nomem(db_context *ctx);
 
+/* Creates, replaces or deletes an aggregate window function: an aggregate (step, final, as
+ * db_create_function's) that SQL may also use with OVER, over a moving frame. value returns the
+ * aggregate of the rows now in the frame without ending the group (it may be called many times,
+ * and must leave the state as it was); inverse removes from the state the row that left the
+ * frame (its arguments are those step was given for it). step, final, value and inverse are all
+ * given, or all NULL to delete name/nargs. Everything else (name, nargs, flags, user_data,
+ * db_aggregate_context, destroy, the errors) is as for db_create_function; an aggregate made there
+ * has no value or inverse and cannot be used with OVER. Since 0.2. */
+DUCKCORE_API int db_create_window_function(db_handle *h, const char *name, int nargs, int flags,
+                                           void *user_data,
+                                           void (*step)(db_context *ctx, int argc, db_value **argv),
+                                           void (*final)(db_context *ctx),
+                                           void (*value)(db_context *ctx),
+                                           void (*inverse)(db_context *ctx, int argc,
+                                                           db_value **argv),
+                                           void (*destroy)(void *user_data));
+
+/* Creates, replaces or deletes the collating sequence name (case-insensitive, at most 255 bytes),
+ * used by COLLATE name in SQL, in column definitions and in indexes. compare orders two UTF-8
+ * strings (not NUL-terminated; lengths in bytes): negative, 0 or positive, as memcmp; it must be a
+ * total order that never changes while an index uses it. compare NULL deletes name (DB_OK also
+ * when there was none); a collation that a statement or the schema uses may still be deleted, and
+ * using it then fails with "no such collation sequence". ctx and destroy as user_data and destroy
+ * in db_create_function (destroy: once, at replacement, deletion, close or failure). Errors:
+ * DB_MISUSE (a NULL or closed handle, a NULL, empty or too long name), DB_BUSY while a statement
+ * on the handle is running, DB_NOMEM. Since 0.2. */
+DUCKCORE_API int db_create_collation(db_handle *h, const char *name, void *ctx,
+                                     int (*compare)(void *ctx, int len1, const void *s1, int len2,
+                                                    const void *s2),
+                                     void (*destroy)(void *ctx));
+
+/* ---------------------------------------------------------------------------------------------
+ * Callbacks (lib/api_callbacks.c): code of the application that the engine calls while it works
+ * on a handle: when it waits for a lock, when rows change and transactions end, when it checks a
+ * statement, every so many steps, and to trace what runs.
+ *
+ * Each call installs one callback of its kind on h, replacing the one before; a NULL cb removes
+ * it. ctx is given back to cb; destroy (may be NULL) is called on ctx exactly once: when the
+ * callback is replaced or removed, when the handle closes, and at once when the call fails
+ * (whatever the reason, even a NULL handle), as db_create_function does with its user_data.
+ * A callback runs inside the call that made the engine call it, on that thread, with the handle's
+ * lock held and its allocator context current: what it allocates through the library counts for
+ * the handle and against its memory_limit. Unless its description says otherwise a callback may
+ * use other handles, but not run SQL on or close its own.
+ *
+ * The host's settings come first: duckcore bounds a handle's SQL with SQLite's authorizer and
+ * progress handler (enable_external_access, lock_configuration, statement_timeout); an
+ * authorizer or progress handler installed here runs in addition to duckcore's, so it can refuse
+ * more, never allow what a setting refuses. On a handle that runs SQL its host did not write
+ * (lock_configuration on, or enable_external_access off) that SQL cannot remove what the host
+ * installed here either: PRAGMA busy_timeout and PRAGMA wal_autocheckpoint, which replace the
+ * busy handler and the WAL hook, are refused with DB_AUTH once the host set them.
+ * Errors of every call here: DB_MISUSE for a NULL or closed handle or a bad argument; a failed
+ * call changes nothing but calling destroy.
+ * ------------------------------------------------------------------------------------------- */
+
+/* Waits for a lock held by another connection (another handle or process) for up to ms
+ * milliseconds before a statement fails with DB_BUSY, retrying with growing sleeps (1 ms up to
+ * 100 ms), as SQLite's sqlite3_busy_timeout; ms <= 0 turns waiting off (the default). Replaces
+ * a busy handler. On a handle with statement_timeout the wait ends at the statement's deadline.
+ * Since 0.2. */
+DUCKCORE_API int db_busy_timeout(db_handle *h, int ms);
+
+/* Installs cb, called when a statement finds the database locked by another connection: count is
+ * how many times it was called for this lock (0 first); non-zero asks to try again, 0 gives up
+ * (the statement fails with DB_BUSY). Replaces db_busy_timeout. cb may sleep, and must not use h.
+ * On a handle with statement_timeout, cb is not called past the statement's deadline (the
+ * statement then fails with DB_INTERRUPT). Since 0.2. */
+DUCKCORE_API int db_busy_handler(db_handle *h, int (*cb)(void *ctx, int count), void *ctx,
+                                 void (*destroy)(void *ctx));
+
+/* Called for each row a statement inserts, updates or deletes in a rowid table (not for
+ * WITHOUT ROWID tables, nor for rows that a conflict replaces or a truncating DELETE removes):
+ * op is DB_INSERT, DB_UPDATE or DB_DELETE (DB_ACTION_MAP), schema and table name the table,
+ * rowid the row (for an update, its new rowid). Every row of a multi-row statement is reported.
+ * cb must not change the database. Since 0.2. */
+DUCKCORE_API int db_update_hook(db_handle *h,
+                                void (*cb)(void *ctx, int op, const char *schema,
+                                           const char *table, int64_t rowid),
+                                void *ctx, void (*destroy)(void *ctx));
+
+/* Called when a transaction is about to commit (also an implicit one around a single
+ * statement); non-zero turns the commit into a rollback, and the statement fails with
+ * DB_CONSTRAINT (extended code SQLITE_CONSTRAINT_COMMITHOOK). cb must not change the database.
+ * Since 0.2. */
+DUCKCORE_API int db_commit_hook(db_handle *h, int (*cb)(void *ctx), void *ctx,
+                                void (*destroy)(void *ctx));
+
+/* Called when a transaction is rolled back (by ROLLBACK, an error, or the commit hook), not when
+ * a handle closes with one open. Since 0.2. */
+DUCKCORE_API int db_rollback_hook(db_handle *h, void (*cb)(void *ctx), void *ctx,
+                                  void (*destroy)(void *ctx));
+
+/* Called after a transaction commits in WAL mode with the schema written and the pages the WAL
+ * now holds; cb may checkpoint (db_wal_checkpoint) and returns DB_OK, or an error code that the
+ * committing statement then reports. SQLite's automatic checkpoint is a WAL hook: installing one
+ * turns it off, and db_wal_autocheckpoint() removes this one. Since 0.2. */
+DUCKCORE_API int db_wal_hook(db_handle *h, int (*cb)(void *ctx, const char *schema, int pages),
+                             void *ctx, void (*destroy)(void *ctx));
+
+/* Actions a statement may take, asked of an authorizer while it is prepared, with what a1 and a2
+ * name (NULL where there is nothing); also the operations of the update hook (DB_INSERT,
+ * DB_UPDATE, DB_DELETE). XX(name, value, a1, a2); the values are SQLite's. */
+#define DB_ACTION_MAP(XX)                                                                        \
+    XX(CREATE_INDEX, 1, "index", "table")                                                       \
+    XX(CREATE_TABLE, 2, "table", NULL)                                                          \
+    XX(CREATE_TEMP_INDEX, 3, "index", "table")                                                  \
+    XX(CREATE_TEMP_TABLE, 4, "table", NULL)                                                     \
+    XX(CREATE_TEMP_TRIGGER, 5, "trigger", "table")                                              \
+    XX(CREATE_TEMP_VIEW, 6, "view", NULL)                                                       \
+    XX(CREATE_TRIGGER, 7, "trigger", "table")                                                   \
+    XX(CREATE_VIEW, 8, "view", NULL)                                                            \
+    XX(DELETE, 9, "table", NULL)                                                                \
+    XX(DROP_INDEX, 10, "index", "table")                                                        \
+    XX(DROP_TABLE, 11, "table", NULL)                                                           \
+    XX(DROP_TEMP_INDEX, 12, "index", "table")                                                   \
+    XX(DROP_TEMP_TABLE, 13, "table", NULL)                                                      \
+    XX(DROP_TEMP_TRIGGER, 14, "trigger", "table")                                               \
+    XX(DROP_TEMP_VIEW, 15, "view", NULL)                                                        \
+    XX(DROP_TRIGGER, 16, "trigger", "table")                                                    \
+    XX(DROP_VIEW, 17, "view", NULL)                                                             \
+    XX(INSERT, 18, "table", NULL)                                                               \
+    XX(PRAGMA, 19, "pragma", "its argument")                                                    \
+    XX(READ, 20, "table", "column")                                                             \
+    XX(SELECT, 21, NULL, NULL)                                                                  \
+    XX(TRANSACTION, 22, "BEGIN, COMMIT or ROLLBACK", NULL)                                      \
+    XX(UPDATE, 23, "table", "column")                                                           \
+    XX(ATTACH, 24, "file name", NULL)                                                           \
+    XX(DETACH, 25, "schema", NULL)                                                              \
+    XX(ALTER_TABLE, 26, "schema", "table")                                                      \
+    XX(REINDEX, 27, "index", NULL)                                                              \
+    XX(ANALYZE, 28, "table", NULL)                                                              \
+    XX(CREATE_VTABLE, 29, "table", "module")                                                    \
+    XX(DROP_VTABLE, 30, "table", "module")                                                      \
+    XX(FUNCTION, 31, NULL, "function")                                                          \
+    XX(SAVEPOINT, 32, "BEGIN, RELEASE or ROLLBACK", "savepoint")                                \
+    XX(RECURSIVE, 33, NULL, NULL)
+#define DB_ACTION_ENUM_(name, value, a1, a2) DB_##name = value,
+enum db_action { DB_ACTION_MAP(DB_ACTION_ENUM_) };
+#undef DB_ACTION_ENUM_
+
+/* An authorizer's replies: DB_OK allows; DB_DENY fails the statement being prepared (DB_AUTH,
+ * "not authorized"); DB_IGNORE lets it compile but reads the column as NULL (DB_READ), skips
+ * the row change or the pragma, as SQLite's SQLITE_IGNORE. */
+#define DB_AUTH_REPLY_MAP(XX) XX(DENY, 1) XX(IGNORE, 2)
+enum db_auth_reply { DB_AUTH_REPLY_MAP(DB_CONSTANT_ENUM_) };
+
+/* Installs an authorizer, asked while each statement is prepared about every action it would
+ * take (DB_ACTION_MAP), a1 and a2 as the map says, schema the database ("main", "temp", an
+ * attached name; NULL where none applies) and trigger the innermost trigger or view whose code is
+ * being prepared (NULL for the statement's own). It replies DB_OK, DB_DENY or DB_IGNORE; any
+ * other reply fails the statement with DB_ERROR ("authorizer malfunction"). It runs after
+ * duckcore's own checks, so an action the host's settings refuse is refused before it is asked.
+ * Statements prepared before it was installed are prepared again at their next step. cb must not
+ * run SQL on h. Since 0.2. */
+DUCKCORE_API int db_set_authorizer(db_handle *h,
+                                   int (*cb)(void *ctx, int action, const char *a1,
+                                             const char *a2, const char *schema,
+                                             const char *trigger),
+                                   void *ctx, void (*destroy)(void *ctx));
+
+/* Installs cb, called about every ops virtual machine instructions of a running statement (and
+ * its preparation's parsing, where SQLite calls it): non-zero stops the statement, which fails
+ * with DB_INTERRUPT. ops < 1 or a NULL cb removes it. statement_timeout's own check runs besides
+ * (on a handle with one, an ops above 1000 is rounded up to a multiple of 1000). cb must not run
+ * SQL on h. Since 0.2. */
+DUCKCORE_API int db_progress_handler(db_handle *h, int ops, int (*cb)(void *ctx), void *ctx,
+                                     void (*destroy)(void *ctx));
+
+/* Trace events: XX(name, bit). DB_TRACE_STMT when a statement starts running (and when each
+ * trigger it fires starts: then sql is "-- " and the trigger's name), DB_TRACE_PROFILE when it
+ * ends, with the time it ran, DB_TRACE_ROW for each row it yields, DB_TRACE_CLOSE when the handle
+ * closes. */
+#define DB_TRACE_MAP(XX) XX(TRACE_STMT, 1) XX(TRACE_PROFILE, 2) XX(TRACE_ROW, 4) XX(TRACE_CLOSE, 8)
+enum db_trace_kind { DB_TRACE_MAP(DB_CONSTANT_ENUM_) };
+
+/* One trace event, valid only during the callback. Fields are only ever appended. */
+typedef struct db_trace_event {
+    unsigned kind;      /* one DB_TRACE_* bit */
+    db_handle *handle;  /* the handle the event is on */
+    const char *sql;    /* STMT: the text being run (see DB_TRACE_MAP); PROFILE and ROW: the
+                           statement's text as prepared; CLOSE: NULL */
+    int64_t elapsed_ns; /* PROFILE: wall-clock nanoseconds the statement ran; otherwise 0 */
+    const void *engine_statement; /* the library's own: used by db_trace_expanded_sql */
+} db_trace_event;
+
+/* Installs cb, called for each event of a kind in mask (DB_TRACE_* bits OR-ed; 0 or a NULL cb
+ * removes it). Statements that duckcore runs for itself are not traced. Since 0.2. */
+DUCKCORE_API int db_trace(db_handle *h, unsigned mask,
+                          void (*cb)(void *ctx, const db_trace_event *event), void *ctx,
+                          void (*destroy)(void *ctx));
+
+/* Inside a trace callback: the event's statement with its bound values substituted, as a new
+ * string freed with db_free (as db_expanded_sql); NULL for a CLOSE event, outside a callback's
+ * event, or when memory runs out. Since 0.2. */
+DUCKCORE_API char *db_trace_expanded_sql(const db_trace_event *event);
+
 /* ---------------------------------------------------------------------------------------------
  * Memory statistics (lib/api_memory.c).
  * ------------------------------------------------------------------------------------------- */
@@ -631,6 +891,220 @@ DUCKCORE_API int db_purge(db_handle *h);
 DUCKCORE_API int db_memory_stats(db_handle *h, struct db_memory_stats *stats);
 
 /* ---------------------------------------------------------------------------------------------
+ * Limits, engine status and checkpoints (lib/api_status.c).
+ * ------------------------------------------------------------------------------------------- */
+
+/* SQLite's run-time limits (its SQLITE_LIMIT_* categories, same numbers): XX(name, value). Each
+ * but WORKER_THREADS is also an option, max_* (the options' table names the category), and
+ * db_limit and db_set_option set the same value: a limit set here is the host's. WORKER_THREADS
+ * is always 0 (this build sorts on the calling thread). */
+#define DB_LIMIT_MAP(XX)                                          \
+    XX(LIMIT_LENGTH, 0) \
+    XX(LIMIT_SQL_LENGTH, 1) \
+    XX(LIMIT_COLUMN, 2) \
+    XX(LIMIT_EXPR_DEPTH, 3) \
+    XX(LIMIT_COMPOUND_SELECT, 4) \
+    XX(LIMIT_VDBE_OP, 5) \
+    XX(LIMIT_FUNCTION_ARG, 6) \
+    XX(LIMIT_ATTACHED, 7) \
+    XX(LIMIT_LIKE_PATTERN_LENGTH, 8) \
+    XX(LIMIT_VARIABLE_NUMBER, 9) \
+    XX(LIMIT_TRIGGER_DEPTH, 10) \
+    XX(LIMIT_WORKER_THREADS, 11)
+enum db_limit_category { DB_LIMIT_MAP(DB_CONSTANT_ENUM_) };
+
+/* Returns the limit category id on h as it was, and with value >= 0 sets it, as sqlite3_limit
+ * does: a value above the most the engine allows (the option's default) is lowered to it. -1 for
+ * an unknown category (DB_RANGE on the handle) or a bad handle (DB_MISUSE on the thread). The
+ * handle's SQL cannot change a limit. Since 0.2. */
+DUCKCORE_API int db_limit(db_handle *h, int id, int value);
+
+/* What db_status measures, SQLite's sqlite3_db_status numbers: XX(name, value, meaning).
+ * current and highwater as SQLite defines them; "bytes" of the engine's own estimates, where
+ * db_memory_stats has the exact figures of everything. */
+#define DB_STATUS_MAP(XX)                                                                        \
+    XX(STATUS_LOOKASIDE_USED, 0, "lookaside slots in use (highwater: most)")                    \
+    XX(STATUS_CACHE_USED, 1, "bytes of the page caches")                                        \
+    XX(STATUS_SCHEMA_USED, 2, "bytes of the schemas")                                           \
+    XX(STATUS_STMT_USED, 3, "bytes of the prepared statements")                                 \
+    XX(STATUS_LOOKASIDE_HIT, 4, "highwater: allocations served by the lookaside")               \
+    XX(STATUS_LOOKASIDE_MISS_SIZE, 5, "highwater: allocations too big for a lookaside slot")    \
+    XX(STATUS_LOOKASIDE_MISS_FULL, 6, "highwater: allocations made when the lookaside was full") \
+    XX(STATUS_CACHE_HIT, 7, "page cache hits")                                                  \
+    XX(STATUS_CACHE_MISS, 8, "page cache misses")                                               \
+    XX(STATUS_CACHE_WRITE, 9, "pages written to files")                                         \
+    XX(STATUS_DEFERRED_FKS, 10, "1 if deferred foreign keys are unresolved, else 0")            \
+    XX(STATUS_CACHE_USED_SHARED, 11, "bytes of the page caches")                                \
+    XX(STATUS_CACHE_SPILL, 12, "dirty pages written to files before commit")
+#define DB_STATUS_ENUM_(name, value, meaning) DB_##name = value,
+enum db_status_op { DB_STATUS_MAP(DB_STATUS_ENUM_) };
+#undef DB_STATUS_ENUM_
+
+/* Reads measure op of h (DB_STATUS_MAP) into *current and *highwater (either may be NULL); with
+ * reset non-zero the highwater (for the counters, the count) starts again from now. DB_OK;
+ * DB_RANGE for an unknown op; DB_MISUSE for a bad handle. Since 0.2. */
+DUCKCORE_API int db_status(db_handle *h, int op, int64_t *current, int64_t *highwater, int reset);
+
+/* What db_stmt_status counts, SQLite's sqlite3_stmt_status numbers: XX(name, value, meaning). */
+#define DB_STMT_STATUS_MAP(XX)                                                                   \
+    XX(STMT_STATUS_FULLSCAN_STEP, 1, "steps of full table scans")                               \
+    XX(STMT_STATUS_SORT, 2, "sorts")                                                            \
+    XX(STMT_STATUS_AUTOINDEX, 3, "rows put in automatic indexes")                               \
+    XX(STMT_STATUS_VM_STEP, 4, "virtual machine instructions run")                              \
+    XX(STMT_STATUS_REPREPARE, 5, "times prepared again after a schema change")                  \
+    XX(STMT_STATUS_RUN, 6, "times run to its end or reset after a step")                        \
+    XX(STMT_STATUS_FILTER_MISS, 7, "bloom filter checks that ruled a row out")                  \
+    XX(STMT_STATUS_FILTER_HIT, 8, "bloom filter checks that let a row through")                 \
+    XX(STMT_STATUS_MEMUSED, 99, "bytes the statement holds (the engine's estimate)")
+#define DB_STMT_STATUS_ENUM_(name, value, meaning) DB_##name = value,
+enum db_stmt_status_op { DB_STMT_STATUS_MAP(DB_STMT_STATUS_ENUM_) };
+#undef DB_STMT_STATUS_ENUM_
+
+/* The count op of statement s (DB_STMT_STATUS_MAP); reset non-zero sets it back to 0 (not
+ * MEMUSED). -1 for an unknown op (DB_RANGE on the handle) or a bad statement (DB_MISUSE).
+ * Since 0.2. */
+DUCKCORE_API int64_t db_stmt_status(db_stmt *s, int op, int reset);
+
+/* Checkpoint modes, SQLite's: PASSIVE copies what it can without waiting; FULL waits (through
+ * the busy handler) for writers, then for readers to finish with the WAL; RESTART then also
+ * makes the next writer start the WAL over; TRUNCATE also truncates the WAL file to 0 bytes. */
+#define DB_CHECKPOINT_MAP(XX)                                                                   \
+    XX(CHECKPOINT_PASSIVE, 0) XX(CHECKPOINT_FULL, 1) XX(CHECKPOINT_RESTART, 2)                  \
+    XX(CHECKPOINT_TRUNCATE, 3)
+enum db_checkpoint_mode { DB_CHECKPOINT_MAP(DB_CONSTANT_ENUM_) };
+
+/* Checkpoints the WAL of schema on h (NULL: every attached database in WAL mode) in mode.
+ * *log_frames (may be NULL): frames in the WAL; *checkpointed_frames (may be NULL): frames of it
+ * now in the database; both -1 when the database is not in WAL mode. DB_OK; DB_BUSY when the mode
+ * could not finish for other connections (what could be done is done); DB_ERROR for an unknown
+ * schema; DB_MISUSE for a bad handle or mode; DB_BUSY also while h is a backup's destination.
+ * Since 0.2. */
+DUCKCORE_API int db_wal_checkpoint(db_handle *h, const char *schema, int mode, int *log_frames,
+                                   int *checkpointed_frames);
+
+/* Checkpoints (PASSIVE) automatically after a commit leaves the WAL with pages or more frames, as
+ * SQLite does by default with 1000; pages <= 0 turns it off. It is a WAL hook: it replaces the
+ * one db_wal_hook installed (whose destroy is then called). Since 0.2. */
+DUCKCORE_API int db_wal_autocheckpoint(db_handle *h, int pages);
+
+/* ---------------------------------------------------------------------------------------------
+ * Online backup and serialization (lib/api_backup.c): copying a live database into another
+ * handle's, page by page, and a database to and from one block of memory.
+ *
+ * A backup's memory (its copy of the pages, its read of the source) is the destination
+ * handle's: counted there and against its memory_limit. The source is read as SQLite's own
+ * backup reads it: a database file through a read-only connection of the backup's own, a
+ * database in memory from a snapshot taken under the source's lock. The source handle stays
+ * usable, and writing it during a backup is allowed: the backup then starts over at its next
+ * step, so what it has copied when it finishes is the source as it was at its last step. The
+ * destination handle may not be used by anything but its backup until db_backup_finish
+ * (DB_BUSY: "the handle is the destination of a backup in progress"), and neither handle may be
+ * closed (DB_BUSY).
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct db_backup db_backup; /* one backup in progress (opaque) */
+
+/* Starts copying schema src_schema of src (NULL: "main") over schema dest_schema of dest (NULL:
+ * "main"), which it replaces whole (page size included, where the destination's journal mode
+ * allows). Takes both handles' locks, in an order that two backups the opposite way cannot
+ * deadlock on (a thread already inside a call on one of them, a callback, gets DB_BUSY if the
+ * other is busy). *out is the backup, or NULL on failure. Errors, on dest's db_errmsg:
+ * DB_MISUSE (a NULL or closed handle, NULL out, src == dest), DB_ERROR (an unknown schema),
+ * DB_BUSY (dest has a statement running, is already a backup's destination, or is in a
+ * transaction), DB_NOMEM. Since 0.2. */
+DUCKCORE_API int db_backup_init(db_handle *dest, const char *dest_schema, db_handle *src,
+                                const char *src_schema, db_backup **out);
+
+/* Copies up to pages pages (pages < 0: all that remain). DB_OK when more remain, DB_DONE when the
+ * copy is complete and committed in the destination; DB_BUSY when the source or the destination
+ * is locked by another connection, or the source handle is writing (a transaction of its own is
+ * open): call again later; other errors (DB_NOMEM, DB_READONLY, DB_IOERR, ...) are final: later
+ * steps return the same and db_backup_finish reports it. The error is also dest's db_errmsg.
+ * DB_MISUSE for a NULL or finished backup. Since 0.2. */
+DUCKCORE_API int db_backup_step(db_backup *b, int pages);
+
+/* Pages still to copy, and the source's size in pages, as of the last db_backup_step (0 before
+ * the first); -1 for a NULL or finished backup. Since 0.2. */
+DUCKCORE_API int db_backup_remaining(db_backup *b);
+DUCKCORE_API int db_backup_pagecount(db_backup *b);
+
+/* Ends a backup, complete or not (an incomplete copy is rolled back in the destination), and
+ * frees it: after the call b is invalid. Returns DB_OK, or the final error of a failed step.
+ * NULL is a no-op returning DB_OK; a finished backup gives DB_MISUSE (until its destination
+ * closes, after which the pointer must not be used). Since 0.2. */
+DUCKCORE_API int db_backup_finish(db_backup *b);
+
+/* Flags of db_serialize (DB_SERIALIZE_NOCOPY) and db_deserialize (DB_DESERIALIZE_READONLY). */
+#define DB_SERIALIZE_NOCOPY 0x1
+#define DB_DESERIALIZE_READONLY 0x1
+
+/* The bytes of schema on h (NULL: "main"), exactly what its database file would hold, in *out and
+ * *size. The copy is the caller's, freed with db_free (it belongs to no handle). With
+ * DB_SERIALIZE_NOCOPY nothing is copied: *out points at the handle's own in-memory database (one
+ * that db_deserialize or a memdb URI made) and stays valid until that database next changes or
+ * the handle closes (do not free it); *out is NULL, with DB_OK, for a database not held that way.
+ * An empty database gives *size 0 (and *out NULL). On failure *out is NULL and *size 0.
+ * Errors: DB_MISUSE (NULL out or size, unknown flag bits), DB_ERROR (unknown schema), DB_NOMEM,
+ * DB_BUSY (the destination of a backup). Since 0.2. */
+DUCKCORE_API int db_serialize(db_handle *h, const char *schema, unsigned flags, void **out,
+                              int64_t *size);
+
+/* Replaces schema on h (NULL: "main"; not "temp") with an in-memory database holding a copy of
+ * the size bytes at data (a database file's image, as db_serialize gives). The copy lives in the
+ * handle's memory, counts for it and against its memory_limit, and grows as the database does
+ * (unless DB_DESERIALIZE_READONLY: then writes fail with DB_READONLY). What was attached there
+ * before is closed. Errors: DB_MISUSE (data NULL with size > 0, size < 0, unknown flag bits),
+ * DB_ERROR (unknown schema, or "temp"), DB_BUSY (a statement or transaction is open on h, or h is
+ * a backup's destination), DB_NOMEM; data that is not a database fails when it is first read
+ * (DB_CORRUPT). Since 0.2. */
+DUCKCORE_API int db_deserialize(db_handle *h, const char *schema, const void *data, int64_t size,
+                                unsigned flags);
+
+/* ---------------------------------------------------------------------------------------------
+ * Incremental blob I/O (lib/api_blob.c): reading and writing one value of a table in pieces,
+ * without holding all of it in memory. A blob handle belongs to its handle: its memory counts
+ * there, its calls take the handle's lock, and the handle cannot close while one is open
+ * (DB_BUSY). Its size is fixed: writing changes bytes, never the length (make room with SQL's
+ * zeroblob(n) first).
+ * When the row it points at is updated or deleted (by any statement on the handle, or a
+ * transaction rolled back) the blob handle expires: reads and writes then fail with DB_ABORT,
+ * and only db_blob_reopen or db_blob_close remain useful.
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct db_blob db_blob; /* one open blob (opaque) */
+
+/* Opens the value in column of the row rowid of table in schema (NULL: "main") for reading, and
+ * for writing when writable is non-zero. *out is the blob handle, or NULL on failure. Errors, on
+ * h's db_errmsg: DB_MISUSE (NULL table, column or out), DB_ERROR (no such table, column or row;
+ * a column that is not text or blob, that an index or foreign key uses when writable, a view or a
+ * WITHOUT ROWID table), DB_READONLY (writable on a read-only database), DB_BUSY (h is a backup's
+ * destination), DB_NOMEM. Since 0.2. */
+DUCKCORE_API int db_blob_open(db_handle *h, const char *schema, const char *table,
+                              const char *column, int64_t rowid, int writable, db_blob **out);
+
+/* Size of the value in bytes; 0 for a NULL, closed or expired blob handle. Since 0.2. */
+DUCKCORE_API int db_blob_bytes(db_blob *b);
+
+/* Reads n bytes at offset into buf, or writes n bytes from buf at offset. DB_OK; DB_ERROR when
+ * offset + n passes the value's size (or n or offset is negative), nothing read or written;
+ * DB_ABORT when the blob handle expired; DB_READONLY for a write on a blob opened for reading;
+ * DB_MISUSE for a NULL or closed blob handle or a NULL buf with n > 0; DB_NOMEM; DB_IOERR.
+ * Since 0.2. */
+DUCKCORE_API int db_blob_read(db_blob *b, void *buf, int n, int offset);
+DUCKCORE_API int db_blob_write(db_blob *b, const void *buf, int n, int offset);
+
+/* Points the blob handle at the same column of row rowid, faster than closing and opening. On
+ * failure (DB_ERROR: no such row, or not a text or blob value) the handle is expired. Since 0.2. */
+DUCKCORE_API int db_blob_reopen(db_blob *b, int64_t rowid);
+
+/* Closes the blob handle; NULL is a no-op returning DB_OK. When it was writable and no statement
+ * holds the transaction open, its changes are committed now, and a failed commit is returned
+ * (the blob handle is closed whatever the result). After the call b is invalid: a closed blob
+ * handle gives DB_MISUSE until its handle closes, after which the pointer must not be used.
+ * Since 0.2. */
+DUCKCORE_API int db_blob_close(db_blob *b);
+
+/* ---------------------------------------------------------------------------------------------
  * Extensions and dumps (lib/api_ext.c). Public-domain extensions of SQLite compiled into the
  * library (from the pinned SQLite source tree's ext/misc). They are off in every handle until it
  * asks for one: the csv table reads any file the process may read, which SQL from an untrusted
@@ -680,6 +1154,8 @@ DUCKCORE_API int db_dump(db_handle *h, const char *schema, const char *table,
  * test can tell whether its workload reached the fault. Costs one relaxed load per allocation
  * when disarmed. Not for production use. Thread-safe. Since 0.1. */
 DUCKCORE_API int64_t db_fault_inject(int64_t nth, int persistent);
+
+#undef DB_CONSTANT_ENUM_
 
 #ifdef __cplusplus
 }

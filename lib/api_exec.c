@@ -1,9 +1,13 @@
 /*
  * api_exec.c: the header's sections "Running SQL" and "SQL text": db_exec, which runs a script
- * statement by statement (SET and RESET in order with the rest), the handle's error and
- * connection state, db_interrupt, db_free and db_complete.
+ * statement by statement (SET and RESET in order with the rest), the handle's error (duckcore's
+ * code and SQLite's extended one) and connection state, db_interrupt, db_free and db_complete.
  */
 #include "call.h"
+
+_Static_assert(DB_TXN_NONE == SQLITE_TXN_NONE && DB_TXN_READ == SQLITE_TXN_READ &&
+                   DB_TXN_WRITE == SQLITE_TXN_WRITE,
+               "transaction states");
 
 /* Runs one prepared statement to completion, handing rows to the callback. A SQLite code. */
 static int exec_statement(sqlite3_stmt *st, int (*row)(void *, int, char **, char **),
@@ -74,6 +78,7 @@ int db_exec(db_handle *h, const char *sql, int (*row)(void *, int, char **, char
     int rc = dc_enter_handle(&c, h, "db_exec");
     if (rc != DB_OK) return rc;
     if (!sql) return dc_leave(&c, dc_error(h, DB_MISUSE, "db_exec: sql is NULL"));
+    if ((rc = dc_check_not_backup_target(h, "db_exec")) != DB_OK) return dc_leave(&c, rc);
     for (const char *next = sql; rc == DB_OK && *next;) {
         const char *tail = NULL;
         rc = exec_one(h, next, &tail, row, ctx);
@@ -95,6 +100,12 @@ int db_errcode(const db_handle *h) {
     if (!h) return dc_thread_error_code();
     if (h->magic != DC_HANDLE_MAGIC) return DB_MISUSE;
     return h->errcode;
+}
+
+int db_extended_errcode(const db_handle *h) {
+    if (!h) return dc_thread_error_sqlite_code();
+    if (h->magic != DC_HANDLE_MAGIC) return SQLITE_MISUSE;
+    return h->errcode == DB_OK ? SQLITE_OK : h->sqlite_code;
 }
 
 /* Reads of the connection's state: the lock alone, nothing to allocate. */
@@ -120,6 +131,45 @@ int db_in_transaction(db_handle *h) {
     int open = !sqlite3_get_autocommit(h->db);
     dc_release(h);
     return open;
+}
+
+int64_t db_total_changes(db_handle *h) {
+    if (dc_check_handle(h, "db_total_changes") != DB_OK) return 0;
+    dc_hold(h);
+    int64_t n = sqlite3_total_changes64(h->db);
+    dc_release(h);
+    return n;
+}
+
+/* sqlite3_txn_state reads the connection's state and allocates nothing. */
+int db_txn_state(db_handle *h, const char *schema) {
+    if (dc_check_handle(h, "db_txn_state") != DB_OK) return -1;
+    dc_hold(h);
+    int state = sqlite3_txn_state(h->db, schema);
+    if (state >= 0) dc_error_clear(h);
+    else dc_error(h, DB_ERROR, "db_txn_state: unknown database %s", schema);
+    dc_release(h);
+    return state;
+}
+
+const char *db_filename(db_handle *h, const char *schema) {
+    if (dc_check_handle(h, "db_filename") != DB_OK) return NULL;
+    dc_hold(h);
+    const char *name = sqlite3_db_filename(h->db, schema ? schema : "main");
+    if (name) dc_error_clear(h);
+    else dc_error(h, DB_ERROR, "db_filename: unknown database %s", schema);
+    dc_release(h);
+    return name;
+}
+
+int db_readonly(db_handle *h, const char *schema) {
+    if (dc_check_handle(h, "db_readonly") != DB_OK) return -1;
+    dc_hold(h);
+    int ro = sqlite3_db_readonly(h->db, schema ? schema : "main");
+    if (ro >= 0) dc_error_clear(h);
+    else dc_error(h, DB_ERROR, "db_readonly: unknown database %s", schema);
+    dc_release(h);
+    return ro;
 }
 
 void db_interrupt(db_handle *h) {

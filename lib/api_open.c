@@ -68,6 +68,7 @@ int db_open_ext(const char *path, const char *const *names, const char *const *v
     dc_option_settings_init(&h->settings);
     h->guard.handle = h; /* the budget reclaimer's way from the context to the handle */
     char err[DC_ERRMSG_MAX];
+    int sqlite_code = 0; /* the engine's extended code, when opening the connection failed */
 
     /* Options, first pass: every one is checked, and those fixed at open (allocator_nodump)
      * shape the context about to be made. */
@@ -106,6 +107,7 @@ int db_open_ext(const char *path, const char *const *names, const char *const *v
     int src = open_connection(h, path);
     if (src != SQLITE_OK) {
         rc = dc_error_sqlite(h, src);
+        sqlite_code = h->sqlite_code;
         snprintf(err, sizeof err, "cannot open '%.200s': %.280s", path, h->errmsg);
         sqlite3_close(h->db); /* inside the handle: what it frees is counted there */
         h->db = NULL;
@@ -118,7 +120,9 @@ int db_open_ext(const char *path, const char *const *names, const char *const *v
 
 fail:
     handle_free(h);
-    return dc_thread_error(rc, "%s", err);
+    dc_thread_error(rc, "%s", err);
+    if (sqlite_code) dc_thread_error_set_sqlite_code(sqlite_code);
+    return rc;
 }
 
 int db_open(const char *path, db_handle **out) { return db_open_ext(path, NULL, NULL, 0, out); }
@@ -131,11 +135,22 @@ int db_close(db_handle *h) {
     if (h->live_statements > 0)
         return dc_leave(&c, dc_error(h, DB_BUSY, "unable to close: %d statement%s not finalized",
                                      h->live_statements, h->live_statements == 1 ? "" : "s"));
+    if (h->live_blobs > 0)
+        return dc_leave(&c, dc_error(h, DB_BUSY, "unable to close: %d blob handle%s not closed",
+                                     h->live_blobs, h->live_blobs == 1 ? "" : "s"));
+    if (h->backup || h->backup_sources > 0)
+        return dc_leave(&c, dc_error(h, DB_BUSY,
+                                     "unable to close: the handle is the %s of a backup in "
+                                     "progress (db_backup_finish it first)",
+                                     h->backup ? "destination" : "source"));
     dc_free_dead_statements(h);
-    int src = sqlite3_close(h->db);
+    dc_free_dead_blobs(h);
+    dc_free_dead_backups(h);
+    int src = sqlite3_close(h->db); /* a trace callback sees the close: callbacks live on */
     if (src != SQLITE_OK) /* only when called from inside this handle's own db_exec callback */
         return dc_leave(&c, dc_error_sqlite(h, src));
     h->db = NULL;
+    dc_hooks_close(h);
     h->magic = DC_DEAD_MAGIC;
     dc_leave_quiet(&c);
     dc_thread_ok();

@@ -18,6 +18,7 @@ int db_prepare(db_handle *h, const char *sql, db_stmt **out, const char **tail) 
     if (rc != DB_OK) return rc;
     if (!sql || !out)
         return dc_leave(&c, dc_error(h, DB_MISUSE, "db_prepare: %s is NULL", sql ? "out" : "sql"));
+    if ((rc = dc_check_not_backup_target(h, "db_prepare")) != DB_OK) return dc_leave(&c, rc);
     sqlite3_stmt *st = NULL;
     char *set_sql = NULL;
     int changes = 0;
@@ -124,6 +125,7 @@ int db_step(db_stmt *s) {
     if (rc != DB_OK) return rc;
     db_handle *h = s->h;
     if (!s->st) return dc_leave(&c, step_set(s));
+    if ((rc = dc_check_not_backup_target(h, "db_step")) != DB_OK) return dc_leave(&c, rc);
     int in_transaction = !sqlite3_get_autocommit(h->db);
     s->ready = 0;
     int64_t clock = dc_sql_clock_start(&h->guard, s->used_ns);
@@ -394,6 +396,32 @@ const char *db_column_decltype(db_stmt *s, int index) {
     dc_call c;
     if (!column_enter(s, index, "db_column_decltype", &c)) return NULL;
     const char *v = sqlite3_column_decltype(s->st, index);
+    dc_leave_quiet(&c);
+    return v;
+}
+
+/* Column metadata: strings SQLite made when it prepared the statement, read without
+ * allocating (as decltype). */
+const char *db_column_database_name(db_stmt *s, int index) {
+    dc_call c;
+    if (!column_enter(s, index, "db_column_database_name", &c)) return NULL;
+    const char *v = sqlite3_column_database_name(s->st, index);
+    dc_leave_quiet(&c);
+    return v;
+}
+
+const char *db_column_table_name(db_stmt *s, int index) {
+    dc_call c;
+    if (!column_enter(s, index, "db_column_table_name", &c)) return NULL;
+    const char *v = sqlite3_column_table_name(s->st, index);
+    dc_leave_quiet(&c);
+    return v;
+}
+
+const char *db_column_origin_name(db_stmt *s, int index) {
+    dc_call c;
+    if (!column_enter(s, index, "db_column_origin_name", &c)) return NULL;
+    const char *v = sqlite3_column_origin_name(s->st, index);
     dc_leave_quiet(&c);
     return v;
 }

@@ -89,11 +89,37 @@ void dc_lock_wake(dc_lock *l) {
 /* Errors of calls that have no handle to keep them (db_open failures, NULL handles). */
 static _Thread_local struct {
     int code;
+    int sqlite_code; /* SQLite's extended code (db_extended_errcode) */
     char msg[DC_ERRMSG_MAX];
 } thread_error;
 
+/* The SQLite code nearest to one of duckcore's own errors (db_extended_errcode). */
+static int sqlite_code_of(int code) {
+    switch (code) {
+    case DB_OK: return SQLITE_OK;
+    case DB_NOMEM: return SQLITE_NOMEM;
+    case DB_MISUSE: return SQLITE_MISUSE;
+    case DB_BUSY: return SQLITE_BUSY;
+    case DB_CONSTRAINT: return SQLITE_CONSTRAINT;
+    case DB_RANGE: return SQLITE_RANGE;
+    case DB_IOERR: return SQLITE_IOERR;
+    case DB_CORRUPT: return SQLITE_CORRUPT;
+    case DB_CANTOPEN: return SQLITE_CANTOPEN;
+    case DB_READONLY: return SQLITE_READONLY;
+    case DB_INTERRUPT: return SQLITE_INTERRUPT;
+    case DB_ABORT: return SQLITE_ABORT;
+    case DB_TOOBIG: return SQLITE_TOOBIG;
+    case DB_FULL: return SQLITE_FULL;
+    case DB_AUTH: return SQLITE_AUTH;
+    case DB_ROW: return SQLITE_ROW;
+    case DB_DONE: return SQLITE_DONE;
+    default: return SQLITE_ERROR; /* DB_ERROR, and the option errors */
+    }
+}
+
 int dc_thread_error(int code, const char *fmt, ...) {
     thread_error.code = code;
+    thread_error.sqlite_code = sqlite_code_of(code);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(thread_error.msg, sizeof thread_error.msg, fmt, ap);
@@ -107,6 +133,10 @@ int dc_thread_ok(void) {
 }
 
 int dc_thread_error_code(void) { return thread_error.code; }
+int dc_thread_error_sqlite_code(void) {
+    return thread_error.code == DB_OK ? SQLITE_OK : thread_error.sqlite_code;
+}
+void dc_thread_error_set_sqlite_code(int sqlite_code) { thread_error.sqlite_code = sqlite_code; }
 const char *dc_thread_error_message(void) { return thread_error.msg; }
 
 int dc_misuse_handle(const db_handle *h, const char *call) {
@@ -122,6 +152,7 @@ int dc_misuse_stmt(const db_stmt *s, const char *call) {
 int dc_error(db_handle *h, int code, const char *fmt, ...) {
     DC_DEBUG_CHECK(dc_lock_held(&h->lock), "setting the error of a handle not held");
     h->errcode = code;
+    h->sqlite_code = sqlite_code_of(code);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(h->errmsg, sizeof h->errmsg, fmt, ap);
@@ -154,10 +185,28 @@ static int map_sqlite_code(int rc) {
     }
 }
 
+int dc_error_engine(db_handle *h, int src, const char *fmt, ...) {
+    DC_DEBUG_CHECK(dc_lock_held(&h->lock), "setting the error of a handle not held");
+    h->errcode = map_sqlite_code(src);
+    h->sqlite_code = src;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(h->errmsg, sizeof h->errmsg, fmt, ap);
+    va_end(ap);
+    return h->errcode;
+}
+
 int dc_error_sqlite(db_handle *h, int src) {
     src = dc_guarded_rc(h, src);
-    if (h->guard.refused && src == h->guard.refused)
-        return dc_error(h, map_sqlite_code(src), "%s", h->guard.why);
+    if (h->guard.refused && src == h->guard.refused) {
+        dc_error(h, map_sqlite_code(src), "%s", h->guard.why);
+        h->sqlite_code = src;
+        return h->errcode;
+    }
+    /* An I/O layer that ran out of memory (memdb growing its buffer): out of memory. */
+    if ((src & 0xff) == SQLITE_IOERR && h->db &&
+        sqlite3_extended_errcode(h->db) == SQLITE_IOERR_NOMEM)
+        src = SQLITE_NOMEM;
     int code = map_sqlite_code(src);
     /* The handle's limit, or the budget: refused for the handle, or for a shared in-memory
      * store it was writing (recorded on the process context). */
@@ -180,7 +229,11 @@ int dc_error_sqlite(db_handle *h, int src) {
     const char *msg = code == DB_NOMEM ? "out of memory"
                       : h->db          ? sqlite3_errmsg(h->db)
                                        : sqlite3_errstr(src);
-    return dc_error(h, code, "%s", msg);
+    dc_error(h, code, "%s", msg);
+    /* The connection's extended code, when it is about this error. */
+    int extended = h->db ? sqlite3_extended_errcode(h->db) : src;
+    h->sqlite_code = (extended & 0xff) == (src & 0xff) ? extended : src;
+    return code;
 }
 
 /* ---- statements ------------------------------------------------------------------------------ */

@@ -39,6 +39,10 @@ int dc_global_init(void);
 int dc_thread_error(int code, const char *fmt, ...) DC_PRINTF(2, 3);
 int dc_thread_ok(void);
 int dc_thread_error_code(void);
+/* SQLite's extended code of the thread's error (0 when none), and setting it after
+ * dc_thread_error when the failure was the engine's (db_open). */
+int dc_thread_error_sqlite_code(void);
+void dc_thread_error_set_sqlite_code(int sqlite_code);
 const char *dc_thread_error_message(void);
 int dc_misuse_handle(const db_handle *h, const char *call);
 int dc_misuse_stmt(const db_stmt *s, const char *call);
@@ -52,7 +56,7 @@ static inline int dc_check_stmt(const db_stmt *s, const char *call) {
 }
 
 /* The one way a handle's error is set: the caller holds the handle's lock (debug builds check).
- * Returns code. */
+ * Its SQLite code (db_extended_errcode) is the one nearest to code. Returns code. */
 int dc_error(db_handle *h, int code, const char *fmt, ...) DC_PRINTF(3, 4);
 /* And the one way it is cleared, when a call succeeded. */
 static inline void dc_error_clear(db_handle *h) {
@@ -61,8 +65,11 @@ static inline void dc_error_clear(db_handle *h) {
 }
 /* A failed engine call's error: a refusal of the host's settings if one was the cause (the
  * guard's), else SQLite's result mapped to DB_* with its message (or the memory limit's
- * refusal). Success codes record nothing. Returns the DB_* code. */
+ * refusal), and SQLite's extended code. Success codes record nothing. Returns the DB_* code. */
 int dc_error_sqlite(db_handle *h, int src);
+/* An engine error (src, a failed SQLite code) with a message of the caller's, for engine calls
+ * that leave the connection's message unset (a backup's step). Returns the DB_* code. */
+int dc_error_engine(db_handle *h, int src, const char *fmt, ...) DC_PRINTF(3, 4);
 
 /* ---- entering and leaving -------------------------------------------------------------------- */
 

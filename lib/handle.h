@@ -83,6 +83,31 @@ static inline void dc_lock_release(dc_lock *l) {
 
 /* ---- the records ---------------------------------------------------------------------------- */
 
+/* The application's callbacks on a handle (api_callbacks.c). Busy, authorizer and progress
+ * handlers are called through the guard (sql.h), the rest through SQLite's hooks; each kind's
+ * ctx and destroy are kept here, and destroy(ctx) runs once: when replaced, removed, or at
+ * close. */
+enum {
+    DC_HOOK_BUSY,
+    DC_HOOK_UPDATE,
+    DC_HOOK_COMMIT,
+    DC_HOOK_ROLLBACK,
+    DC_HOOK_WAL,
+    DC_HOOK_AUTHORIZER,
+    DC_HOOK_PROGRESS,
+    DC_HOOK_TRACE,
+    DC_HOOK_COUNT
+};
+typedef struct dc_hooks {
+    void (*update)(void *ctx, int op, const char *schema, const char *table, int64_t rowid);
+    int (*commit)(void *ctx);
+    void (*rollback)(void *ctx);
+    int (*wal)(void *ctx, const char *schema, int pages);
+    void (*trace)(void *ctx, const db_trace_event *event);
+    void *ctx[DC_HOOK_COUNT];
+    void (*destroy[DC_HOOK_COUNT])(void *ctx);
+} dc_hooks;
+
 struct db_handle {
     uint32_t magic;
     dc_lock lock;
@@ -96,7 +121,14 @@ struct db_handle {
     unsigned extensions;  /* enabled by db_enable_extension: a bit per entry of api_ext.c's list */
     db_stmt *dead_statements; /* finalized records kept for reuse until close (api_stmt.c) */
     int errcode;          /* written by the API shell only (call.h: dc_error, dc_leave) */
+    int sqlite_code;      /* SQLite's extended code of the error (db_extended_errcode) */
     char errmsg[DC_ERRMSG_MAX];
+    dc_hooks hooks;
+    int live_blobs;       /* db_blob objects not yet closed (api_blob.c) */
+    struct db_blob *dead_blobs; /* closed ones, kept for reuse until close as statements are */
+    _Atomic int backup_sources; /* backups reading this handle (api_backup.c) */
+    struct db_backup *backup; /* the backup writing into this handle; NULL when none */
+    struct db_backup *dead_backups;
 };
 
 struct db_stmt {
@@ -117,7 +149,21 @@ struct db_stmt {
     uint64_t owns; /* bit i: parameter i + 1 may hold memory of SQLite's (a copy it made) */
 };
 
-/* Frees the records of finalized statements; on an entered handle, at close (api_stmt.c). */
+/* At close, on an entered handle: frees the records of finalized statements (api_stmt.c),
+ * closed blob handles (api_blob.c) and finished backups (api_backup.c), and disposes of the
+ * application's callbacks (api_callbacks.c). */
 void dc_free_dead_statements(db_handle *h);
+void dc_free_dead_blobs(db_handle *h);
+void dc_free_dead_backups(db_handle *h);
+void dc_hooks_close(db_handle *h);
+/* db_wal_autocheckpoint replaced the application's WAL hook: its ctx is disposed of. */
+void dc_hooks_wal_replaced(db_handle *h);
+
+/* Calls that use the connection are refused while a backup writes into the handle: DB_OK, or
+ * DB_BUSY recorded on the handle (api_backup.c). */
+int dc_backup_refuses(db_handle *h, const char *call);
+static inline int dc_check_not_backup_target(db_handle *h, const char *call) {
+    return DC_LIKELY(!h->backup) ? DB_OK : dc_backup_refuses(h, call);
+}
 
 #endif

@@ -12,6 +12,8 @@ Usage: check_docs.py LIBDUCKCORE SOURCE_DIR [--write]
   this check there).
 - Every public function the header declares is defined in the file its section names ("Options
   (lib/api_options.c)"), and in no other file of lib/: where a call lives is the header's to say.
+- db_sqlite_errname names exactly the result codes of the build's pinned sqlite3.h, and
+  db_constant enumerates exactly the entries of the header's lists that its comment names.
 - Every db_* and DB_* name the Markdown files mention is declared in include/duckcore.h (result
   codes through DB_RESULT_MAP).
 - No file in the repository refers outside it: no relative Markdown link leaves the tree or
@@ -169,6 +171,63 @@ for name, want in sorted(declared_in.items()):
     if have != [want]:
         problem(f"include/duckcore.h: {name} belongs in {want} (its section), defined in "
                 f"{', '.join(have) or 'no file of lib/'}")
+
+# ---- SQLite's result codes and the header's constants ---------------------------------------
+# db_sqlite_errname knows every result code the pinned sqlite3.h defines, and only those.
+sqlite_h = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(lib_path))), "_deps",
+                        "sqlite", "sqlite3.h")
+lib.db_sqlite_errname.restype = ctypes.c_char_p
+lib.db_sqlite_errname.argtypes = [ctypes.c_int]
+if not os.path.exists(sqlite_h):
+    problem(f"{sqlite_h}: not found (the build's pinned SQLite header)")
+else:
+    with open(sqlite_h, encoding="utf-8") as f:
+        h_text = f.read()
+    codes = {}
+    for m in re.finditer(r"^#define (SQLITE_[A-Z_]+)\s+(\d+)\s", h_text, re.M):
+        if m.group(1) in ("SQLITE_OK", "SQLITE_ROW", "SQLITE_DONE") or (
+                h_text.find("#define SQLITE_OK ") <= m.start() <= h_text.find("#define SQLITE_DONE")):
+            codes[m.group(1)] = int(m.group(2))
+    for m in re.finditer(r"^#define (SQLITE_[A-Z_]+)\s+\((SQLITE_[A-Z]+)\s*\|\s*\((\d+)<<8\)\)",
+                         h_text, re.M):
+        if m.group(2) in codes:
+            codes[m.group(1)] = codes[m.group(2)] | (int(m.group(3)) << 8)
+    named = {}
+    for value in range(1 << 16):
+        name = lib.db_sqlite_errname(value)
+        if name is not None:
+            named[name.decode()] = value
+    if named != codes:
+        problem("lib/api_version.c: SQLITE_CODE_MAP differs from sqlite3.h's result codes: "
+                f"missing {sorted(set(codes) - set(named))}, extra {sorted(set(named) - set(codes))}")
+
+# db_constant enumerates every entry of the lists the header says it does.
+lib.db_constant.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_char_p),
+                            ctypes.POINTER(ctypes.c_int)]
+enumerated, index = {}, 0
+while True:
+    cname, cvalue = ctypes.c_char_p(), ctypes.c_int()
+    if lib.db_constant(index, ctypes.byref(cname), ctypes.byref(cvalue)) != 0:
+        break
+    enumerated[cname.value.decode()] = cvalue.value
+    index += 1
+header_nocomments = re.sub(r"/\*.*?\*/", "", "\n".join(header), flags=re.S)
+m = re.search(r"Every integer constant the header's lists define \((.*?)\)", "\n".join(header), re.S)
+listed = re.findall(r"DB_[A-Z_]+_MAP", m.group(1)) if m else []
+if not listed:
+    problem("include/duckcore.h: db_constant's comment names no lists")
+in_lists = {}
+for list_name in listed:
+    d = re.search(r"#define " + list_name + r"\(XX\)(.*?)(?<!\\)\n", header_nocomments, re.S)
+    if not d:
+        problem(f"include/duckcore.h: {list_name} is not defined")
+        continue
+    for e in re.finditer(r"XX\(([A-Z_]+),\s*(-?\d+)", d.group(1)):
+        in_lists["DB_" + e.group(1)] = int(e.group(2))
+if in_lists != enumerated:
+    problem("db_constant: enumerates "
+            f"{sorted(set(enumerated.items()) ^ set(in_lists.items()))[:8]} differently from the "
+            "header's lists")
 
 # ---- names the Markdown files mention -------------------------------------------------------
 header_text = "\n".join(header)

@@ -95,4 +95,40 @@
     TEST_ENTRY(tenant_small_thread_stack) \
     TEST_ENTRY(tenant_request_checked_before_malloc) \
     TEST_ENTRY(threads_tenant_settings) \
-    TEST_ENTRY(tenant_faults_in_checks)
+    TEST_ENTRY(tenant_faults_in_checks) \
+    TEST_ENTRY(callbacks_busy_timeout) \
+    TEST_ENTRY(callbacks_busy_handler) \
+    TEST_ENTRY(callbacks_update_hook_rows) \
+    TEST_ENTRY(callbacks_commit_rollback_hooks) \
+    TEST_ENTRY(callbacks_wal_hook) \
+    TEST_ENTRY(callbacks_authorizer_denies_table) \
+    TEST_ENTRY(callbacks_authorizer_after_settings) \
+    TEST_ENTRY(callbacks_progress_stops_cte) \
+    TEST_ENTRY(callbacks_trace) \
+    TEST_ENTRY(callbacks_destroy_once) \
+    TEST_ENTRY(callbacks_tenant_cannot_replace) \
+    TEST_ENTRY(callbacks_faults) \
+    TEST_ENTRY(threads_busy_handler) \
+    TEST_ENTRY(threads_progress_interrupt) \
+    TEST_ENTRY(capi_extended_errcode) \
+    TEST_ENTRY(capi_constants) \
+    TEST_ENTRY(capi_connection_state) \
+    TEST_ENTRY(capi_limit) \
+    TEST_ENTRY(capi_status) \
+    TEST_ENTRY(capi_stmt_status) \
+    TEST_ENTRY(capi_wal_checkpoint) \
+    TEST_ENTRY(capi_column_metadata) \
+    TEST_ENTRY(functions_window_inverse) \
+    TEST_ENTRY(functions_collation_index) \
+    TEST_ENTRY(capi_faults) \
+    TEST_ENTRY(backup_file_to_memory) \
+    TEST_ENTRY(backup_source_written_during) \
+    TEST_ENTRY(backup_memory_is_destination) \
+    TEST_ENTRY(backup_errors) \
+    TEST_ENTRY(threads_backup_both_ways) \
+    TEST_ENTRY(serialize_round_trip) \
+    TEST_ENTRY(serialize_errors) \
+    TEST_ENTRY(blob_read_write) \
+    TEST_ENTRY(blob_expires_on_update) \
+    TEST_ENTRY(blob_errors) \
+    TEST_ENTRY(backup_faults)

@@ -8,11 +8,6 @@
 
 #include "test.h"
 
-static void sleep_ms(long ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static int thread_count(void) {
     DIR *d = opendir("/proc/self/task");
     ASSERT(d != NULL);
@@ -474,7 +469,7 @@ TEST_IMPL(options_background_threads) {
     int threads0 = thread_count();
     /* Without background threads, an idle arena keeps its dirty pages. */
     db_handle *h = idle_handle_with_dirty_pages();
-    sleep_ms(1000);
+    test_sleep_us(1000 * 1000L);
     uint64_t idle_dirty = test_stats(h).dirty;
     ASSERT_GT(idle_dirty, 1u << 20);
 
@@ -485,7 +480,7 @@ TEST_IMPL(options_background_threads) {
     int threads1 = thread_count();
     uint64_t dirty = idle_dirty;
     for (int i = 0; i < 50 && dirty > 0; i++) {
-        sleep_ms(100);
+        test_sleep_us(100 * 1000L);
         dirty = test_stats(h).dirty;
     }
     printf("threads %d -> %d; idle handle's dirty pages %llu -> %llu bytes with no call\n",
@@ -498,7 +493,7 @@ TEST_IMPL(options_background_threads) {
     ASSERT_OK(h, db_exec(h, "SET allocator_background_threads = false", NULL, NULL));
     int threads2 = thread_count();
     for (int i = 0; i < 50 && threads2 > threads0; i++) {
-        sleep_ms(100);
+        test_sleep_us(100 * 1000L);
         threads2 = thread_count();
     }
     ASSERT_EQ(threads2, threads0);
@@ -510,7 +505,7 @@ TEST_IMPL(options_background_threads) {
 static int wait_for_threads(int n) {
     int count = thread_count();
     for (int i = 0; i < 15 && count < n; i++) {
-        sleep_ms(100);
+        test_sleep_us(100 * 1000L);
         count = thread_count();
     }
     return count;

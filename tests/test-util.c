@@ -1,6 +1,7 @@
 /* test-util.c: helpers shared by the tests. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -114,4 +115,9 @@ int test_option_index(const char *name) {
     for (int i = 0; i < db_option_count(); i++)
         if (strcmp(db_option_name(i), name) == 0) return i;
     FAIL("no option named %s", name);
+}
+
+void test_sleep_us(long us) {
+    struct timespec ts = {us / 1000000, (us % 1000000) * 1000L};
+    nanosleep(&ts, NULL);
 }

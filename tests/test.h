@@ -97,6 +97,8 @@ db_handle *test_open_opts(const char *path, int n, const char *const *names,
                           const char *const *values);
 /* The handle's databases pass PRAGMA integrity_check. */
 void test_integrity_ok(db_handle *h);
+/* Sleeps us microseconds. */
+void test_sleep_us(long us);
 /* The index of the option named name (db_option_name); fails the test if there is none. */
 int test_option_index(const char *name);
 

@@ -75,7 +75,10 @@ set(DUCKCORE_SQLITE_DEFINES
   SQLITE_USE_ALLOCA
   SQLITE_ENABLE_MATH_FUNCTIONS
   SQLITE_ENABLE_FTS5
-  SQLITE_ENABLE_RTREE)
+  SQLITE_ENABLE_RTREE
+  # db_column_database_name / _table_name / _origin_name (ORMs and bindings ask where a result
+  # column comes from).
+  SQLITE_ENABLE_COLUMN_METADATA)
 
 # The host's hook: every sqlite3_initialize ends by putting the VFS shims (lib/sql/sql_vfs.c) in
 # front of the VFSes it registered, including after a sqlite3_shutdown.

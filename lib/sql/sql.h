@@ -78,6 +78,20 @@ typedef struct dc_sql_guard {
     unsigned auth_calls;   /* authorizer calls, to look at the clock every so many */
     int refused;           /* SQLite code of the call's first refusal; 0: none */
     char why[320];         /* its message */
+    /* What the host installed (db_set_authorizer, db_progress_handler, db_busy_handler): run
+     * after the guard's own checks. */
+    int (*authorizer)(void *ctx, int action, const char *a1, const char *a2, const char *schema,
+                      const char *trigger);
+    void *authorizer_ctx;
+    int (*progress)(void *ctx);
+    void *progress_ctx;
+    int progress_ops;       /* the host's period, in virtual machine instructions */
+    unsigned progress_every; /* the guard's handler calls between two of the host's */
+    unsigned progress_count;
+    int (*busy)(void *ctx, int count);
+    void *busy_ctx;
+    int host_busy;          /* the host set a busy handler or timeout */
+    int host_wal;           /* the host set a WAL hook or the automatic checkpoint */
 } dc_sql_guard;
 
 /* Sets the guard up on a connection the host has just opened: the authorizer, and what the
@@ -109,6 +123,14 @@ int64_t dc_sql_clock_stop(dc_sql_guard *g, int64_t start_ns);
  * hand to end). */
 unsigned dc_sql_prepare_begin(dc_sql_guard *g);
 void dc_sql_prepare_end(dc_sql_guard *g, unsigned saved);
+/* The host's authorizer, progress handler and busy handler (NULL: none), each run after the
+ * guard's checks; setting the authorizer makes prepared statements prepare again. A SQLite code. */
+int dc_sql_guard_set_authorizer(dc_sql_guard *g,
+                                int (*fn)(void *, int, const char *, const char *, const char *,
+                                          const char *),
+                                void *ctx);
+int dc_sql_guard_set_progress(dc_sql_guard *g, int ops, int (*fn)(void *), void *ctx);
+int dc_sql_guard_set_busy_handler(dc_sql_guard *g, int (*fn)(void *, int), void *ctx);
 /* The guard of the handle the calling thread is inside, or NULL. */
 dc_sql_guard *dc_sql_current_guard(void);
 /* Whether path may be opened by the SQL of g's handle (an absolute or relative file name): its

@@ -68,8 +68,10 @@ static void *dump_realloc64(void *p, sqlite3_uint64 n) {
 }
 
 /* PRAGMA table_info (only tableColumnList runs it) is run through once here: if that fails, or
- * the spare array cannot be had, the prepare fails and tableColumnList skips the table. Run
- * again it only replays constants, so it cannot fail then. */
+ * the spare array cannot be had, the prepare fails and tableColumnList skips the table. The
+ * statement handed back is prepared afresh: a PRAGMA runs only once (SQLite expires it as it
+ * runs, and a second run prepares it again, which may fail), while a fresh one only replays
+ * constants, so it cannot fail. */
 static int dump_prepare(sqlite3 *db, const char *sql, int n, sqlite3_stmt **st,
                         const char **tail) {
     int rc = sqlite3_prepare_v2(db, sql, n, st, tail);
@@ -77,12 +79,10 @@ static int dump_prepare(sqlite3 *db, const char *sql, int n, sqlite3_stmt **st,
     if (!dump_spare) dump_spare = sqlite3_malloc64(DUMP_FIRST_COLUMNS);
     int rows = 0;
     while ((rc = sqlite3_step(*st)) == SQLITE_ROW) rows++;
-    rc = sqlite3_reset(*st);
+    rc = sqlite3_finalize(*st);
+    *st = NULL;
     if (rc == SQLITE_OK && (!rows || !dump_spare)) rc = SQLITE_NOMEM;
-    if (rc != SQLITE_OK) {
-        sqlite3_finalize(*st);
-        *st = NULL;
-    }
+    if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, sql, n, st, tail);
     return rc;
 }
 

@@ -86,7 +86,64 @@ static int past_deadline(dc_sql_guard *g) {
     return 1;
 }
 
-static int progress(void *arg) { return past_deadline(arg); }
+/* SQLite's progress handler: the deadline, then the host's handler every progress_every calls
+ * (one handler serves both: SQLite keeps one per connection). */
+static int progress(void *arg) {
+    dc_sql_guard *g = arg;
+    if (g->deadline_ns && past_deadline(g)) return 1;
+    if (!g->progress || ++g->progress_count < g->progress_every) return 0;
+    g->progress_count = 0;
+    return g->progress(g->progress_ctx) != 0;
+}
+
+/* Installs the progress handler the timeout and the host's handler need, or none. */
+static void sync_progress(dc_sql_guard *g) {
+    int timeout = g->settings->statement_timeout_ms > 0;
+    int ops = 0;
+    g->progress_every = 1;
+    if (g->progress && timeout && g->progress_ops > DC_PROGRESS_OPS) {
+        ops = DC_PROGRESS_OPS;
+        g->progress_every = (unsigned)((g->progress_ops + DC_PROGRESS_OPS - 1) / DC_PROGRESS_OPS);
+    } else if (g->progress) {
+        ops = g->progress_ops;
+    } else if (timeout) {
+        ops = DC_PROGRESS_OPS;
+    }
+    g->progress_count = 0;
+    sqlite3_progress_handler(g->db, ops, ops ? progress : NULL, g);
+}
+
+int dc_sql_guard_set_progress(dc_sql_guard *g, int ops, int (*fn)(void *), void *ctx) {
+    g->progress = ops > 0 ? fn : NULL;
+    g->progress_ctx = g->progress ? ctx : NULL;
+    g->progress_ops = g->progress ? ops : 0;
+    sync_progress(g);
+    return SQLITE_OK;
+}
+
+/* The host's busy handler, not called past the statement's deadline. */
+static int busy(void *arg, int count) {
+    dc_sql_guard *g = arg;
+    if (g->deadline_ns && past_deadline(g)) return 0;
+    return g->busy(g->busy_ctx, count);
+}
+
+int dc_sql_guard_set_busy_handler(dc_sql_guard *g, int (*fn)(void *, int), void *ctx) {
+    g->busy = fn;
+    g->busy_ctx = fn ? ctx : NULL;
+    return sqlite3_busy_handler(g->db, fn ? busy : NULL, fn ? g : NULL);
+}
+
+int dc_sql_guard_sleep(int us) {
+    dc_sql_guard *g = dc_sql_current_guard();
+    if (!g || !g->deadline_ns || us <= 0) return us;
+    int64_t left_us = (g->deadline_ns - now_ns()) / 1000;
+    if (left_us <= 0) {
+        past_deadline(g);
+        return 0;
+    }
+    return left_us < us ? (int)left_us : us;
+}
 
 unsigned dc_sql_prepare_begin(dc_sql_guard *g) {
     (void)g;
@@ -210,7 +267,8 @@ static int memory_limited(void) {
 
 int dc_sql_guard_open_file(dc_sql_guard *g, const char *vfs, const char *name, int *flags,
                            int shared_store) {
-    if (!g->active || !(*flags & SQLITE_OPEN_MAIN_DB)) return SQLITE_OK;
+    /* What duckcore opens for the host (a backup's read of its source) is not the SQL's. */
+    if (!g->active || g->internal || !(*flags & SQLITE_OPEN_MAIN_DB)) return SQLITE_OK;
     /* A database that SQL opens: ATTACH, or the output of VACUUM INTO. Journals, WAL and
      * temporary files follow from a database already admitted. */
     const dc_handle_settings *s = g->settings;
@@ -332,6 +390,12 @@ static int authorize_pragma(dc_sql_guard *g, const char *pragma, const char *val
              atoll(value) > s->statement_timeout_ms)
         why = "a wait for a lock is no statement the timeout can stop, so it may not exceed "
               "statement_timeout";
+    else if (dc_option_settings_untrusted(s) &&
+             ((g->host_busy && sqlite3_stricmp(pragma, "busy_timeout") == 0) ||
+              (g->host_wal && sqlite3_stricmp(pragma, "wal_autocheckpoint") == 0)))
+        why = "it would replace what the host installed (db_busy_handler, db_busy_timeout, "
+              "db_wal_hook or db_wal_autocheckpoint), and the host runs this handle's SQL with "
+              "its defenses on";
     if (!why) return SQLITE_OK;
     dc_sql_guard_refuse(g, SQLITE_AUTH, "PRAGMA %s = %.64s refused: %s", pragma, value, why);
     return SQLITE_DENY;
@@ -339,16 +403,31 @@ static int authorize_pragma(dc_sql_guard *g, const char *pragma, const char *val
 
 static int authorize(void *arg, int action, const char *a1, const char *a2, const char *a3,
                      const char *a4) {
-    (void)a3, (void)a4;
     dc_sql_guard *g = arg;
     if (g->internal) return SQLITE_OK;
     if (g->deadline_ns && (++g->auth_calls & 63) == 0 && past_deadline(g)) return SQLITE_DENY;
+    int rc = SQLITE_OK;
     switch (action) {
-    case SQLITE_ATTACH: return authorize_attach(g, a1);
-    case SQLITE_DETACH: g->changes = 1; return SQLITE_OK;
-    case SQLITE_PRAGMA: return authorize_pragma(g, a1, a2);
-    default: return SQLITE_OK;
+    case SQLITE_ATTACH: rc = authorize_attach(g, a1); break;
+    case SQLITE_DETACH: g->changes = 1; break;
+    case SQLITE_PRAGMA: rc = authorize_pragma(g, a1, a2); break;
+    default: break;
     }
+    /* The host's authorizer may refuse more, never allow what the settings refused. Its reply
+     * goes to SQLite as it is: anything but OK, DENY and IGNORE is "authorizer malfunction". */
+    if (rc != SQLITE_OK || !g->authorizer) return rc;
+    return g->authorizer(g->authorizer_ctx, action, a1, a2, a3, a4);
+}
+
+int dc_sql_guard_set_authorizer(dc_sql_guard *g,
+                                int (*fn)(void *, int, const char *, const char *, const char *,
+                                          const char *),
+                                void *ctx) {
+    g->authorizer = fn;
+    g->authorizer_ctx = fn ? ctx : NULL;
+    /* Installing the same function again makes SQLite expire the prepared statements, so they
+     * are authorized again under the new rules. */
+    return sqlite3_set_authorizer(g->db, authorize, g);
 }
 
 /* ---- set-up ---------------------------------------------------------------------------------- */
@@ -387,8 +466,7 @@ int dc_sql_guard_sync(dc_sql_guard *g) {
         rc = dc_sql_register_linear_strings(g->db);
         g->linear_strings = rc == SQLITE_OK;
     }
-    sqlite3_progress_handler(g->db, s->statement_timeout_ms > 0 ? DC_PROGRESS_OPS : 0,
-                             s->statement_timeout_ms > 0 ? progress : NULL, g);
+    sync_progress(g);
     return rc;
 }
 

@@ -24,6 +24,9 @@ void dc_sql_guard_open_failed(struct dc_sql_guard *g, const char *name, int flag
 /* A temporary file grows by bytes: SQLITE_OK, or SQLITE_FULL past max_temp_directory_size. */
 int dc_sql_guard_temp_grow(struct dc_sql_guard *g, uint64_t bytes);
 void dc_sql_guard_temp_shrink(struct dc_sql_guard *g, uint64_t bytes);
+/* A sleep of us microseconds that a busy wait asks for (sqlite3_busy_timeout's): shortened to
+ * the running statement's deadline, 0 past it (the timeout recorded). */
+int dc_sql_guard_sleep(int us);
 /* Whether pages may be memory-mapped for the calling thread's handle (not under a limit). */
 int dc_sql_guard_may_map(void);
 /* The allocation poll while preparing: 1 when the allocation must fail (interrupt, timeout). */

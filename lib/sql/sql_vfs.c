@@ -327,7 +327,11 @@ static void vfs_dlclose(sqlite3_vfs *vfs, void *lib) {
 static int vfs_randomness(sqlite3_vfs *vfs, int n, char *out) {
     return REAL_VFS(vfs)->xRandomness(REAL_VFS(vfs), n, out);
 }
-static int vfs_sleep(sqlite3_vfs *vfs, int us) { return REAL_VFS(vfs)->xSleep(REAL_VFS(vfs), us); }
+/* A busy wait's sleep ends at the statement's deadline (statement_timeout). */
+static int vfs_sleep(sqlite3_vfs *vfs, int us) {
+    us = dc_sql_guard_sleep(us);
+    return us > 0 ? REAL_VFS(vfs)->xSleep(REAL_VFS(vfs), us) : 0;
+}
 static int vfs_current_time(sqlite3_vfs *vfs, double *out) {
     return REAL_VFS(vfs)->xCurrentTime(REAL_VFS(vfs), out);
 }

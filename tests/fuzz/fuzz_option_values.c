@@ -21,7 +21,9 @@ static db_handle *handle(void) {
 static void try_option(db_handle *h, const char *name, const char *value) {
     if (strcmp(name, "allocator_background_threads") == 0 || strcmp(name, "max_background_threads") == 0)
         return; /* process-wide thread control: tested elsewhere, slow to toggle per input */
-    char before[128], after[128], again[128];
+    /* Room for any value an input can give (a list of paths reads back longer than it was
+     * written: quoted, in brackets). */
+    static char before[16384], after[16384], again[16384];
     if (db_get_option(h, name, before, sizeof before) != DB_OK) return;
     if (db_set_option(h, name, value) != DB_OK) {
         /* A refusal changes nothing. */

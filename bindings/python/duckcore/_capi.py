@@ -110,8 +110,28 @@ _i64 = ctypes.c_int64
 FUNCTION_CALLBACK = ctypes.CFUNCTYPE(None, _p, _i, ctypes.POINTER(_p))
 FINAL_CALLBACK = ctypes.CFUNCTYPE(None, _p)
 DESTROY_CALLBACK = ctypes.CFUNCTYPE(None, _p)
+_u = ctypes.c_uint
+
 # int (*)(void *ctx, const char *text): db_dump's output
 DUMP_CALLBACK = ctypes.CFUNCTYPE(_i, _p, _s)
+# The callbacks of the header's section "Callbacks", and collations
+BUSY_CALLBACK = ctypes.CFUNCTYPE(_i, _p, _i)
+UPDATE_CALLBACK = ctypes.CFUNCTYPE(None, _p, _i, _s, _s, _i64)
+COMMIT_CALLBACK = ctypes.CFUNCTYPE(_i, _p)
+ROLLBACK_CALLBACK = ctypes.CFUNCTYPE(None, _p)
+WAL_CALLBACK = ctypes.CFUNCTYPE(_i, _p, _s, _i)
+AUTHORIZER_CALLBACK = ctypes.CFUNCTYPE(_i, _p, _i, _s, _s, _s, _s)
+PROGRESS_CALLBACK = ctypes.CFUNCTYPE(_i, _p)
+COLLATION_CALLBACK = ctypes.CFUNCTYPE(_i, _p, _i, _p, _i, _p)
+
+
+class TraceEvent(ctypes.Structure):
+    """struct db_trace_event (the library only appends fields)."""
+    _fields_ = [("kind", ctypes.c_uint), ("handle", _p), ("sql", _s), ("elapsed_ns", _i64),
+                ("engine_statement", _p)]
+
+
+TRACE_CALLBACK = ctypes.CFUNCTYPE(None, _p, ctypes.POINTER(TraceEvent))
 
 # Every call of include/duckcore.h: the capi_matches_header test (tests/test_capi.py) compares
 # this table with the header (names, arities and types), so a call added there cannot be missing.
@@ -201,6 +221,52 @@ _DECLARATIONS = {
     "db_enable_extension": (_i, [_p, _s]),
     "db_dump": (_i, [_p, _s, _s, DUMP_CALLBACK, _p]),
     "db_fault_inject": (_i64, [_i64, _i]),
+    # SQLite's codes, and the header's constants
+    "db_sqlite_errname": (_s, [_i]),
+    "db_sqlite_errstr": (_s, [_i]),
+    "db_constant": (_i, [_i, ctypes.POINTER(_s), ctypes.POINTER(_i)]),
+    "db_extended_errcode": (_i, [_p]),
+    "db_total_changes": (_i64, [_p]),
+    "db_txn_state": (_i, [_p, _s]),
+    "db_filename": (_s, [_p, _s]),
+    "db_readonly": (_i, [_p, _s]),
+    # Callbacks: (handle, callback, ctx, destroy); ctx is unused by the binding (None), which
+    # keeps each callback object alive itself.
+    "db_busy_timeout": (_i, [_p, _i]),
+    "db_busy_handler": (_i, [_p, BUSY_CALLBACK, _p, DESTROY_CALLBACK]),
+    "db_update_hook": (_i, [_p, UPDATE_CALLBACK, _p, DESTROY_CALLBACK]),
+    "db_commit_hook": (_i, [_p, COMMIT_CALLBACK, _p, DESTROY_CALLBACK]),
+    "db_rollback_hook": (_i, [_p, ROLLBACK_CALLBACK, _p, DESTROY_CALLBACK]),
+    "db_wal_hook": (_i, [_p, WAL_CALLBACK, _p, DESTROY_CALLBACK]),
+    "db_set_authorizer": (_i, [_p, AUTHORIZER_CALLBACK, _p, DESTROY_CALLBACK]),
+    "db_progress_handler": (_i, [_p, _i, PROGRESS_CALLBACK, _p, DESTROY_CALLBACK]),
+    "db_trace": (_i, [_p, _u, TRACE_CALLBACK, _p, DESTROY_CALLBACK]),
+    "db_trace_expanded_sql": (_p, [ctypes.POINTER(TraceEvent)]),
+    "db_create_window_function": (_i, [_p, _s, _i, _i, _p, FUNCTION_CALLBACK, FINAL_CALLBACK,
+                                       FINAL_CALLBACK, FUNCTION_CALLBACK, DESTROY_CALLBACK]),
+    "db_create_collation": (_i, [_p, _s, _p, COLLATION_CALLBACK, DESTROY_CALLBACK]),
+    "db_column_database_name": (_s, [_p, _i]),
+    "db_column_table_name": (_s, [_p, _i]),
+    "db_column_origin_name": (_s, [_p, _i]),
+    "db_limit": (_i, [_p, _i, _i]),
+    "db_status": (_i, [_p, _i, ctypes.POINTER(_i64), ctypes.POINTER(_i64), _i]),
+    "db_stmt_status": (_i64, [_p, _i, _i]),
+    "db_wal_checkpoint": (_i, [_p, _s, _i, ctypes.POINTER(_i), ctypes.POINTER(_i)]),
+    "db_wal_autocheckpoint": (_i, [_p, _i]),
+    "db_backup_init": (_i, [_p, _s, _p, _s, ctypes.POINTER(_p)]),
+    "db_backup_step": (_i, [_p, _i]),
+    "db_backup_remaining": (_i, [_p]),
+    "db_backup_pagecount": (_i, [_p]),
+    "db_backup_finish": (_i, [_p]),
+    # the copy is a raw pointer the caller frees with db_free
+    "db_serialize": (_i, [_p, _s, _u, ctypes.POINTER(_p), ctypes.POINTER(_i64)]),
+    "db_deserialize": (_i, [_p, _s, _s, _i64, _u]),
+    "db_blob_open": (_i, [_p, _s, _s, _s, _i64, _i, ctypes.POINTER(_p)]),
+    "db_blob_bytes": (_i, [_p]),
+    "db_blob_read": (_i, [_p, _p, _i, _i]),
+    "db_blob_write": (_i, [_p, _s, _i, _i]),
+    "db_blob_reopen": (_i, [_p, _i64]),
+    "db_blob_close": (_i, [_p]),
 }
 
 for _name, (_restype, _argtypes) in _DECLARATIONS.items():

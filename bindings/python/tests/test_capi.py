@@ -61,7 +61,7 @@ def accepts(ctype, c):
         return ctype is ctypes.c_void_p or (isinstance(ctype, type) and
                                             issubclass(ctype, ctypes._CFuncPtr))
     exact = {"int": ctypes.c_int, "int64_t": ctypes.c_int64, "double": ctypes.c_double,
-             "size_t": ctypes.c_size_t}
+             "size_t": ctypes.c_size_t, "unsigned": ctypes.c_uint}
     if c in exact:
         return ctype is exact[c]
     if c == "char *":  # text: as a NUL-terminated string, or as raw bytes read with a length
