@@ -1110,6 +1110,11 @@ DUCKCORE_API int db_blob_close(db_blob *b);
  * asks for one: the csv table reads any file the process may read, which SQL from an untrusted
  * source must not be able to do. What they allocate is the handle's, counted and capped like the
  * rest of it.
+ * Loadable extensions (sqlite3_load_extension, SQL's load_extension()) are compiled out
+ * (SQLITE_OMIT_LOAD_EXTENSION), and there is no call to load one: a shared library loaded into
+ * the engine would link against its own copy of SQLite's API and allocator, not this library's
+ * private ones, so its memory would be no handle's, and SQL able to load code could run anything
+ * the process can. An extension is compiled into the library instead, as these are.
  * ------------------------------------------------------------------------------------------- */
 
 /* Enables an extension on h, for as long as h is open; enabling one again is DB_OK. name
