@@ -130,11 +130,11 @@ DUCKCORE_API const char *db_sqlite_errstr(int sqlite_code);
 
 /* Every integer constant the header's lists define (DB_RESULT_MAP, DB_TYPE_MAP, DB_ACTION_MAP,
  * DB_AUTH_REPLY_MAP, DB_TRACE_MAP, DB_TXN_MAP, DB_CHECKPOINT_MAP, DB_LIMIT_MAP, DB_STATUS_MAP,
- * DB_STMT_STATUS_MAP), by index from 0: *name as the header spells it ("DB_LIMIT_LENGTH"),
- * *value its value. DB_OK, or DB_RANGE past the last one (nothing written), so bindings can build
- * their constants from the library instead of copying them. NULL name or value: DB_MISUSE (with
- * db_errmsg(NULL)). Thread-safe. Since 0.2. */
-DUCKCORE_API int db_constant(int index, const char **name, int *value);
+ * DB_STMT_STATUS_MAP), by index from 0: *list the list's name ("DB_LIMIT_MAP"), *name the
+ * constant as the header spells it ("DB_LIMIT_LENGTH"), *value its value. DB_OK, or DB_RANGE past
+ * the last one (nothing written), so bindings can build their constants from the library instead
+ * of copying them. A NULL pointer: DB_MISUSE (with db_errmsg(NULL)). Thread-safe. Since 0.2. */
+DUCKCORE_API int db_constant(int index, const char **list, const char **name, int *value);
 
 /* Column and value types, as returned by db_column_type(): XX(name, value). */
 #define DB_TYPE_MAP(XX) XX(INTEGER, 1) XX(FLOAT, 2) XX(TEXT, 3) XX(BLOB, 4) XX(NULL, 5)

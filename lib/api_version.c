@@ -67,26 +67,55 @@ const char *db_sqlite_errname(int sqlite_code) {
 const char *db_sqlite_errstr(int sqlite_code) { return sqlite3_errstr(sqlite_code); }
 
 /* The header's constants, list by list (db_constant). */
-#define DC_CONSTANT_2_(name, value) {"DB_" #name, value},
-#define DC_CONSTANT_3_(name, value, x) {"DB_" #name, value},
-#define DC_CONSTANT_4_(name, value, x, y) {"DB_" #name, value},
+#define DC_CONSTANT_2_(name, value) {LIST_, "DB_" #name, value},
+#define DC_CONSTANT_3_(name, value, x) {LIST_, "DB_" #name, value},
+#define DC_CONSTANT_4_(name, value, x, y) {LIST_, "DB_" #name, value},
 static const struct {
+    const char *list;
     const char *name;
     int value;
 } constants[] = {
-    DB_RESULT_MAP(DC_CONSTANT_3_) DB_TYPE_MAP(DC_CONSTANT_2_) DB_ACTION_MAP(DC_CONSTANT_4_)
-    DB_AUTH_REPLY_MAP(DC_CONSTANT_2_) DB_TRACE_MAP(DC_CONSTANT_2_) DB_TXN_MAP(DC_CONSTANT_2_)
-    DB_CHECKPOINT_MAP(DC_CONSTANT_2_) DB_LIMIT_MAP(DC_CONSTANT_2_) DB_STATUS_MAP(DC_CONSTANT_3_)
+#define LIST_ "DB_RESULT_MAP"
+    DB_RESULT_MAP(DC_CONSTANT_3_)
+#undef LIST_
+#define LIST_ "DB_TYPE_MAP"
+    DB_TYPE_MAP(DC_CONSTANT_2_)
+#undef LIST_
+#define LIST_ "DB_ACTION_MAP"
+    DB_ACTION_MAP(DC_CONSTANT_4_)
+#undef LIST_
+#define LIST_ "DB_AUTH_REPLY_MAP"
+    DB_AUTH_REPLY_MAP(DC_CONSTANT_2_)
+#undef LIST_
+#define LIST_ "DB_TRACE_MAP"
+    DB_TRACE_MAP(DC_CONSTANT_2_)
+#undef LIST_
+#define LIST_ "DB_TXN_MAP"
+    DB_TXN_MAP(DC_CONSTANT_2_)
+#undef LIST_
+#define LIST_ "DB_CHECKPOINT_MAP"
+    DB_CHECKPOINT_MAP(DC_CONSTANT_2_)
+#undef LIST_
+#define LIST_ "DB_LIMIT_MAP"
+    DB_LIMIT_MAP(DC_CONSTANT_2_)
+#undef LIST_
+#define LIST_ "DB_STATUS_MAP"
+    DB_STATUS_MAP(DC_CONSTANT_3_)
+#undef LIST_
+#define LIST_ "DB_STMT_STATUS_MAP"
     DB_STMT_STATUS_MAP(DC_CONSTANT_3_)
+#undef LIST_
 };
 #undef DC_CONSTANT_2_
 #undef DC_CONSTANT_3_
 #undef DC_CONSTANT_4_
 
-int db_constant(int index, const char **name, int *value) {
-    if (!name || !value)
-        return dc_thread_error(DB_MISUSE, "db_constant: %s is NULL", name ? "value" : "name");
+int db_constant(int index, const char **list, const char **name, int *value) {
+    if (!list || !name || !value)
+        return dc_thread_error(DB_MISUSE, "db_constant: %s is NULL",
+                               !list ? "list" : !name ? "name" : "value");
     if (index < 0 || (size_t)index >= DC_ARRAY_SIZE(constants)) return DB_RANGE;
+    *list = constants[index].list;
     *name = constants[index].name;
     *value = constants[index].value;
     return DB_OK;

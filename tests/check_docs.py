@@ -203,13 +203,14 @@ else:
 
 # db_constant enumerates every entry of the lists the header says it does.
 lib.db_constant.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_char_p),
-                            ctypes.POINTER(ctypes.c_int)]
-enumerated, index = {}, 0
+                            ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_int)]
+enumerated, enumerated_lists, index = {}, {}, 0
 while True:
-    cname, cvalue = ctypes.c_char_p(), ctypes.c_int()
-    if lib.db_constant(index, ctypes.byref(cname), ctypes.byref(cvalue)) != 0:
+    clist, cname, cvalue = ctypes.c_char_p(), ctypes.c_char_p(), ctypes.c_int()
+    if lib.db_constant(index, ctypes.byref(clist), ctypes.byref(cname), ctypes.byref(cvalue)):
         break
     enumerated[cname.value.decode()] = cvalue.value
+    enumerated_lists[cname.value.decode()] = clist.value.decode()
     index += 1
 header_nocomments = re.sub(r"/\*.*?\*/", "", "\n".join(header), flags=re.S)
 m = re.search(r"Every integer constant the header's lists define \((.*?)\)", "\n".join(header), re.S)
@@ -224,6 +225,8 @@ for list_name in listed:
         continue
     for e in re.finditer(r"XX\(([A-Z_]+),\s*(-?\d+)", d.group(1)):
         in_lists["DB_" + e.group(1)] = int(e.group(2))
+        if enumerated_lists.get("DB_" + e.group(1)) != list_name:
+            problem(f"db_constant: DB_{e.group(1)} is not given as a member of {list_name}")
 if in_lists != enumerated:
     problem("db_constant: enumerates "
             f"{sorted(set(enumerated.items()) ^ set(in_lists.items()))[:8]} differently from the "

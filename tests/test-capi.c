@@ -59,10 +59,12 @@ TEST_IMPL(capi_extended_errcode) {
 }
 
 TEST_IMPL(capi_constants) {
-    const char *name;
+    const char *list, *name;
     int value, n = 0, seen = 0;
-    while (db_constant(n, &name, &value) == DB_OK) {
+    while (db_constant(n, &list, &name, &value) == DB_OK) {
         ASSERT(strncmp(name, "DB_", 3) == 0);
+        ASSERT(strncmp(list, "DB_", 3) == 0 && strstr(list, "_MAP"));
+        if (strcmp(name, "DB_LIMIT_LENGTH") == 0) ASSERT_STR_EQ(list, "DB_LIMIT_MAP");
         if (strcmp(name, "DB_LIMIT_VDBE_OP") == 0) {
             seen |= 1;
             ASSERT_EQ(value, DB_LIMIT_VDBE_OP);
@@ -87,9 +89,9 @@ TEST_IMPL(capi_constants) {
     }
     ASSERT_EQ(seen, 31);
     ASSERT_GT(n, 100);
-    ASSERT_EQ(db_constant(n, &name, &value), DB_RANGE);
-    ASSERT_EQ(db_constant(-1, &name, &value), DB_RANGE);
-    ASSERT_EQ(db_constant(0, NULL, &value), DB_MISUSE);
+    ASSERT_EQ(db_constant(n, &list, &name, &value), DB_RANGE);
+    ASSERT_EQ(db_constant(-1, &list, &name, &value), DB_RANGE);
+    ASSERT_EQ(db_constant(0, &list, NULL, &value), DB_MISUSE);
     ASSERT_CONTAINS(db_errmsg(NULL), "name is NULL");
     return 0;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Builds the duckcore wheel (`make wheel`), and with --check-install proves it works: installs it
 offline into a fresh virtual environment (no system site-packages) and imports duckcore there
-with no DUCKCORE_LIBRARY, LD_LIBRARY_PATH or PYTHONPATH (ctest python_wheel).
+with no DUCKCORE_LIBRARY, LD_LIBRARY_PATH or PYTHONPATH; with --run-tests too, runs the binding's
+test suite on the installed wheel (ctest python_wheel).
 
 The package sources are copied to a staging folder first, so the build writes nothing into the
 source tree. Needs setuptools, wheel and pip (Debian: python3-setuptools python3-wheel
@@ -76,7 +77,7 @@ con.close()
 """
 
 
-def check_install(wheel, work):
+def check_install(wheel, work, tests=False):
     if missing(["venv", "ensurepip"]):
         print("build_wheel.py: SKIPPED: python3-venv is not installed (apt-get install "
               "python3-venv), so no fresh virtual environment can be made", file=sys.stderr)
@@ -90,6 +91,28 @@ def check_install(wheel, work):
          "--disable-pip-version-check", "-q", wheel], env=clean)
     # From a folder with no duckcore in it, so only the installed package can be imported.
     run([python, "-c", CHECK], env=clean, cwd=work)
+    if tests:
+        run_tests(wheel, work, clean)
+
+
+def run_tests(wheel, work, env):
+    """The binding's test suite against the installed wheel: a second virtual environment that
+    sees the system's site-packages (for pytest), the wheel installed in it, and a copy of
+    tests/ whose parent holds no duckcore, so the installed package is the one imported."""
+    if missing(["pytest"]):
+        print("build_wheel.py: the tests were not run: pytest is not installed "
+              "(apt-get install python3-pytest)", file=sys.stderr)
+        sys.exit(SKIP)
+    venv = work / "venv-tests"
+    run([sys.executable, "-m", "venv", "--clear", "--system-site-packages", venv])
+    python = venv / "bin" / "python"
+    run([python, "-m", "pip", "install", "--no-index", "--no-deps",
+         "--disable-pip-version-check", "-q", wheel], env=env)
+    shutil.copytree(HERE / "tests", work / "suite" / "tests")
+    run([python, "-c", CHECK], env=env, cwd=work)
+    result = run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                  work / "suite" / "tests"], env=env, cwd=work)
+    print(result.strip().splitlines()[-1] if result.strip() else "pytest: no output")
 
 
 def main():
@@ -100,6 +123,9 @@ def main():
                         help="scratch folder (the virtual environment of --check-install)")
     parser.add_argument("--check-install", action="store_true",
                         help="install the wheel into a fresh venv and import duckcore there")
+    parser.add_argument("--run-tests", action="store_true",
+                        help="with --check-install: run the binding's tests on the installed "
+                             "wheel")
     args = parser.parse_args()
     work = args.work.resolve()
     if work.exists():
@@ -108,7 +134,7 @@ def main():
     wheel = build(args.library.resolve(), (args.out or work / "dist").resolve())
     print("wheel", wheel)
     if args.check_install:
-        check_install(wheel, work)
+        check_install(wheel, work, tests=args.run_tests)
 
 
 if __name__ == "__main__":

@@ -17,12 +17,14 @@ from ._capi import (DB_ABORT, DB_BLOB, DB_BUSY, DB_CANTOPEN, DB_CONSTRAINT, DB_C
                     DB_DONE, DB_ERROR, DB_FLOAT, DB_FULL, DB_INTEGER, DB_INTERRUPT,
                     DB_INVALID_VALUE, DB_IOERR, DB_MISUSE, DB_NOMEM, DB_NULL, DB_OK, DB_RANGE,
                     DB_READONLY, DB_ROW, DB_TEXT, DB_TOOBIG, DB_UNKNOWN_OPTION)
+from .blob import Blob
+from .callbacks import enable_callback_tracebacks
 from .connection import Connection, Cursor, connect
 from .connection import _get_option, _memory_stats
 from .functions import complete_statement
 from .dbapi import (BINARY, DATETIME, NUMBER, PARSE_COLNAMES, PARSE_DECLTYPES, ROWID, STRING,
                     Binary, Date, DateFromTicks, PrepareProtocol, Row, Time, TimeFromTicks,
-                    Timestamp, TimestampFromTicks, adapters, converters, register_adapter,
+                    Timestamp, TimestampFromTicks, adapt, adapters, converters, register_adapter,
                     register_converter)
 from .errors import (DatabaseError, DataError, Error, IntegrityError, InterfaceError,
                      InternalError, MemoryLimitError, NotSupportedError, OperationalError,
@@ -41,6 +43,15 @@ def version():
 
 __version__ = version()
 sqlite_version = _C.text(_C.lib.db_engine_version())
+sqlite_version_info = tuple(int(part) for part in sqlite_version.split("."))
+
+# sqlite3's SQLITE_* constants, from the library's own lists: SQLite's result codes (primary and
+# extended, db_sqlite_errname), the authorizer's actions and replies and the limit categories
+# (db_constant), whose numbers are SQLite's.
+_SQLITE_CONSTANTS = dict(_C.SQLITE_CODES)
+_SQLITE_CONSTANTS.update({"SQLITE_" + name[3:]: value for list_name, name, value in _C.CONSTANTS
+                          if list_name in ("DB_ACTION_MAP", "DB_AUTH_REPLY_MAP", "DB_LIMIT_MAP")})
+globals().update(_SQLITE_CONSTANTS)
 
 
 def allocator():
@@ -96,9 +107,11 @@ __all__ = [
     "Warning", "Error", "InterfaceError", "DatabaseError", "DataError", "OperationalError",
     "IntegrityError", "InternalError", "ProgrammingError", "NotSupportedError",
     "MemoryLimitError", "version", "__version__", "sqlite_version", "allocator", "memory_stats",
-    "set_option", "get_option", "purge", "options",
+    "set_option", "get_option", "purge", "options", "Blob", "adapt",
+    "enable_callback_tracebacks", "sqlite_version_info",
     "DB_OK", "DB_ERROR", "DB_NOMEM", "DB_MISUSE", "DB_BUSY", "DB_CONSTRAINT", "DB_RANGE",
     "DB_IOERR", "DB_CORRUPT", "DB_CANTOPEN", "DB_READONLY", "DB_INTERRUPT", "DB_ABORT",
     "DB_TOOBIG", "DB_FULL", "DB_UNKNOWN_OPTION", "DB_INVALID_VALUE", "DB_ROW", "DB_DONE",
     "DB_INTEGER", "DB_FLOAT", "DB_TEXT", "DB_BLOB", "DB_NULL",
 ]
+__all__ += sorted(_SQLITE_CONSTANTS)

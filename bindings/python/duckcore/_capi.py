@@ -5,6 +5,7 @@ never guesses a C type (a guessed int would truncate 64-bit pointers and int64 r
 """
 import ctypes
 import ctypes.util
+import itertools
 import os
 import sys
 from pathlib import Path
@@ -224,7 +225,7 @@ _DECLARATIONS = {
     # SQLite's codes, and the header's constants
     "db_sqlite_errname": (_s, [_i]),
     "db_sqlite_errstr": (_s, [_i]),
-    "db_constant": (_i, [_i, ctypes.POINTER(_s), ctypes.POINTER(_i)]),
+    "db_constant": (_i, [_i, ctypes.POINTER(_s), ctypes.POINTER(_s), ctypes.POINTER(_i)]),
     "db_extended_errcode": (_i, [_p]),
     "db_total_changes": (_i64, [_p]),
     "db_txn_state": (_i, [_p, _s]),
@@ -287,6 +288,26 @@ for _code in range(256):
     if _code_name is not None:
         CODE_NAMES[_code] = _code_name.decode("ascii")
 globals().update({_code_name: _code for _code, _code_name in CODE_NAMES.items()})
+
+# The header's constants, by list (db_constant), and SQLite's result codes by name
+# (db_sqlite_errname): the sqlite3 module's SQLITE_* constants are made from them.
+CONSTANTS = []  # (list, name, value)
+for _index in itertools.count():
+    _list, _name, _value = ctypes.c_char_p(), ctypes.c_char_p(), ctypes.c_int()
+    if lib.db_constant(_index, ctypes.byref(_list), ctypes.byref(_name), ctypes.byref(_value)):
+        break
+    CONSTANTS.append((_list.value.decode(), _name.value.decode(), _value.value))
+VALUES = {name: value for _list, name, value in CONSTANTS}  # "DB_TRACE_STMT" -> 1
+SQLITE_CODES = {}  # name -> value: a primary code is below 256, its extended ones add n << 8
+for _primary in range(256):
+    _code_name = lib.db_sqlite_errname(_primary)
+    if _code_name is None:
+        continue
+    SQLITE_CODES[_code_name.decode()] = _primary
+    for _n in range(1, 64):
+        _code_name = lib.db_sqlite_errname(_primary | (_n << 8))
+        if _code_name is not None:
+            SQLITE_CODES[_code_name.decode()] = _primary | (_n << 8)
 
 MemoryStats._fields_ = [("struct_size", ctypes.c_uint64)] + [
     (lib.db_memory_stats_field_name(_index).decode("ascii"), ctypes.c_uint64)

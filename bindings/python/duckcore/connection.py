@@ -2,13 +2,17 @@
 import ctypes
 import os
 import threading
+import time
 import weakref
 
 from . import _capi as C
+from . import callbacks as _callbacks
 from . import dbapi
 from . import cursor as _cursor
+from . import dump as _dump
 from . import functions as _functions
-from ._statement import _DML, _HandleLock
+from ._statement import _DML, _HandleLock, _Statement
+from .blob import Blob
 from .cursor import Cursor
 from .errors import (DatabaseError, DataError, Error, IntegrityError, InterfaceError,
                      InternalError, MemoryLimitError, NotSupportedError, OperationalError,
@@ -19,7 +23,8 @@ _lib = C.lib
 
 _UNSET = object()
 # isolation_level -> the BEGIN issued before DML outside a transaction ("" = deferred).
-_BEGIN = {"": "BEGIN", "DEFERRED": "BEGIN DEFERRED", "IMMEDIATE": "BEGIN IMMEDIATE",
+# (Spelled as sqlite3 spells them: a trace callback sees the same text.)
+_BEGIN = {"": "BEGIN ", "DEFERRED": "BEGIN DEFERRED", "IMMEDIATE": "BEGIN IMMEDIATE",
           "EXCLUSIVE": "BEGIN EXCLUSIVE"}
 
 
@@ -49,9 +54,9 @@ class Connection:
 
     # No __dict__: assigning an attribute that does not exist raises AttributeError instead of
     # being silently ignored.
-    __slots__ = ("_h", "_lock", "_close_lock", "_statements", "_isolation_level", "_begin_level",
-                 "_thread", "_detect_types", "_udf_error", "row_factory",
-                 "text_factory", "__weakref__")
+    __slots__ = ("_h", "_lock", "_close_lock", "_statements", "_blobs", "_isolation_level",
+                 "_begin_level", "_thread", "_detect_types", "_udf_error", "_callback_error",
+                 "row_factory", "text_factory", "__weakref__")
 
     def __init__(self, database=":memory:", timeout=5.0, detect_types=0, isolation_level=_UNSET,
                  check_same_thread=False, cached_statements=None, uri=False, *,
@@ -62,7 +67,10 @@ class Connection:
         # query (interrupt, memory_stats): close() takes it around db_close.
         self._close_lock = threading.Lock()
         self._statements = weakref.WeakSet()
+        self._blobs = weakref.WeakSet()
         self._udf_error = None  # the exception a user function raised in the current call
+        # An exception a collation raised: sqlite3 raises it from the statement that compared.
+        self._callback_error = None
         self.row_factory = None
         self.text_factory = str
         self._thread = threading.get_ident() if check_same_thread else None
@@ -101,11 +109,7 @@ class Connection:
         self._h = handle.value
         if timeout:
             # Like sqlite3.connect(timeout=5.0): wait for other connections' locks on a file.
-            try:
-                self._exec(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            except BaseException:
-                self._close()
-                raise
+            _lib.db_busy_timeout(self._h, min(int(timeout * 1000), (1 << 31) - 1))
 
     # ---- internals (call with self._lock held) ----------------------------------------------
 
@@ -122,15 +126,40 @@ class Connection:
         if self._h is None:
             raise ProgrammingError("Cannot operate on a closed database.")
 
+    def __getattr__(self, name):
+        # Only reached for an attribute that is not set: an unset slot means __init__ never ran.
+        if name in Connection.__slots__:
+            raise ProgrammingError("Base Connection.__init__ not called.")
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
     def _error(self, code):
         """The exception for a call on this handle that just failed: db_errmsg(h) is only valid
         until the next call on h, which the lock held by the caller guarantees. A user function's
-        exception that made the statement fail becomes its __cause__."""
-        error = error_for(code, C.text(_lib.db_errmsg(self._h)))
+        exception that made the statement fail becomes its __cause__ (and, as in sqlite3, an
+        OverflowError is DataError "string or blob too big"); a collation's is raised as it is."""
+        pending = self._take_callback_error()
+        if pending is not None:
+            self._udf_error = None
+            return pending
+        error = error_for(code, C.text(_lib.db_errmsg(self._h)),
+                          _lib.db_extended_errcode(self._h))
         cause, self._udf_error = self._udf_error, None
-        if cause is not None and code == C.DB_ERROR:
+        if isinstance(cause, MemoryError) and code == C.DB_NOMEM:
+            return MemoryError()  # a user function's, re-raised as sqlite3 does
+        if cause is not None and code == C.DB_ERROR and isinstance(cause, OverflowError):
+            error = error_for(C.DB_TOOBIG, "string or blob too big", C.SQLITE_CODES["SQLITE_TOOBIG"])
+        if cause is not None and code in (C.DB_ERROR, C.DB_NOMEM):
             error.__cause__ = cause
         return error
+
+    def _take_callback_error(self):
+        error, self._callback_error = self._callback_error, None
+        return error
+
+    def _raise_callback_error(self):
+        """After a call that succeeded: a collation's exception still goes out (sqlite3)."""
+        if self._callback_error is not None:
+            raise self._take_callback_error()
 
     def _exec(self, sql):
         if "\0" in sql:
@@ -139,6 +168,7 @@ class Connection:
         rc = _lib.db_exec(self._h, sql.encode(), None, None)
         if rc != C.DB_OK:
             raise self._error(rc)
+        self._raise_callback_error()
 
     def _begin_if_needed(self, keyword):
         level = self._isolation_level
@@ -147,14 +177,23 @@ class Connection:
 
     # ---- PEP 249 -----------------------------------------------------------------------------
 
-    def cursor(self, factory=None):
-        """A new cursor; factory (a Cursor subclass) makes it instead of Cursor."""
+    def cursor(self, factory=Cursor):
+        """A new cursor; factory(connection) (a Cursor subclass) makes it instead of Cursor."""
         with self._lock:
             self._check()
-            cursor = (factory or Cursor)(self)
+            cursor = factory(self)
             if not isinstance(cursor, Cursor):
-                raise TypeError("factory must return a duckcore.Cursor")
+                raise TypeError(f"factory must return a cursor, not {type(cursor).__name__}")
             return cursor
+
+    def __call__(self, sql):
+        """Compiles sql (one statement) as sqlite3's Connection.__call__ does, into an opaque
+        statement object; errors in it are raised now."""
+        if not isinstance(sql, str):
+            raise TypeError(f"argument 1 must be str, not {type(sql).__name__}")
+        with self._lock:
+            self._check()
+            return _CompiledStatement(Cursor(self)._prepare(sql))
 
     def execute(self, sql, parameters=()):
         """Shortcut (as in sqlite3): a new cursor, executed."""
@@ -192,6 +231,8 @@ class Connection:
                 return
             for statement in list(self._statements):
                 statement.finalize()
+            for blob in list(self._blobs):
+                blob.close()
             self._lock.finalize_deferred()
             with self._close_lock:
                 rc = _lib.db_close(self._h)
@@ -286,6 +327,163 @@ class Connection:
             self._check()
             _functions.create(self, name, narg, aggregate_class, aggregate=True)
 
+    def create_window_function(self, name, num_params, aggregate_class, /):
+        """An aggregate window function: per group (or frame), aggregate_class() is made, and
+        its step(*args) adds a row, inverse(*args) removes the row that left the frame, value()
+        gives the current result and finalize() the last. aggregate_class None removes it."""
+        with self._lock:
+            self._check()
+            _functions.create(self, name, num_params, aggregate_class, aggregate=True,
+                              window=True)
+
+    def create_collation(self, name, callable, /):
+        """COLLATE name orders text by callable(a, b) (negative, 0, positive); None removes."""
+        with self._lock:
+            self._check()
+            _callbacks.create_collation(self, name, callable)
+
+    # ---- callbacks (sqlite3's) ----------------------------------------------------------------
+
+    def set_authorizer(self, authorizer_callback):
+        """authorizer_callback(action, arg1, arg2, database, trigger) answers SQLITE_OK,
+        SQLITE_DENY or SQLITE_IGNORE for each action of a statement being prepared; it runs
+        after duckcore's own checks (the host's settings), so it can refuse more, never allow
+        what they refuse. None removes it."""
+        with self._lock:
+            self._check()
+            _callbacks.set_authorizer(self, authorizer_callback)
+
+    def set_progress_handler(self, progress_handler, n):
+        """progress_handler() every n virtual machine instructions; a true result (or an
+        exception) stops the statement with OperationalError. None removes it."""
+        with self._lock:
+            self._check()
+            _callbacks.set_progress_handler(self, progress_handler, n)
+
+    def set_trace_callback(self, trace_callback):
+        """trace_callback(sql) for each statement run (its bound values in place); None removes
+        it."""
+        with self._lock:
+            self._check()
+            _callbacks.set_trace_callback(self, trace_callback)
+
+    # ---- limits and the connection's state ----------------------------------------------------
+
+    def setlimit(self, category, limit, /):
+        """Sets the run-time limit category (SQLITE_LIMIT_*) to limit (negative: unchanged) and
+        returns its previous value. The same value as the matching max_* option."""
+        with self._lock:
+            self._check()
+            return self._limit(category, limit)
+
+    def getlimit(self, category, /):
+        with self._lock:
+            self._check()
+            return self._limit(category, -1)
+
+    def _limit(self, category, limit):
+        if not isinstance(category, int) or not isinstance(limit, int):
+            raise TypeError("'category' and 'limit' must be int")
+        if not 0 <= category <= C.VALUES["DB_LIMIT_WORKER_THREADS"]:
+            raise ProgrammingError("'category' is out of bounds")
+        old = _lib.db_limit(self._h, category, max(-1, min(limit, (1 << 31) - 1)))
+        if old < 0:
+            raise self._error(_lib.db_errcode(self._h))
+        return old
+
+    @property
+    def total_changes(self):
+        """Rows inserted, updated or deleted since the connection opened."""
+        with self._lock:
+            self._check()
+            return _lib.db_total_changes(self._h)
+
+    # ---- copies: dump, backup, serialization, blobs ------------------------------------------
+
+    def iterdump(self):
+        """The database as SQL text, line by line (as sqlite3's iterdump)."""
+        with self._lock:
+            self._check()
+        return _dump.iterdump(self)
+
+    def backup(self, target, *, pages=-1, progress=None, name="main", sleep=0.250):
+        """Copies database name of this connection over target's main database, pages at a
+        time (<= 0: all at once), calling progress(status, remaining, total) after each step
+        and sleeping sleep seconds when a step finds a lock. The copy's memory is target's."""
+        if not isinstance(target, Connection):
+            raise TypeError("backup() argument 'target' must be duckcore.Connection, not "
+                            + type(target).__name__)
+        if target is self:
+            raise ValueError("target cannot be the same connection instance")
+        if progress is not None and not callable(progress):
+            raise TypeError("progress argument must be a callable")
+        if not isinstance(name, str):
+            raise TypeError("backup() argument 'name' must be str, not " + type(name).__name__)
+        if pages == 0:
+            pages = -1
+        first, second = sorted((self, target), key=id)  # one order for every thread
+        with first._lock, second._lock:
+            self._check()
+            target._check()
+            backup = ctypes.c_void_p()
+            rc = _lib.db_backup_init(target._h, b"main", self._h, name.encode(),
+                                     ctypes.byref(backup))
+            if rc != C.DB_OK:
+                raise target._error(rc)
+            try:
+                while True:
+                    rc = _lib.db_backup_step(backup, pages)
+                    if progress is not None:
+                        status = (0 if rc == C.DB_OK else 101 if rc == C.DB_DONE
+                                  else _lib.db_extended_errcode(target._h) & 0xff)
+                        progress(status, _lib.db_backup_remaining(backup),
+                                 _lib.db_backup_pagecount(backup))
+                    if rc == C.DB_BUSY:
+                        time.sleep(sleep)
+                    elif rc != C.DB_OK:
+                        break
+            finally:
+                finished = _lib.db_backup_finish(backup)
+            if finished != C.DB_OK:
+                raise target._error(finished)
+
+    def serialize(self, *, name="main"):
+        """Database name as bytes: what its file would hold."""
+        with self._lock:
+            self._check()
+            out, size = ctypes.c_void_p(), ctypes.c_int64()
+            rc = _lib.db_serialize(self._h, name.encode(), 0, ctypes.byref(out),
+                                   ctypes.byref(size))
+            if rc != C.DB_OK:
+                raise self._error(rc)
+            try:
+                return ctypes.string_at(out, size.value) if size.value else b""
+            finally:
+                _lib.db_free(out)
+
+    def deserialize(self, data, /, *, name="main"):
+        """Replaces database name with the database in data (a copy, in this connection's
+        memory)."""
+        data = bytes(memoryview(data))
+        with self._lock:
+            self._check()
+            rc = _lib.db_deserialize(self._h, name.encode(), data, len(data), 0)
+            if rc != C.DB_OK:
+                raise self._error(rc)
+
+    def blobopen(self, table, column, row, /, *, readonly=False, name="main"):
+        """A Blob on the value of column in row (a rowid) of table."""
+        with self._lock:
+            self._check()
+            ptr = ctypes.c_void_p()
+            rc = _lib.db_blob_open(self._h, name.encode(), table.encode(), column.encode(), row,
+                                   0 if readonly else 1, ctypes.byref(ptr))
+            if rc != C.DB_OK:
+                raise self._error(rc)
+            blob = Blob(self, ptr.value)
+            self._blobs.add(blob)
+            return blob
+
     # ---- duckcore extensions ----------------------------------------------------------------
 
     def set_option(self, name, value):
@@ -325,6 +523,15 @@ class Connection:
         with self._close_lock:
             self._check_open()
             _lib.db_interrupt(self._h)
+
+
+class _CompiledStatement:
+    """What Connection.__call__ returns: a compiled statement, opaque (as sqlite3.Statement)."""
+
+    __slots__ = ("_statement",)
+
+    def __init__(self, statement):
+        self._statement = statement
 
 
 _cursor._connection_class = Connection

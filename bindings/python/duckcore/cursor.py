@@ -1,5 +1,6 @@
 """Cursor (PEP 249): runs statements on its connection's handle and fetches their rows."""
 import ctypes
+import itertools
 from collections.abc import Mapping
 
 from . import _capi as C
@@ -12,6 +13,26 @@ _lib = C.lib
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 _INT_MAX = (1 << 31) - 1  # lengths cross the C API as int
 _connection_class = ()  # connection.py sets it to Connection (it imports this module)
+_END = object()
+
+
+def _affinity_code(decltype):
+    """The storage class a column declared decltype (bytes, or None for an expression) holds by
+    SQLite's affinity rules, as a type code: INT -> DB_INTEGER; CHAR, CLOB, TEXT -> DB_TEXT;
+    BLOB -> DB_BLOB; REAL, FLOA, DOUB -> DB_FLOAT; None where it cannot be told (an expression,
+    an undeclared type, NUMERIC affinity)."""
+    if not decltype:
+        return None
+    upper = decltype.decode("utf-8", errors="replace").upper()
+    if "INT" in upper:
+        return C.DB_INTEGER
+    if "CHAR" in upper or "CLOB" in upper or "TEXT" in upper:
+        return C.DB_TEXT
+    if "BLOB" in upper:
+        return C.DB_BLOB
+    if "REAL" in upper or "FLOA" in upper or "DOUB" in upper:
+        return C.DB_FLOAT
+    return None
 
 
 class Cursor:
@@ -21,7 +42,7 @@ class Cursor:
 
     __slots__ = ("_connection", "arraysize", "row_factory", "_description", "_rowcount",
                  "_lastrowid", "_rownumber", "_stmt", "_ncols", "_keyword", "_closed",
-                 "_converters", "__weakref__")
+                 "_converters", "_locked", "__weakref__")
 
     def __init__(self, connection):
         if not isinstance(connection, _connection_class):
@@ -38,6 +59,15 @@ class Cursor:
         self._keyword = ""
         self._closed = False
         self._converters = None  # per column: a converter (detect_types) or None
+        # Set while the cursor runs code of the user's (adapters, converters, an executemany
+        # generator): using the cursor from there is refused, as in sqlite3.
+        self._locked = False
+
+    def __getattr__(self, name):
+        # Only reached for an attribute that is not set: an unset slot means __init__ never ran.
+        if name in Cursor.__slots__:
+            raise ProgrammingError("Base Cursor.__init__ not called.")
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     # Read-only attributes (PEP 249 defines them; assigning them is a mistake).
     connection = property(lambda self: self._connection,
@@ -63,6 +93,8 @@ class Cursor:
         self._connection._check()
         if self._closed:
             raise ProgrammingError("Cannot operate on a closed cursor.")
+        if self._locked:
+            raise ProgrammingError("Recursive use of cursors not allowed.")
 
     def _release(self):
         if self._stmt is not None:
@@ -97,22 +129,22 @@ class Cursor:
         if parameters is None:
             parameters = ()
         count = _lib.db_bind_parameter_count(ptr)
-        if isinstance(parameters, Mapping):
-            bound = set()
-            for key, value in parameters.items():
-                key = str(key)
-                # The C API has no db_bind_parameter_name: look each key up under each prefix.
-                names = (key,) if key[:1] in (":", "@", "$") else (":" + key, "@" + key,
-                                                                   "$" + key)
-                for name in names:
-                    index = _lib.db_bind_parameter_index(ptr, name.encode())
-                    if index:
-                        self._bind_one(ptr, index, value)
-                        bound.add(index)
-            missing = [i for i in range(1, count + 1) if i not in bound]
-            if missing:
-                raise ProgrammingError(
-                    f"You did not supply a value for binding parameter #{missing[0]}.")
+        if isinstance(parameters, Mapping) and not isinstance(parameters, (list, tuple)):
+            # Each parameter's name looked up in the mapping (a dict subclass's __missing__
+            # answers too, as in sqlite3).
+            for index in range(1, count + 1):
+                name = _lib.db_bind_parameter_name(ptr, index)
+                if name is None:
+                    raise ProgrammingError(
+                        f"Binding {index} has no name, but you supplied a dictionary (which has "
+                        "only names).")
+                key = name.decode("utf-8")[1:]
+                try:
+                    value = parameters[key]
+                except KeyError:
+                    raise ProgrammingError(
+                        f"You did not supply a value for binding parameter :{key}.") from None
+                self._bind_one(ptr, index, value)
             return
         if isinstance(parameters, (str, bytes, bytearray)):
             raise ProgrammingError("parameters must be a sequence or a mapping, not "
@@ -125,11 +157,13 @@ class Cursor:
             raise ProgrammingError(
                 f"Incorrect number of bindings supplied. The current statement uses {count}, "
                 f"and there are {supplied} supplied.")
-        for index, value in enumerate(parameters, 1):
-            self._bind_one(ptr, index, value)
+        # By index, as sqlite3: a sequence that shrinks, or whose len() promised more items than
+        # it has, raises its IndexError instead of binding NULL.
+        for index in range(1, count + 1):
+            self._bind_one(ptr, index, parameters[index - 1])
 
     def _bind_one(self, ptr, index, value):
-        value = dbapi.adapt(value)
+        value = dbapi.adapt_for_binding(value)
         if value is None:
             rc = _lib.db_bind_null(ptr, index)
         elif isinstance(value, int):  # bool too: True is 1
@@ -204,12 +238,14 @@ class Cursor:
         statement = self._stmt
         rc = _lib.db_step(statement.ptr)
         if rc == C.DB_ROW:
+            self._connection._raise_callback_error()
             return
         self._stmt = None
         if rc == C.DB_DONE:
             if self._keyword in _DML:
                 self._rowcount = _lib.db_changes(self._connection._h)
             statement.finalize()
+            self._connection._raise_callback_error()
             return
         error = self._connection._error(rc)  # before finalize, which resets the message
         statement.finalize()
@@ -259,9 +295,15 @@ class Cursor:
             if statement is None:
                 return self
             try:
-                self._bind(statement, parameters)
+                self._locked = True  # adapters run here
+                try:
+                    self._bind(statement, parameters)
+                finally:
+                    self._locked = False
                 self._ncols = _lib.db_column_count(statement.ptr)
                 names = self._column_names(statement) if self._ncols else None
+                declared = ([_affinity_code(_lib.db_column_decltype(statement.ptr, i))
+                             for i in range(self._ncols)] if names is not None else None)
                 self._keyword = _first_keyword(sql)
                 con._begin_if_needed(self._keyword)
             except BaseException:
@@ -270,9 +312,10 @@ class Cursor:
             self._stmt = statement
             self._step()
             if names is not None:
-                # Type codes: the first row's storage classes (see the description property).
+                # Type codes: the first row's storage classes, or without a row the declared
+                # types' (see the description property).
                 ptr = self._stmt.ptr if self._stmt is not None else None
-                codes = [None] * len(names)
+                codes = list(declared)
                 if ptr is not None:
                     for i in range(len(names)):
                         kind = _lib.db_column_type(ptr, i)
@@ -297,10 +340,19 @@ class Cursor:
                     raise ProgrammingError("executemany() can only execute DML statements.")
                 keyword = _first_keyword(sql)
                 total = 0
-                for n, parameters in enumerate(seq_of_parameters):
-                    if n:
-                        _lib.db_reset(statement.ptr)
-                    self._bind(statement, parameters)
+                rows = iter(seq_of_parameters)
+                for n in itertools.count():
+                    self._locked = True  # the iterator and the adapters are the user's code
+                    try:
+                        parameters = next(rows, _END)
+                        if parameters is not _END:
+                            if n:
+                                _lib.db_reset(statement.ptr)
+                            self._bind(statement, parameters)
+                    finally:
+                        self._locked = False
+                    if parameters is _END:
+                        break
                     con._begin_if_needed(keyword)
                     rc = _lib.db_step(statement.ptr)
                     if rc != C.DB_DONE:
@@ -320,6 +372,8 @@ class Cursor:
             self._start()
             if not isinstance(script, str):
                 raise TypeError(f"script must be str, not {type(script).__name__}")
+            if "\0" in script:
+                raise ValueError("embedded null character")
             con.commit()
             con._exec(script)
             return self
@@ -338,11 +392,14 @@ class Cursor:
             if self._stmt is None:
                 return None
             ptr = self._stmt.ptr
+            self._locked = True  # converters and text_factory run here
             try:
                 row = tuple(self._column(ptr, i) for i in range(self._ncols))
             except BaseException:
                 self._release()
                 raise
+            finally:
+                self._locked = False
             self._rownumber += 1
             self._step()
         if self.row_factory is not None:

@@ -1,4 +1,5 @@
 """PEP 249's type objects and constructors, sqlite3's Row, adapters and converters."""
+import collections.abc
 import datetime
 import time
 
@@ -91,22 +92,42 @@ def register_converter(typename, converter):
     converters[str(typename).upper()] = converter
 
 
-def adapt(value):
-    """The value to bind for value: a registered adapter's result, __conform__'s, the date and
-    time types as ISO-8601 text, else value itself."""
-    adapter = adapters.get((type(value), PrepareProtocol))
+_UNSET = object()
+
+
+def adapt(obj, proto=PrepareProtocol, alt=_UNSET, /):
+    """obj adapted for proto, as sqlite3.adapt: a registered adapter's result, else
+    proto.__adapt__(obj)'s, else obj.__conform__(proto)'s (a TypeError in either counts as no
+    answer); else alt when given, else ProgrammingError "can't adapt"."""
+    adapter = adapters.get((type(obj), proto))
     if adapter is not None:
-        return adapter(value)
-    conform = getattr(value, "__conform__", None)
-    if conform is not None:
-        adapted = conform(PrepareProtocol)
+        return adapter(obj)
+    for method, argument in ((getattr(proto, "__adapt__", None), obj),
+                             (getattr(obj, "__conform__", None), proto)):
+        if method is None:
+            continue
+        try:
+            adapted = method(argument)
+        except TypeError:
+            continue
         if adapted is not None:
             return adapted
-    if isinstance(value, datetime.datetime):  # before date: a datetime is a date
-        return value.isoformat(" ")
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
-    return value
+    if alt is not _UNSET:
+        return alt
+    from .errors import ProgrammingError
+    raise ProgrammingError("can't adapt")
+
+
+def adapt_for_binding(value):
+    """What a parameter binds as: value adapted, or value itself when nothing adapts it."""
+    return adapt(value, PrepareProtocol, value)
+
+
+# The default adapters (sqlite3 registers those of date and datetime): ISO-8601 text. time
+# too, so that PEP 249's Time binds.
+register_adapter(datetime.date, lambda value: value.isoformat())
+register_adapter(datetime.datetime, lambda value: value.isoformat(" "))
+register_adapter(datetime.time, lambda value: value.isoformat())
 
 
 def _convert_date(data):
@@ -124,6 +145,7 @@ register_converter("timestamp", _convert_timestamp)
 
 # ---- Row ------------------------------------------------------------------------------------
 _cursor_class = ()  # cursor.py sets it to Cursor (it imports this module)
+_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
 
 
 class Row:
@@ -147,12 +169,15 @@ class Row:
 
     def __getitem__(self, key):
         if isinstance(key, str):
-            folded = key.lower()
+            # Case folded in ASCII only, as sqlite3 (row['Ÿ'] does not find column 'ÿ').
+            folded = key.translate(_ASCII_LOWER)
             for index, name in enumerate(self._names):
-                if name.lower() == folded:
+                if name.translate(_ASCII_LOWER) == folded:
                     return self._values[index]
             raise IndexError("No item with that key")
-        return self._values[key]
+        if isinstance(key, (int, slice)):
+            return self._values[key]
+        raise IndexError("Index must be int or string")
 
     def __len__(self):
         return len(self._values)
@@ -174,3 +199,6 @@ class Row:
 
     def __repr__(self):
         return "<duckcore.Row " + repr(dict(zip(self._names, self._values))) + ">"
+
+
+collections.abc.Sequence.register(Row)  # as sqlite3.Row

@@ -52,9 +52,10 @@ class NotSupportedError(DatabaseError):
     """A feature the database does not have."""
 
 
-class MemoryLimitError(OperationalError):
+class MemoryLimitError(OperationalError, MemoryError):
     """DB_NOMEM: out of memory, usually the handle's memory_limit (the message names the limit
-    and the usage). The statement's transaction has been rolled back; the connection is usable."""
+    and the usage). The statement's transaction has been rolled back; the connection is usable.
+    Also a MemoryError, which is what sqlite3 raises when the engine runs out of memory."""
 
 
 class _IntegerOverflowError(DataError, OverflowError):
@@ -83,14 +84,20 @@ _CLASS_FOR_CODE = {
 }
 
 
-def error_for(code, message):
-    """The exception for a failed call's result code and the library's message (db_errmsg)."""
+def error_for(code, message, sqlite_code=None):
+    """The exception for a failed call's result code and the library's message (db_errmsg).
+    sqlite_code: SQLite's extended code (db_extended_errcode), kept as sqlite3 keeps it in
+    sqlite_errorcode and sqlite_errorname."""
     if not message:
         message = C.text(C.lib.db_errstr(code))
-    return _CLASS_FOR_CODE.get(code, DatabaseError)(message, code)
+    error = _CLASS_FOR_CODE.get(code, DatabaseError)(message, code)
+    if sqlite_code is not None:
+        error.sqlite_errorcode = sqlite_code
+        error.sqlite_errorname = C.text(C.lib.db_sqlite_errname(sqlite_code))
+    return error
 
 
 def thread_error(code):
     """The exception for a failed call without a handle: its message is the calling thread's
     (db_errmsg(NULL)), so this must run on the thread that made the call, right after it."""
-    return error_for(code, C.text(C.lib.db_errmsg(None)))
+    return error_for(code, C.text(C.lib.db_errmsg(None)), C.lib.db_extended_errcode(None))

@@ -11,6 +11,8 @@ import itertools
 import weakref
 
 from . import _capi as C
+from . import callbacks as _callbacks
+from .errors import OperationalError
 
 _lib = C.lib
 DB_DETERMINISTIC = 0x1  # include/duckcore.h
@@ -56,34 +58,49 @@ def _args(argc, argv):
 
 
 def _fail(ctx, entry, message, exc=None):
+    """The statement fails: with message, exc becoming the error's __cause__ (a MemoryError:
+    out of memory, re-raised as MemoryError; an OverflowError: sqlite3's DataError "string or
+    blob too big"). exc is reported as sqlite3 reports it (enable_callback_tracebacks)."""
     if exc is not None and entry is not None:
         connection = entry.connection()
         if connection is not None:
             connection._udf_error = exc
+        _callbacks.report(exc, entry.target)
+    if isinstance(exc, MemoryError):
+        _lib.db_result_nomem(ctx)
+        return
     data = message.encode()
     _lib.db_result_error(ctx, data, len(data))
 
 
-def _result(ctx, entry, value, what):
+def _result(ctx, entry, value, failure):
+    """Sets the call's result; a value that cannot be one fails the statement with failure (the
+    message sqlite3 gives), the reason as the error's __cause__."""
     c = _lib
     if value is None:
         c.db_result_null(ctx)
     elif isinstance(value, int):  # bool too
         if not -(1 << 63) <= value < (1 << 63):
-            _fail(ctx, entry, f"{what} returned an int too large for SQLite INTEGER")
+            _fail(ctx, entry, "string or blob too big",
+                  OverflowError("Python int too large to convert to SQLite INTEGER"))
             return
         c.db_result_int64(ctx, int(value))
     elif isinstance(value, float):
         c.db_result_double(ctx, value)
     elif isinstance(value, (str, bytes, bytearray, memoryview)):
-        data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+        try:
+            data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+        except UnicodeEncodeError as e:  # a lone surrogate
+            _fail(ctx, entry, failure, e)
+            return
         if len(data) > (1 << 31) - 1:
-            _fail(ctx, entry, f"{what} returned a string or blob too big")
+            _fail(ctx, entry, "string or blob too big", OverflowError("string or blob too big"))
             return
         (c.db_result_text if isinstance(value, str) else c.db_result_blob)(ctx, data, len(data))
     else:
-        _fail(ctx, entry, f"{what} returned an unsupported type: {type(value).__name__} "
-                          "(None, int, float, str and bytes are)")
+        _fail(ctx, entry, failure,
+              TypeError(f"unsupported type: {type(value).__name__} (None, int, float, str and "
+                        "bytes are)"))
 
 
 @C.FUNCTION_CALLBACK
@@ -94,7 +111,7 @@ def _call_scalar(ctx, argc, argv):
     except BaseException as e:  # nothing may escape into C
         _fail(ctx, entry, "user-defined function raised exception", e)
         return
-    _result(ctx, entry, value, "user-defined function")
+    _result(ctx, entry, value, "user-defined function raised exception")
 
 
 def _aggregate_key(ctx, nbytes):
@@ -106,22 +123,59 @@ def _aggregate_key(ctx, nbytes):
 @C.FUNCTION_CALLBACK
 def _call_step(ctx, argc, argv):
     entry = _registry.get(_lib.db_user_data(ctx))
+    instance = _instance(ctx, entry)
+    if instance is None:
+        return
+    try:
+        instance.step(*_args(argc, argv))
+    except BaseException as e:
+        _fail(ctx, entry, "user-defined aggregate's 'step' method raised error", e)
+
+
+def _instance(ctx, entry):
+    """The aggregate instance of ctx's group (made on its first row), or None after failing the
+    statement."""
     key = _aggregate_key(ctx, 8)
     if key is None:
         _lib.db_result_nomem(ctx)
-        return
+        return None
     if key.value == 0:
         try:
             instance = entry.target()
         except BaseException as e:
             _fail(ctx, entry, "user-defined aggregate's '__init__' method raised error", e)
-            return
+            return None
         key.value = next(_keys)
         _aggregates[key.value] = instance
+    return _aggregates.get(key.value)
+
+
+@C.FINAL_CALLBACK
+def _call_value(ctx):
+    """A window function's value(): the aggregate of the frame now, the group going on."""
+    entry = _registry.get(_lib.db_user_data(ctx))
+    instance = _instance(ctx, entry)
+    if instance is None:
+        return
     try:
-        _aggregates[key.value].step(*_args(argc, argv))
+        value = instance.value()
     except BaseException as e:
-        _fail(ctx, entry, "user-defined aggregate's 'step' method raised error", e)
+        _fail(ctx, entry, "user-defined aggregate's 'value' method raised error", e)
+        return
+    _result(ctx, entry, value, "user-defined aggregate's 'value' method raised error")
+
+
+@C.FUNCTION_CALLBACK
+def _call_inverse(ctx, argc, argv):
+    """A window function's inverse(*args): the row that left the frame."""
+    entry = _registry.get(_lib.db_user_data(ctx))
+    instance = _instance(ctx, entry)
+    if instance is None:
+        return
+    try:
+        instance.inverse(*_args(argc, argv))
+    except BaseException as e:
+        _fail(ctx, entry, "user-defined aggregate's 'inverse' method raised error", e)
 
 
 @C.FINAL_CALLBACK
@@ -137,7 +191,7 @@ def _call_final(ctx):
     except BaseException as e:
         _fail(ctx, entry, "user-defined aggregate's 'finalize' method raised error", e)
         return
-    _result(ctx, entry, value, "user-defined aggregate's 'finalize' method")
+    _result(ctx, entry, value, "user-defined aggregate's 'finalize' method raised error")
 
 
 @C.DESTROY_CALLBACK
@@ -145,30 +199,37 @@ def _destroy(user_data):
     _registry.pop(user_data, None)
 
 
-def create(connection, name, narg, target, aggregate, deterministic=False):
-    """Registers target (a callable, or an aggregate class with step() and finalize()) as SQL
-    function name with narg arguments (-1: any); target None deletes the function. Call with
-    the connection's lock held."""
+def create(connection, name, narg, target, aggregate, deterministic=False, window=False):
+    """Registers target (a callable, or an aggregate class with step() and finalize(), and for a
+    window function value() and inverse() too) as SQL function name with narg arguments (-1:
+    any); target None deletes the function. Call with the connection's lock held."""
     if not isinstance(name, str):
         raise TypeError("name must be str, not " + type(name).__name__)
     if not isinstance(narg, int) or isinstance(narg, bool):
         raise TypeError("narg must be int, not " + type(narg).__name__)
-    if target is not None and not callable(target):
-        raise TypeError(("aggregate class" if aggregate else "func") + " must be callable")
-    key = None
-    if target is None:
-        funcs = (_NO_FUNC, _NO_FUNC, _NO_FINAL, _NO_DESTROY)
-    else:
+    key = None  # (a target that is not callable fails when called, as in sqlite3)
+    if target is not None:
         key = next(_keys)
         _registry[key] = _Entry(target, weakref.ref(connection))
-        funcs = ((_NO_FUNC, _call_step, _call_final, _destroy) if aggregate
-                 else (_call_scalar, _NO_FUNC, _NO_FINAL, _destroy))
     flags = DB_DETERMINISTIC if deterministic else 0
-    rc = _lib.db_create_function(connection._h, name.encode(), narg, flags, key, *funcs)
+    if window:
+        funcs = ((_call_step, _call_final, _call_value, _call_inverse, _destroy) if target
+                 else (_NO_FUNC, _NO_FINAL, _NO_FINAL, _NO_FUNC, _NO_DESTROY))
+        rc = _lib.db_create_window_function(connection._h, name.encode(), narg, flags, key,
+                                            *funcs)
+    else:
+        if target is None:
+            funcs = (_NO_FUNC, _NO_FUNC, _NO_FINAL, _NO_DESTROY)
+        else:
+            funcs = ((_NO_FUNC, _call_step, _call_final, _destroy) if aggregate
+                     else (_call_scalar, _NO_FUNC, _NO_FINAL, _destroy))
+        rc = _lib.db_create_function(connection._h, name.encode(), narg, flags, key, *funcs)
     if rc != C.DB_OK:
         # The library called destroy already (contract), so the key is gone; in case, drop it.
         if key is not None:
             _registry.pop(key, None)
+        if rc == C.DB_MISUSE:  # bad arguments, as SQLite judges them: sqlite3's error
+            raise OperationalError("Error creating function", rc)
         raise connection._error(rc)
 
 

@@ -32,6 +32,8 @@ def split_arguments(text):
 
 
 def header_calls():
+    if not os.path.exists(HEADER):  # a copy of the tests beside an installed wheel
+        return {}
     with open(HEADER, encoding="utf-8") as f:
         text = f.read()
     text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)

@@ -116,9 +116,12 @@ def test_params_by_position(con):
 def test_params_by_name(con):
     row = con.execute("SELECT :a, @b, $c, :a + 1", {"a": 1, "b": "bee", "c": None}).fetchone()
     assert row == (1, "bee", None, 2)
-    assert con.execute("SELECT :x", {":x": 5, "unused": 6}).fetchone() == (5,)
-    with pytest.raises(ProgrammingError, match="binding parameter #2"):
+    assert con.execute("SELECT :x", {"x": 5, "unused": 6}).fetchone() == (5,)
+    # As sqlite3: a key is the name without its prefix; a missing one is named.
+    with pytest.raises(ProgrammingError, match="binding parameter :b"):
         con.execute("SELECT :a, :b", {"a": 1})
+    with pytest.raises(ProgrammingError, match="binding parameter :x"):
+        con.execute("SELECT :x", {":x": 5})
 
 
 def test_types_round_trip(con):
@@ -504,6 +507,8 @@ def header_memory_stats_map():
     """DB_MEMORY_STATS_MAP as the C header lists it, (name, description) in order: the fields of
     struct db_memory_stats after struct_size are generated from it."""
     header = os.path.join(os.path.dirname(__file__), "..", "..", "..", "include", "duckcore.h")
+    if not os.path.exists(header):  # a copy of the tests beside an installed wheel
+        pytest.skip("runs in the source tree, beside include/duckcore.h")
     with open(header) as f:
         text = f.read()
     body = re.search(r"#define DB_MEMORY_STATS_MAP\(XX\)(.*?[^\\])\n", text, re.S).group(1)

@@ -66,11 +66,14 @@ def test_exception_in_function(con):
 
 
 def test_unsupported_result_types(con):
+    # sqlite3's errors; the reason is the error's __cause__.
     con.create_function("bad", 0, lambda: [1, 2])
-    with pytest.raises(duckcore.OperationalError, match="unsupported type: list"):
+    with pytest.raises(duckcore.OperationalError,
+                       match="user-defined function raised exception") as e:
         con.execute("SELECT bad()")
+    assert "unsupported type: list" in str(e.value.__cause__)
     con.create_function("huge", 0, lambda: 1 << 70)
-    with pytest.raises(duckcore.OperationalError, match="too large"):
+    with pytest.raises(duckcore.DataError, match="string or blob too big"):
         con.execute("SELECT huge()")
 
 
@@ -84,11 +87,13 @@ def test_deterministic_function_usable_in_an_index(con):
 
 
 def test_bad_arguments(con):
-    with pytest.raises(TypeError):
-        con.create_function("f", 1, "not callable")
+    # As sqlite3: a function that is not callable fails when called.
+    con.create_function("f", 1, "not callable")
+    with pytest.raises(duckcore.OperationalError, match="user-defined function raised"):
+        con.execute("SELECT f(1)")
     with pytest.raises(TypeError):
         con.create_function(1, 1, len)
-    with pytest.raises(duckcore.ProgrammingError):
+    with pytest.raises(duckcore.OperationalError, match="Error creating function"):
         con.create_function("f", 1000, len)
 
 
@@ -135,7 +140,7 @@ def test_aggregate_errors(con):
     for cls, message in ((BadInit, "'__init__' method raised error"),
                          (BadStep, "'step' method raised error"),
                          (BadFinal, "'finalize' method raised error"),
-                         (BadResult, "unsupported type: dict")):
+                         (BadResult, "'finalize' method raised error")):
         con.create_aggregate("agg", 1, cls)
         with pytest.raises(duckcore.OperationalError, match=message):
             con.execute("SELECT agg(v) FROM t")
