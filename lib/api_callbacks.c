@@ -42,6 +42,14 @@ static int enter(dc_call *c, db_handle *h, const char *call, void *ctx,
     return rc;
 }
 
+/* The end of a call that installed (installed != 0) or removed kind's callback: the slot takes
+ * ctx and destroy, or, for a removal, ctx is disposed of at once (nothing keeps it). */
+static int installed(dc_call *c, int kind, int installed, void *ctx, void (*destroy)(void *)) {
+    replace_slot(c->h, kind, installed ? ctx : NULL, installed ? destroy : NULL);
+    if (!installed && destroy) destroy(ctx);
+    return dc_leave(c, DB_OK);
+}
+
 /* A failed call disposes of ctx too. */
 static int refuse(dc_call *c, int rc, void *ctx, void (*destroy)(void *)) {
     if (destroy) destroy(ctx);
@@ -69,9 +77,7 @@ int db_busy_handler(db_handle *h, int (*cb)(void *, int), void *ctx, void (*dest
     if (rc != DB_OK) return rc;
     dc_sql_guard_set_busy_handler(&h->guard, cb, ctx);
     h->guard.host_busy = cb != NULL;
-    replace_slot(h, DC_HOOK_BUSY, cb ? ctx : NULL, cb ? destroy : NULL);
-    if (!cb && destroy) destroy(ctx);
-    return dc_leave(&c, DB_OK);
+    return installed(&c, DC_HOOK_BUSY, cb != NULL, ctx, destroy);
 }
 
 /* ---- hooks ------------------------------------------------------------------------------------ */
@@ -105,9 +111,7 @@ int db_update_hook(db_handle *h, void (*cb)(void *, int, const char *, const cha
     if (rc != DB_OK) return rc;
     h->hooks.update = cb;
     sqlite3_update_hook(h->db, cb ? call_update : NULL, cb ? h : NULL);
-    replace_slot(h, DC_HOOK_UPDATE, cb ? ctx : NULL, cb ? destroy : NULL);
-    if (!cb && destroy) destroy(ctx);
-    return dc_leave(&c, DB_OK);
+    return installed(&c, DC_HOOK_UPDATE, cb != NULL, ctx, destroy);
 }
 
 int db_commit_hook(db_handle *h, int (*cb)(void *), void *ctx, void (*destroy)(void *)) {
@@ -116,9 +120,7 @@ int db_commit_hook(db_handle *h, int (*cb)(void *), void *ctx, void (*destroy)(v
     if (rc != DB_OK) return rc;
     h->hooks.commit = cb;
     sqlite3_commit_hook(h->db, cb ? call_commit : NULL, cb ? h : NULL);
-    replace_slot(h, DC_HOOK_COMMIT, cb ? ctx : NULL, cb ? destroy : NULL);
-    if (!cb && destroy) destroy(ctx);
-    return dc_leave(&c, DB_OK);
+    return installed(&c, DC_HOOK_COMMIT, cb != NULL, ctx, destroy);
 }
 
 int db_rollback_hook(db_handle *h, void (*cb)(void *), void *ctx, void (*destroy)(void *)) {
@@ -127,9 +129,7 @@ int db_rollback_hook(db_handle *h, void (*cb)(void *), void *ctx, void (*destroy
     if (rc != DB_OK) return rc;
     h->hooks.rollback = cb;
     sqlite3_rollback_hook(h->db, cb ? call_rollback : NULL, cb ? h : NULL);
-    replace_slot(h, DC_HOOK_ROLLBACK, cb ? ctx : NULL, cb ? destroy : NULL);
-    if (!cb && destroy) destroy(ctx);
-    return dc_leave(&c, DB_OK);
+    return installed(&c, DC_HOOK_ROLLBACK, cb != NULL, ctx, destroy);
 }
 
 int db_wal_hook(db_handle *h, int (*cb)(void *, const char *, int), void *ctx,
@@ -140,9 +140,7 @@ int db_wal_hook(db_handle *h, int (*cb)(void *, const char *, int), void *ctx,
     h->hooks.wal = cb;
     sqlite3_wal_hook(h->db, cb ? call_wal : NULL, cb ? h : NULL);
     h->guard.host_wal = cb != NULL;
-    replace_slot(h, DC_HOOK_WAL, cb ? ctx : NULL, cb ? destroy : NULL);
-    if (!cb && destroy) destroy(ctx);
-    return dc_leave(&c, DB_OK);
+    return installed(&c, DC_HOOK_WAL, cb != NULL, ctx, destroy);
 }
 
 void dc_hooks_wal_replaced(db_handle *h) {
@@ -161,9 +159,7 @@ int db_set_authorizer(db_handle *h,
     if (rc != DB_OK) return rc;
     int src = dc_sql_guard_set_authorizer(&h->guard, cb, ctx);
     if (src != SQLITE_OK) return refuse(&c, dc_error_sqlite(h, src), ctx, destroy);
-    replace_slot(h, DC_HOOK_AUTHORIZER, cb ? ctx : NULL, cb ? destroy : NULL);
-    if (!cb && destroy) destroy(ctx);
-    return dc_leave(&c, DB_OK);
+    return installed(&c, DC_HOOK_AUTHORIZER, cb != NULL, ctx, destroy);
 }
 
 int db_progress_handler(db_handle *h, int ops, int (*cb)(void *), void *ctx,
@@ -173,9 +169,7 @@ int db_progress_handler(db_handle *h, int ops, int (*cb)(void *), void *ctx,
     if (rc != DB_OK) return rc;
     if (ops < 1) cb = NULL;
     dc_sql_guard_set_progress(&h->guard, ops, cb, ctx);
-    replace_slot(h, DC_HOOK_PROGRESS, cb ? ctx : NULL, cb ? destroy : NULL);
-    if (!cb && destroy) destroy(ctx);
-    return dc_leave(&c, DB_OK);
+    return installed(&c, DC_HOOK_PROGRESS, cb != NULL, ctx, destroy);
 }
 
 /* ---- tracing ---------------------------------------------------------------------------------- */
@@ -210,9 +204,7 @@ int db_trace(db_handle *h, unsigned mask, void (*cb)(void *, const db_trace_even
     if (!mask) cb = NULL;
     h->hooks.trace = cb;
     sqlite3_trace_v2(h->db, cb ? mask : 0, cb ? call_trace : NULL, cb ? h : NULL);
-    replace_slot(h, DC_HOOK_TRACE, cb ? ctx : NULL, cb ? destroy : NULL);
-    if (!cb && destroy) destroy(ctx);
-    return dc_leave(&c, DB_OK);
+    return installed(&c, DC_HOOK_TRACE, cb != NULL, ctx, destroy);
 }
 
 /* Called inside the trace callback, on the thread inside the handle: its context is current. */
