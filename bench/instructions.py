@@ -55,7 +55,8 @@ SIZES = {
     "p8_n": (2000, 10),
 }
 
-LABEL = {"stock": "stock", "duckcore": "duckcore", "nojemalloc": "duckcore, no jemalloc"}
+LABEL = {"stock": "stock", "stock_jemalloc": "stock+jemalloc", "stock_mimalloc": "stock+mimalloc",
+         "duckcore": "duckcore", "nojemalloc": "duckcore, no jemalloc"}
 
 
 def runs(size, tmp):
@@ -150,15 +151,16 @@ def toggled(toggle):
     return lambda name: name == toggle
 
 
-def count(program, args, toggle):
-    """Runs one program under callgrind; returns ({function: inclusive instructions}, total,
-    the program's stdout, seconds)."""
+def count(program, args, toggle, base_env=None):
+    """Runs one program under callgrind (in base_env: a preloaded contender's LD_PRELOAD, which
+    callgrind hands to the program); returns ({function: inclusive instructions}, total, the
+    program's stdout, seconds)."""
     outdir = tempfile.mkdtemp(prefix="duckcore-callgrind-")
     try:
         argv = ["valgrind", "--tool=callgrind", "--cache-sim=no", "--collect-atstart=no",
                 f"--toggle-collect={toggle}",
                 f"--callgrind-out-file={os.path.join(outdir, 'callgrind.%p')}", program] + args
-        env = dict(os.environ)
+        env = dict(base_env or os.environ)
         env["DUCKCORE_JE_MALLOC_CONF"] = ",".join(
             x for x in (NO_CLOCK_PURGE, os.environ.get("DUCKCORE_JE_MALLOC_CONF")) if x)
         started = time.monotonic()
@@ -177,7 +179,7 @@ def count(program, args, toggle):
         shutil.rmtree(outdir, ignore_errors=True)
 
 
-def run(args, program_of, contenders, out, machine_info, sqlite_version):
+def run(args, program_of, contenders, out, machine_info, sqlite_version, env_of=None):
     if shutil.which("valgrind") is None:
         sys.exit("run.py: valgrind is missing (scripts/bootstrap installs it)")
     version = subprocess.run(["valgrind", "--version"], capture_output=True,
@@ -199,8 +201,8 @@ def run(args, program_of, contenders, out, machine_info, sqlite_version):
     results = {}
     workers = max(1, min(args.jobs, os.cpu_count() or 1))
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(count, program, argv, toggle): (i, c)
-                   for i, c, program, argv, toggle in jobs}
+        futures = {pool.submit(count, program, argv, toggle, env_of(c) if env_of else None):
+                   (i, c) for i, c, program, argv, toggle in jobs}
         for fut in concurrent.futures.as_completed(futures):
             i, c = futures[fut]
             costs, total, stdout, seconds = fut.result()
@@ -276,14 +278,19 @@ def report(rows, others, size, seconds, info, version, sqlite_version, smoke):
     lines.append("Instructions executed (callgrind's Ir) in each workload's measured phase, "
                  "its callees included: `valgrind --tool=callgrind --cache-sim=no "
                  "--collect-atstart=no --toggle-collect=workload_*` (speedtest1: `testset_*`). "
-                 "Exact counts, then per unit in parentheses; ratios are to stock SQLite. "
+                 "Exact counts, then per unit in parentheses; ratios are to stock SQLite on "
+                 "glibc's malloc, and in the last column duckcore's to the better of stock "
+                 "SQLite with Debian's jemalloc or mimalloc preloaded (LD_PRELOAD). "
                  "User space only: no kernel work (page faults, fork's page-table copy). "
                  "duckcore runs with `DUCKCORE_JE_MALLOC_CONF=dirty_decay_ms:-1`: no purging "
                  "by the clock, which would make its counts depend on callgrind's speed.")
     lines.append("")
+    preloaded = [c for c in others if c.startswith("stock_")]
     head = ["id", "workload", "counted", "unit", "stock"]
     for c in others:
-        head += [LABEL[c], f"{'' if c == 'duckcore' else 'no jemalloc '}÷ stock"]
+        head += [LABEL[c], "÷ stock"]
+    if preloaded:
+        head.append("duckcore ÷ best preloaded")
     lines.append("| " + " | ".join(head) + " |")
     lines.append("|" + "---|" * len(head))
     for r in rows:
@@ -296,6 +303,10 @@ def report(rows, others, size, seconds, info, version, sqlite_version, smoke):
             v = n.get(c)
             cells.append(fmt_count(v, r["units"]))
             cells.append(f"**{v / stock:.3f}**" if v is not None and stock else "–")
+        if preloaded:
+            best = [n[c] for c in preloaded if n.get(c)]
+            ours = n.get("duckcore")
+            cells.append(f"**{ours / min(best):.3f}**" if best and ours is not None else "–")
         lines.append("| " + " | ".join(cells) + " |")
     p6 = [r for r in rows if r["id"] == "P6"]
     if p6:

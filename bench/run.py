@@ -11,11 +11,14 @@ taken per repetition between runs made side by side, then summarised by their me
 --instructions counts instructions under callgrind instead of timing (bench/instructions.py):
 instructions.md and instructions.json in the output folder.
 
-Contenders: stock SQLite on glibc malloc (the baseline, always 1.00), duckcore, and, when
---nojemalloc names a build made with DUCKCORE_JEMALLOC=OFF, duckcore on glibc malloc.
+Contenders: stock SQLite on glibc malloc (the baseline, always 1.00); the same stock SQLite with
+Debian's jemalloc (libjemalloc2) and mimalloc (libmimalloc2.0) preloaded (LD_PRELOAD), when
+installed: what a user who only wants speed runs; duckcore; and, when --nojemalloc names a build
+made with DUCKCORE_JEMALLOC=OFF, duckcore on glibc malloc.
 """
 import argparse
 import datetime
+import glob
 import json
 import os
 import platform
@@ -52,6 +55,21 @@ P9_CACHE_SIZES = ("-2000", "-65536", "100000")
 
 
 WORKLOADS = ("p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9")
+
+# The preloaded contenders: stock SQLite's program with an allocator under LD_PRELOAD.
+PRELOADS = {"stock_jemalloc": "libjemalloc.so.2", "stock_mimalloc": "libmimalloc.so.2"}
+LABELS = {"stock": "stock", "stock_jemalloc": "stock+jemalloc", "stock_mimalloc": "stock+mimalloc",
+          "duckcore": "duckcore", "nojemalloc": "duckcore, no jemalloc"}
+
+
+def preload_path(library):
+    """The installed library's path (Debian: /usr/lib/<triplet>/), or None."""
+    found = sorted(glob.glob(f"/usr/lib/*/{library}") + glob.glob(f"/usr/lib/{library}"))
+    return found[0] if found else None
+
+
+def is_stock(contender):
+    return contender.startswith("stock")
 MEMORY_LIMIT_P8 = "64 MiB"  # duckbench.c's P8_MEMORY_LIMIT
 
 
@@ -63,10 +81,17 @@ class Suite:
         if args.reps:
             self.size["reps"] = self.size["p4_reps"] = self.size["p2_reps"] = args.reps
         self.threads = sorted({1, min(2, os.cpu_count() or 1)} | set(args.threads or []))
-        self.contenders = {
-            "stock": os.path.join(args.build, "bench"),
-            "duckcore": os.path.join(args.build, "bench"),
-        }
+        self.contenders = {"stock": os.path.join(args.build, "bench")}
+        self.preload = {}  # contender -> the library it preloads
+        for contender, library in PRELOADS.items():
+            path = preload_path(library)
+            if path:
+                self.contenders[contender] = self.contenders["stock"]
+                self.preload[contender] = path
+            else:
+                print(f"run.py: {library} is not installed (scripts/bootstrap installs it): no "
+                      f"{LABELS[contender]} column", file=sys.stderr)
+        self.contenders["duckcore"] = os.path.join(args.build, "bench")
         if args.nojemalloc:
             self.contenders["nojemalloc"] = os.path.join(args.nojemalloc, "bench")
         self.results = []  # every JSON object the programs printed, tagged
@@ -74,12 +99,33 @@ class Suite:
 
     # ---- running ------------------------------------------------------------------------------
 
-    def program(self, contender, base):
-        suffix = "stock" if contender == "stock" else "duckcore"
+    def binary(self, contender, base):
+        """The program a contender runs (a preloaded contender runs stock's)."""
+        suffix = "stock" if is_stock(contender) else "duckcore"
         path = os.path.join(self.contenders[contender], f"{base}_{suffix}")
         if not os.access(path, os.X_OK):
             sys.exit(f"run.py: {path} is missing: build the target duckcore_bench first")
         return path
+
+    def env_of(self, contender):
+        """The environment a contender's programs run in: LD_PRELOAD for a preloaded one."""
+        env = dict(os.environ)
+        if contender in self.preload:
+            env["LD_PRELOAD"] = self.preload[contender]
+        return env
+
+    def program(self, contender, base):
+        """What to run: the binary, or for a preloaded contender a script that runs it with the
+        allocator preloaded (the programs time their own phases, so the exec costs nothing)."""
+        path = self.binary(contender, base)
+        if contender not in self.preload:
+            return path
+        script = os.path.join(self.tmp, f"{base}_{contender}.sh")
+        if not os.path.exists(script):
+            with open(script, "w") as f:
+                f.write(f'#!/bin/sh\nLD_PRELOAD={self.preload[contender]} exec {path} "$@"\n')
+            os.chmod(script, 0o755)
+        return script
 
     def run(self, argv, env=None):
         started = time.monotonic()
@@ -199,7 +245,7 @@ class Suite:
 
         def one(rep, contender):
             for cache in P9_CACHE_SIZES:
-                for mode in (("hard", "soft") if contender == "stock" else ("hard",)):
+                for mode in (("hard", "soft") if is_stock(contender) else ("hard",)):
                     out, _ = self.run([self.program(contender, "duckbench"), "scanlimit", scan_db,
                                        str(self.size["p9_scan_mb"]), cache, mode])
                     self.record(rep, contender, json.loads(out))
@@ -299,6 +345,12 @@ def report(s, info, seconds):
         """A row of per-repetition ratios to stock, with stock's own median for scale."""
         stock = s.median("stock", metric, **where)
         cells = {c: fmt_ratio(s.ratio(c, metric, **where)) for c in others}
+        # duckcore against the better preloaded contender, repetition by repetition.
+        versus = [s.ratio("duckcore", metric, base=c, **where) for c in s.preload]
+        versus = [v for v in versus if v]
+        if versus:
+            pick = min if higher else max
+            cells["best"] = fmt_ratio(pick(versus, key=lambda v: v[0]))
         r = s.ratio("duckcore", metric, **where)
         add(pid, row, f"{measure} (stock {fmt_value(stock, unit, scale, digits)})",
             f"{'≥' if higher else '≤'} {target:.2f}", cells, verdict(r and r[0], target, not higher))
@@ -417,19 +469,23 @@ def report(s, info, seconds):
                  f"{info.get('cpu', '?')}, {info.get('cores')} cores, {info.get('memory', '?')}, "
                  f"Linux {info.get('kernel')}, {info.get('compiler')}.")
     lines.append("")
-    lines.append(f"Ratios are duckcore ÷ stock SQLite (same SQLite {s.sqlite_version}, same compile "
-                 "options, glibc malloc), per repetition of interleaved runs: median, then the "
+    lines.append(f"Ratios are each contender ÷ stock SQLite (same SQLite {s.sqlite_version}, same "
+                 "compile options, glibc malloc); stock+jemalloc and stock+mimalloc are that "
+                 "stock SQLite with Debian's libjemalloc2 or libmimalloc2.0 preloaded, and the "
+                 "last ratio column is duckcore ÷ the better of those two. Ratios are taken "
+                 "per repetition of interleaved runs: median, then the "
                  f"range over {s.size['reps']} repetitions ({s.size['p2_reps']} for P2, "
                  f"{s.size['p4_reps']} for P4). Resident memory is the kernel's (/proc/self/statm, "
                  "VmHWM).")
     lines.append("")
+    columns = others + (["best"] if s.preload else [])
     head = ["id", "workload", "measure", "target"] + [
-        "duckcore" if c == "duckcore" else "duckcore, no jemalloc" for c in others] + ["duckcore vs target"]
+        LABELS.get(c, "duckcore ÷ best preloaded") for c in columns] + ["duckcore vs target"]
     lines.append("| " + " | ".join(head) + " |")
     lines.append("|" + "---|" * len(head))
     for pid, workload, measure, target, cells, status in rows:
         lines.append("| " + " | ".join([pid, workload, measure, target] +
-                                        [cells.get(c, "–") for c in others] + [status]) + " |")
+                                        [cells.get(c, "–") for c in columns] + [status]) + " |")
     lines.append("")
     if len(s.threads) < 3 and "p2" in s.only:
         lines.append(f"P2 ran at {', '.join(map(str, s.threads))} threads: this machine has "
@@ -452,8 +508,10 @@ def plots(s, out):
     except ImportError:
         print("run.py: python3-matplotlib is missing: no plots", file=sys.stderr)
         return
-    colors = {"stock": "#555555", "duckcore": "#d95f02", "nojemalloc": "#1b9e77"}
-    label = {"stock": "stock SQLite (glibc)", "duckcore": "duckcore (jemalloc)",
+    colors = {"stock": "#555555", "stock_jemalloc": "#7570b3", "stock_mimalloc": "#e7298a",
+              "duckcore": "#d95f02", "nojemalloc": "#1b9e77"}
+    label = {"stock": "stock SQLite (glibc)", "stock_jemalloc": "stock SQLite + jemalloc",
+             "stock_mimalloc": "stock SQLite + mimalloc", "duckcore": "duckcore (jemalloc)",
              "nojemalloc": "duckcore (glibc)"}
 
     # A partial run (--only) leaves the plots of the workloads it did not run as they are.
@@ -542,10 +600,10 @@ def main():
             if base == "bench_alloc":
                 return os.path.join(args.build, "bench", "bench_alloc") \
                     if contender == "duckcore" else None
-            return s.program(contender, base)
+            return s.binary(contender, base)
 
         instructions.run(args, program_of, list(s.contenders), args.out, machine(),
-                         s.sqlite_version)
+                         s.sqlite_version, s.env_of)
         return
     started = time.monotonic()
     only = s.only = set((args.only or ",".join(WORKLOADS)).split(","))

@@ -75,6 +75,7 @@ typedef struct dc_sql_guard {
     int changes;           /* the statement being prepared changes the connection (authorizer) */
     uint64_t temp_bytes;   /* bytes in the connection's temporary files now */
     int64_t deadline_ns;   /* statement_timeout: when the running call must stop; 0: none */
+    int timed;             /* the settings' statement_timeout is on (kept by dc_sql_guard_sync) */
     unsigned auth_calls;   /* authorizer calls, to look at the clock every so many */
     int refused;           /* SQLite code of the call's first refusal; 0: none */
     char why[320];         /* its message */
@@ -117,8 +118,15 @@ int dc_sql_guard_refuse(dc_sql_guard *g, int code, const char *fmt, ...)
  * used in earlier calls) and stops it, getting the time it ran. 0 and no clock without a
  * timeout. While the clock runs, an allocation every few hundred looks at it (and at the
  * interrupt flag), which stops work that SQLite's progress handler does not reach (preparing). */
-int64_t dc_sql_clock_start(dc_sql_guard *g, int64_t used_ns);
-int64_t dc_sql_clock_stop(dc_sql_guard *g, int64_t start_ns);
+int64_t dc_sql_clock_start_timed(dc_sql_guard *g, int64_t used_ns);
+int64_t dc_sql_clock_stop_timed(dc_sql_guard *g, int64_t start_ns);
+/* Inline as far as "no timeout": every step of every statement passes here. */
+static inline int64_t dc_sql_clock_start(dc_sql_guard *g, int64_t used_ns) {
+    return g->timed ? dc_sql_clock_start_timed(g, used_ns) : 0;
+}
+static inline int64_t dc_sql_clock_stop(dc_sql_guard *g, int64_t start_ns) {
+    return start_ns ? dc_sql_clock_stop_timed(g, start_ns) : 0;
+}
 /* Preparing: the allocations are polled for db_interrupt and the deadline (begin returns what to
  * hand to end). */
 unsigned dc_sql_prepare_begin(dc_sql_guard *g);

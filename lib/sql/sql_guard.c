@@ -63,7 +63,7 @@ static int64_t now_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-int64_t dc_sql_clock_start(dc_sql_guard *g, int64_t used_ns) {
+int64_t dc_sql_clock_start_timed(dc_sql_guard *g, int64_t used_ns) {
     int64_t timeout_ms = g->settings->statement_timeout_ms;
     if (timeout_ms <= 0) return 0;
     int64_t start = now_ns();
@@ -71,7 +71,7 @@ int64_t dc_sql_clock_start(dc_sql_guard *g, int64_t used_ns) {
     return start;
 }
 
-int64_t dc_sql_clock_stop(dc_sql_guard *g, int64_t start_ns) {
+int64_t dc_sql_clock_stop_timed(dc_sql_guard *g, int64_t start_ns) {
     if (!start_ns) return 0;
     g->deadline_ns = 0;
     return now_ns() - start_ns;
@@ -466,6 +466,7 @@ int dc_sql_guard_sync(dc_sql_guard *g) {
         rc = dc_sql_register_linear_strings(g->db);
         g->linear_strings = rc == SQLITE_OK;
     }
+    g->timed = s->statement_timeout_ms > 0;
     sync_progress(g);
     return rc;
 }
