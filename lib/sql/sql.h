@@ -76,6 +76,7 @@ typedef struct dc_sql_guard {
     uint64_t temp_bytes;   /* bytes in the connection's temporary files now */
     int64_t deadline_ns;   /* statement_timeout: when the running call must stop; 0: none */
     int timed;             /* the settings' statement_timeout is on (kept by dc_sql_guard_sync) */
+    int custom_limits;     /* SQLite's limits were set to other values than it starts with */
     unsigned auth_calls;   /* authorizer calls, to look at the clock every so many */
     int refused;           /* SQLite code of the call's first refusal; 0: none */
     char why[320];         /* its message */

@@ -446,10 +446,23 @@ static int run_internal(dc_sql_guard *g, const char *sql) {
     return rc;
 }
 
+/* Whether the handle's limits differ from the ones a connection starts with (SQLite's most,
+ * which are the options' defaults for a trusted handle). */
+static int custom_limits(const dc_handle_settings *s) {
+    if (dc_option_settings_untrusted(s)) return 1;
+    for (int i = 0; i < DC_SQL_LIMIT_COUNT; i++)
+        if (s->limits[i] >= 0) return 1;
+    return 0;
+}
+
 int dc_sql_guard_sync(dc_sql_guard *g) {
     const dc_handle_settings *s = g->settings;
-    for (int i = 0; i < DC_SQL_LIMIT_COUNT; i++)
-        sqlite3_limit(g->db, sqlite_limits[i], (int)dc_option_settings_limit(s, i));
+    /* A fresh trusted handle already has them: opening skips eleven calls. */
+    int custom = custom_limits(s);
+    if (custom || g->custom_limits)
+        for (int i = 0; i < DC_SQL_LIMIT_COUNT; i++)
+            sqlite3_limit(g->db, sqlite_limits[i], (int)dc_option_settings_limit(s, i));
+    g->custom_limits = custom;
     int rc = SQLITE_OK, untrusted = dc_option_settings_untrusted(s);
     if (untrusted != g->untrusted) {
         /* Only when the mode changes: a trusted handle's own PRAGMAs stay as its SQL set them. */
