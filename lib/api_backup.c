@@ -36,7 +36,7 @@ struct db_backup {
     struct db_backup *next_dead;
 };
 
-/* ---- locks ------------------------------------------------------------------------------------ */
+/* ---- locks ----------------------------------------------------------------------------------- */
 
 /* Takes l: waiting when the thread holds neither lock of the pair (then in address order), else
  * only if it is free or already the thread's. */
@@ -75,7 +75,7 @@ static int leave_pair(dc_call *c, db_handle *src, int rc) {
     return rc;
 }
 
-/* ---- the source ----------------------------------------------------------------------------- */
+/* ---- the source ------------------------------------------------------------------------------ */
 
 /* A copy of schema of src in memory (an in-memory source), allocated in the context current now
  * (the destination's): *data (NULL for an empty database) and *size. Read on src's connection in
@@ -183,7 +183,7 @@ static int start(db_backup *b) {
     return rc;
 }
 
-/* ---- the calls -------------------------------------------------------------------------------- */
+/* ---- the calls ------------------------------------------------------------------------------- */
 
 int dc_backup_refuses(db_handle *h, const char *call) {
     return dc_error(h, DB_BUSY,
@@ -362,7 +362,7 @@ int db_backup_finish(db_backup *b) {
     return dc_leave(&c, rc);
 }
 
-/* ---- serialization ----------------------------------------------------------------------------- */
+/* ---- serialization --------------------------------------------------------------------------- */
 
 int db_serialize(db_handle *h, const char *schema, unsigned flags, void **out, int64_t *size) {
     if (out) *out = NULL;

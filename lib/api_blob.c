@@ -64,7 +64,8 @@ int db_blob_open(db_handle *h, const char *schema, const char *table, const char
     if ((rc = dc_check_not_backup_target(h, "db_blob_open")) != DB_OK) return dc_leave(&c, rc);
     db_blob *b = h->dead_blobs;
     if (b) h->dead_blobs = b->next_dead;
-    else if (!(b = sqlite3_malloc(sizeof *b))) return dc_leave(&c, dc_error_sqlite(h, SQLITE_NOMEM));
+    else if (!(b = sqlite3_malloc(sizeof *b)))
+        return dc_leave(&c, dc_error_sqlite(h, SQLITE_NOMEM));
     b->h = h;
     b->blob = NULL;
     b->writable = writable != 0;
@@ -114,7 +115,8 @@ static int blob_io(db_blob *b, void *buf, int n, int offset, int write, const ch
                        : sqlite3_blob_read(b->blob, buf, n, offset);
     if (src == SQLITE_OK) return dc_leave(&c, DB_OK);
     b->io_error = src;
-    if (src == SQLITE_ERROR && (n < 0 || offset < 0 || (int64_t)offset + n > sqlite3_blob_bytes(b->blob)))
+    int outside = n < 0 || offset < 0 || (int64_t)offset + n > sqlite3_blob_bytes(b->blob);
+    if (src == SQLITE_ERROR && outside)
         rc = dc_error(h, DB_ERROR, "%s: %d bytes at offset %d do not lie within the value's %d",
                       call, n, offset, sqlite3_blob_bytes(b->blob));
     else if (src == SQLITE_ABORT)

@@ -56,7 +56,7 @@ static int refuse(dc_call *c, int rc, void *ctx, void (*destroy)(void *)) {
     return dc_leave(c, rc);
 }
 
-/* ---- waiting for locks ------------------------------------------------------------------------ */
+/* ---- waiting for locks ----------------------------------------------------------------------- */
 
 int db_busy_timeout(db_handle *h, int ms) {
     dc_call c;
@@ -80,7 +80,7 @@ int db_busy_handler(db_handle *h, int (*cb)(void *, int), void *ctx, void (*dest
     return installed(&c, DC_HOOK_BUSY, cb != NULL, ctx, destroy);
 }
 
-/* ---- hooks ------------------------------------------------------------------------------------ */
+/* ---- hooks ----------------------------------------------------------------------------------- */
 
 static void call_update(void *arg, int op, const char *schema, const char *table,
                         sqlite3_int64 rowid) {
@@ -148,7 +148,7 @@ void dc_hooks_wal_replaced(db_handle *h) {
     replace_slot(h, DC_HOOK_WAL, NULL, NULL);
 }
 
-/* ---- the authorizer and the progress handler --------------------------------------------------- */
+/* ---- the authorizer and the progress handler ------------------------------------------------- */
 
 int db_set_authorizer(db_handle *h,
                       int (*cb)(void *, int, const char *, const char *, const char *,
@@ -172,7 +172,7 @@ int db_progress_handler(db_handle *h, int ops, int (*cb)(void *), void *ctx,
     return installed(&c, DC_HOOK_PROGRESS, cb != NULL, ctx, destroy);
 }
 
-/* ---- tracing ---------------------------------------------------------------------------------- */
+/* ---- tracing --------------------------------------------------------------------------------- */
 
 static int call_trace(unsigned kind, void *arg, void *p, void *x) {
     db_handle *h = arg;

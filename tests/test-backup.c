@@ -204,7 +204,7 @@ TEST_IMPL(backup_errors) {
     return 0;
 }
 
-/* ---- two threads, two handles, backups both ways ------------------------------------------------ */
+/* ---- two threads, two handles, backups both ways --------------------------------------------- */
 
 /* Each thread copies one handle's main into the other's copy, over and over: each handle is a
  * source and a destination, both locks are taken in both orders, and neither thread waits for
@@ -219,7 +219,8 @@ static void *back_up_repeatedly(void *p) {
     for (int i = 0; i < w->rounds; i++) {
         db_backup *b;
         int rc;
-        while ((rc = db_backup_init(w->to, "copy", w->from, "main", &b)) == DB_BUSY) test_sleep_us(100);
+        while ((rc = db_backup_init(w->to, "copy", w->from, "main", &b)) == DB_BUSY)
+            test_sleep_us(100);
         ASSERT_EQ(rc, DB_OK);
         while ((rc = db_backup_step(b, 3)) == DB_OK || rc == DB_BUSY) {
         }
@@ -251,7 +252,7 @@ TEST_IMPL(threads_backup_both_ways) {
     return 0;
 }
 
-/* ---- serialization ---------------------------------------------------------------------------- */
+/* ---- serialization --------------------------------------------------------------------------- */
 
 TEST_IMPL(serialize_round_trip) {
     char path[256];
@@ -329,7 +330,7 @@ TEST_IMPL(serialize_errors) {
     return 0;
 }
 
-/* ---- incremental blob I/O ------------------------------------------------------------------------ */
+/* ---- incremental blob I/O -------------------------------------------------------------------- */
 
 TEST_IMPL(blob_read_write) {
     db_handle *h;
@@ -425,7 +426,7 @@ TEST_IMPL(blob_errors) {
     return 0;
 }
 
-/* ---- out of memory ------------------------------------------------------------------------------ */
+/* ---- out of memory --------------------------------------------------------------------------- */
 
 /* A backup from memory and one from a file, a serialization round trip and blob I/O, under
  * fault injection at every allocation point: each call works or fails with DB_NOMEM, the handles

@@ -41,13 +41,14 @@ static void lock_pair(locked_pair *p, const char *name) {
 }
 
 static void unlock_pair(locked_pair *p) {
-    if (db_in_transaction(p->holder)) ASSERT_OK(p->holder, db_exec(p->holder, "COMMIT", NULL, NULL));
+    if (db_in_transaction(p->holder))
+        ASSERT_OK(p->holder, db_exec(p->holder, "COMMIT", NULL, NULL));
     ASSERT_OK(p->holder, db_close(p->holder));
     ASSERT_OK(p->waiter, db_close(p->waiter));
     test_remove_db(p->path);
 }
 
-/* ---- waiting for locks ------------------------------------------------------------------------ */
+/* ---- waiting for locks ----------------------------------------------------------------------- */
 
 TEST_IMPL(callbacks_busy_timeout) {
     locked_pair p;
@@ -121,7 +122,7 @@ TEST_IMPL(callbacks_busy_handler) {
     return 0;
 }
 
-/* ---- hooks ------------------------------------------------------------------------------------ */
+/* ---- hooks ----------------------------------------------------------------------------------- */
 
 typedef struct change {
     int op;
@@ -257,7 +258,7 @@ TEST_IMPL(callbacks_wal_hook) {
     return 0;
 }
 
-/* ---- the authorizer ----------------------------------------------------------------------------- */
+/* ---- the authorizer -------------------------------------------------------------------------- */
 
 typedef struct auth_rules {
     counted c;
@@ -344,7 +345,7 @@ TEST_IMPL(callbacks_authorizer_after_settings) {
     return 0;
 }
 
-/* ---- the progress handler ----------------------------------------------------------------------- */
+/* ---- the progress handler -------------------------------------------------------------------- */
 
 static int progress_cb(void *p) {
     counted *c = p;
@@ -382,7 +383,7 @@ TEST_IMPL(callbacks_progress_stops_cte) {
     return 0;
 }
 
-/* ---- tracing ---------------------------------------------------------------------------------- */
+/* ---- tracing --------------------------------------------------------------------------------- */
 
 typedef struct trace_seen {
     counted c;
@@ -452,7 +453,7 @@ TEST_IMPL(callbacks_trace) {
     return 0;
 }
 
-/* ---- ownership of ctx, and the handle's SQL ------------------------------------------------------- */
+/* ---- ownership of ctx, and the handle's SQL -------------------------------------------------- */
 
 /* Callbacks of every kind that only count their calls in a counted ctx. */
 static int commit_ok(void *p) {
@@ -528,7 +529,7 @@ TEST_IMPL(callbacks_tenant_cannot_replace) {
     return 0;
 }
 
-/* ---- out of memory --------------------------------------------------------------------------------- */
+/* ---- out of memory --------------------------------------------------------------------------- */
 
 /* Installs every callback, then runs statements that call each: under fault injection at every
  * allocation point, each call either works or fails with DB_NOMEM, and every ctx is disposed of
@@ -585,7 +586,7 @@ TEST_IMPL(callbacks_faults) {
     return 0;
 }
 
-/* ---- threads ------------------------------------------------------------------------------------- */
+/* ---- threads --------------------------------------------------------------------------------- */
 
 typedef struct holder_arg {
     db_handle *h;

@@ -7,7 +7,7 @@
 
 #include "test.h"
 
-/* ---- result codes and constants --------------------------------------------------------------- */
+/* ---- result codes and constants -------------------------------------------------------------- */
 
 TEST_IMPL(capi_extended_errcode) {
     db_handle *h;
@@ -96,7 +96,7 @@ TEST_IMPL(capi_constants) {
     return 0;
 }
 
-/* ---- the connection's state --------------------------------------------------------------------- */
+/* ---- the connection's state ------------------------------------------------------------------ */
 
 TEST_IMPL(capi_connection_state) {
     char path[256], ro_uri[300];
@@ -143,7 +143,7 @@ TEST_IMPL(capi_connection_state) {
     return 0;
 }
 
-/* ---- limits ----------------------------------------------------------------------------------- */
+/* ---- limits ---------------------------------------------------------------------------------- */
 
 TEST_IMPL(capi_limit) {
     db_handle *h;
@@ -175,14 +175,16 @@ TEST_IMPL(capi_limit) {
     return 0;
 }
 
-/* ---- the engine's counters ---------------------------------------------------------------------- */
+/* ---- the engine's counters ------------------------------------------------------------------- */
 
 TEST_IMPL(capi_status) {
     char path[256];
     test_fresh_path(path, sizeof path, "status.db");
     db_handle *h;
     ASSERT_OK(NULL, db_open(path, &h));
-    ASSERT_OK(h, db_exec(h, "CREATE TABLE t(x); INSERT INTO t WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) SELECT randomblob(500) FROM n",
+    ASSERT_OK(h, db_exec(h, "CREATE TABLE t(x); INSERT INTO t WITH RECURSIVE n(i) AS "
+                            "(SELECT 1 UNION ALL "
+                            "SELECT i + 1 FROM n WHERE i < 200) SELECT randomblob(500) FROM n",
                          NULL, NULL));
     int64_t cur = -1, high = -1;
     ASSERT_OK(h, db_status(h, DB_STATUS_CACHE_USED, &cur, &high, 0));
@@ -205,7 +207,9 @@ TEST_IMPL(capi_status) {
 TEST_IMPL(capi_stmt_status) {
     db_handle *h;
     ASSERT_OK(NULL, db_open(NULL, &h));
-    ASSERT_OK(h, db_exec(h, "CREATE TABLE t(x); INSERT INTO t WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) SELECT i FROM n",
+    ASSERT_OK(h, db_exec(h, "CREATE TABLE t(x); INSERT INTO t WITH RECURSIVE n(i) AS "
+                            "(SELECT 1 UNION ALL "
+                            "SELECT i + 1 FROM n WHERE i < 100) SELECT i FROM n",
                          NULL, NULL));
     db_stmt *s;
     ASSERT_OK(h, db_prepare(h, "SELECT x FROM t WHERE x % 7 = 0 ORDER BY x DESC", &s, NULL));
@@ -224,7 +228,7 @@ TEST_IMPL(capi_stmt_status) {
     return 0;
 }
 
-/* ---- checkpoints --------------------------------------------------------------------------------- */
+/* ---- checkpoints ----------------------------------------------------------------------------- */
 
 TEST_IMPL(capi_wal_checkpoint) {
     char path[256];
@@ -267,7 +271,7 @@ TEST_IMPL(capi_wal_checkpoint) {
     return 0;
 }
 
-/* ---- column metadata ------------------------------------------------------------------------------ */
+/* ---- column metadata ------------------------------------------------------------------------- */
 
 TEST_IMPL(capi_column_metadata) {
     db_handle *h;
@@ -298,7 +302,7 @@ TEST_IMPL(capi_column_metadata) {
     return 0;
 }
 
-/* ---- window functions --------------------------------------------------------------------------- */
+/* ---- window functions ------------------------------------------------------------------------ */
 
 typedef struct wsum_state {
     int64_t sum;
@@ -349,7 +353,9 @@ TEST_IMPL(functions_window_inverse) {
     db_handle *h;
     ASSERT_OK(NULL, db_open(NULL, &h));
     ASSERT_OK(h, db_exec(h, "CREATE TABLE t(id INTEGER PRIMARY KEY, g, x);"
-                            "INSERT INTO t(g, x) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60) SELECT i % 3, i * i FROM n",
+                            "INSERT INTO t(g, x) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+                            "SELECT i + 1 "
+                            "FROM n WHERE i < 60) SELECT i % 3, i * i FROM n",
                          NULL, NULL));
     wcalls w = {0};
     ASSERT_OK(h, db_create_window_function(h, "wsum", 1, DB_DETERMINISTIC, &w, wsum_step,
@@ -368,7 +374,8 @@ TEST_IMPL(functions_window_inverse) {
     ASSERT_GT(w.inverses, 0);
     ASSERT_GT(w.values, 0);
     /* Still an aggregate without OVER. */
-    ASSERT_EQ(test_query_int(h, "SELECT wsum(x) FROM t"), test_query_int(h, "SELECT sum(x) FROM t"));
+    ASSERT_EQ(test_query_int(h, "SELECT wsum(x) FROM t"),
+              test_query_int(h, "SELECT sum(x) FROM t"));
     ASSERT_GT(w.finals, 0);
     /* An aggregate made by db_create_function cannot be used with OVER. */
     ASSERT_OK(h, db_create_function(h, "plainsum", 1, 0, &w, NULL, wsum_step, wsum_final, NULL));
@@ -394,7 +401,7 @@ TEST_IMPL(functions_window_inverse) {
     return 0;
 }
 
-/* ---- collations ------------------------------------------------------------------------------- */
+/* ---- collations ------------------------------------------------------------------------------ */
 
 typedef struct coll_ctx {
     int calls, destroyed;
@@ -476,7 +483,9 @@ TEST_IMPL(capi_faults) {
         db_handle *h;
         ASSERT_OK(NULL, db_open(NULL, &h));
         ASSERT_OK(h, db_exec(h, "CREATE TABLE t(id INTEGER PRIMARY KEY, s TEXT, x);"
-                                "INSERT INTO t(s, x) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30) SELECT char(64 + i % 26), i FROM n",
+                                "INSERT INTO t(s, x) WITH RECURSIVE n(i) AS (SELECT 1 UNION "
+                                "ALL SELECT i + 1 "
+                                "FROM n WHERE i < 30) SELECT char(64 + i % 26), i FROM n",
                              NULL, NULL));
         wcalls w = {0};
         coll_ctx k = {0};
