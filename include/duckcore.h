@@ -171,8 +171,9 @@ DUCKCORE_API int db_open_ext(const char *path, const char *const *names,
 
 /* Closes a handle: closes the engine connection, then empties the handle's allocator context and
  * returns its memory to the operating system at once. NULL is a no-op returning DB_OK.
- * If statements prepared on the handle are not finalized, nothing is closed and DB_BUSY is
- * returned (the handle stays fully usable); finalize them and call again.
+ * If statements prepared on the handle are not finalized, blob handles not closed, or a backup
+ * reads from or writes into it, nothing is closed and DB_BUSY is returned (the handle stays fully
+ * usable); finalize, close or finish them and call again. The callbacks' destroys run here.
  * After DB_OK the handle pointer is invalid. Do not call it while another thread uses the handle.
  * Since 0.1. */
 DUCKCORE_API int db_close(db_handle *h);
