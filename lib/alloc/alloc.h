@@ -112,9 +112,13 @@ static inline void dc_alloc_store_scope(dc_alloc_thread *t, int delta);
 void *dc_alloc_malloc(dc_alloc *a, size_t size);
 void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size);
 void dc_alloc_free(dc_alloc *a, void *p);
-/* The same on the calling thread's current context: the engine's path, kept short. */
+/* The same on the calling thread's current context: the engine's path, kept short. A NULL from
+ * dc_alloc_malloc_current also counts in dc_alloc_thread_failures. */
 void *dc_alloc_malloc_current(size_t size);
 void dc_alloc_free_current(void *p);
+/* How many dc_alloc_malloc_current calls failed on this thread (monotonic): for callers whose
+ * engine may not report a failed allocation as one. */
+static inline uint64_t dc_alloc_thread_failures(void);
 /* Usable size of a live allocation, and the usable size a request of size would get. */
 size_t dc_alloc_usable_size(const void *p);
 size_t dc_alloc_good_size(size_t size);
@@ -286,6 +290,7 @@ struct dc_alloc_thread {
     uintptr_t stack_low, stack_margin;
     unsigned poll_countdown;           /* dc_alloc_poll_countdown; 0: not polling */
     int process_budgeted;              /* dc_alloc_store_scope's depth */
+    uint64_t failures;                 /* dc_alloc_thread_failures */
 };
 extern _Thread_local dc_alloc_thread dc_alloc_tls;
 
@@ -310,6 +315,7 @@ void dc_alloc_check_unowned(void);
 static inline void *dc_alloc_owner(const dc_alloc *a) { return DC_CHEAD(a)->owner; }
 
 static inline dc_alloc_thread *dc_alloc_thread_state(void) { return &dc_alloc_tls; }
+static inline uint64_t dc_alloc_thread_failures(void) { return dc_alloc_tls.failures; }
 
 static inline dc_alloc *dc_alloc_current(void) {
     dc_alloc *a = dc_alloc_tls.current;

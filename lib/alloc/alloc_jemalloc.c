@@ -615,29 +615,39 @@ void *dc_alloc_malloc(dc_alloc *a, size_t size) {
     return p;
 }
 
+/* Out of line, so that the common case below needs no stack frame. */
+static DC_NOINLINE void *malloc_current_slow(size_t size) {
+    void *p = dc_alloc_malloc(dc_alloc_current(), size);
+    if (!p) dc_alloc_tls.failures++;
+    return p;
+}
+
+static DC_NOINLINE void free_current_slow(void *p) { dc_alloc_free(dc_alloc_current(), p); }
+
 /* The common case first: a handle current, counted by the thread, no limit, no fault armed. */
 void *dc_alloc_malloc_current(size_t size) {
     dc_alloc *a = dc_alloc_tls.current;
-    if (a && dc_alloc_tls.allocated &&
-        atomic_load_explicit(&a->head.c.limit, memory_order_relaxed) == 0 &&
-        !atomic_load_explicit(&dc_alloc_checks, memory_order_relaxed)) {
-        size = size ? size : 1;
-        void *p = a->flags ? je_mallocx(size, a->flags) : je_malloc(size);
-        if (p) note_live(a, live_bytes(a));
+    if (DC_LIKELY(a && dc_alloc_tls.allocated &&
+                  atomic_load_explicit(&a->head.c.limit, memory_order_relaxed) == 0 &&
+                  !atomic_load_explicit(&dc_alloc_checks, memory_order_relaxed))) {
+        /* je_malloc(0) gives a minimal block; mallocx requires a size. */
+        void *p = a->flags ? je_mallocx(size ? size : 1, a->flags) : je_malloc(size);
+        if (DC_LIKELY(p)) note_live(a, live_bytes(a));
+        else dc_alloc_tls.failures++;
         return p;
     }
-    return dc_alloc_malloc(dc_alloc_current(), size);
+    return malloc_current_slow(size);
 }
 
 void dc_alloc_free_current(void *p) {
     dc_alloc *a = dc_alloc_tls.current;
-    if (a && dc_alloc_tls.allocated && p) {
+    if (DC_LIKELY(a && dc_alloc_tls.allocated && p)) {
         check_owner(a, p);
         if (a->flags) je_dallocx(p, a->flags);
         else je_free(p);
         return;
     }
-    dc_alloc_free(dc_alloc_current(), p);
+    free_current_slow(p);
 }
 
 void dc_alloc_free(dc_alloc *a, void *p) {

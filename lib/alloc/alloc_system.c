@@ -113,7 +113,11 @@ void dc_alloc_free(dc_alloc *a, void *p) {
     free(p);
 }
 
-void *dc_alloc_malloc_current(size_t size) { return dc_alloc_malloc(dc_alloc_current(), size); }
+void *dc_alloc_malloc_current(size_t size) {
+    void *p = dc_alloc_malloc(dc_alloc_current(), size);
+    if (!p) dc_alloc_tls.failures++;
+    return p;
+}
 void dc_alloc_free_current(void *p) { dc_alloc_free(dc_alloc_current(), p); }
 
 void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {

@@ -17,29 +17,43 @@
 #include "sql_int.h"
 
 /* Refused allocations on this thread (sql.h): read by calls that run code which may not report
- * them. Touched only when an allocation fails. */
+ * them. Touched only when an allocation fails: here for the refusals below and failed reallocs,
+ * in the allocator for a failed dc_alloc_malloc_current (so mem_malloc ends in a tail call). */
 static _Thread_local uint64_t alloc_failures;
 
-uint64_t dc_sql_alloc_failures(void) { return alloc_failures; }
+uint64_t dc_sql_alloc_failures(void) { return alloc_failures + dc_alloc_thread_failures(); }
 
 /* What the engine's allocations answer to besides the context's limit: the thread's stack (a
  * recursion that allocates at every level fails before it runs off the stack) and, while a
  * statement is prepared, the poll of its deadline and interrupt flag. */
-static inline int refused(void) {
+static int refused(void) {
     dc_alloc_thread *t = dc_alloc_thread_state();
     const void *frame = __builtin_frame_address(0);
+    if (dc_alloc_stack_low(t, frame)) {
+        dc_sql_stack_refused(frame);
+        return 1;
+    }
     unsigned *countdown = dc_alloc_poll_countdown(t);
-    if (DC_LIKELY(!dc_alloc_stack_low(t, frame)) &&
-        DC_LIKELY(!*countdown || --*countdown || !dc_sql_poll()))
-        return 0;
-    if (dc_alloc_stack_low(t, frame)) dc_sql_stack_refused(frame);
-    return 1;
+    return *countdown && !--*countdown && dc_sql_poll();
+}
+
+/* Whether an allocation may skip refused(): the stack far from its end, no poll counting down.
+ * Kept apart so that mem_malloc's common case is a check and a jump, with no stack frame. */
+static inline int unchecked(void) {
+    dc_alloc_thread *t = dc_alloc_thread_state();
+    return DC_LIKELY(!dc_alloc_stack_low(t, __builtin_frame_address(0)) &&
+                     !*dc_alloc_poll_countdown(t));
+}
+
+static DC_NOINLINE void *mem_malloc_checked(int n) {
+    if (n > 0 && !refused()) return dc_alloc_malloc_current((size_t)n);
+    alloc_failures++;
+    return NULL;
 }
 
 static void *mem_malloc(int n) {
-    void *p = n > 0 && !refused() ? dc_alloc_malloc_current((size_t)n) : NULL;
-    if (!p) alloc_failures++;
-    return p;
+    if (DC_LIKELY(n > 0 && unchecked())) return dc_alloc_malloc_current((size_t)n);
+    return mem_malloc_checked(n);
 }
 
 static void mem_free(void *p) { dc_alloc_free_current(p); }
