@@ -161,10 +161,8 @@ static inline int dc_after_statement(db_handle *h, int src, int in_transaction) 
         settled = 0;
     }
     h->freed_mark = freed;
-    if (dc_alloc_budget_on()) {
-        dc_alloc_budget_trim(h->alloc, DC_BUDGET_CHUNK);
-        settled = 0;
-    }
+    /* Giving back budget allocates nothing: the counts stay settled. */
+    dc_alloc_budget_trim(h->alloc, DC_BUDGET_CHUNK);
     return settled;
 }
 

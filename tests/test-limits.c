@@ -84,6 +84,41 @@ TEST_IMPL(limits_property) {
     return 0;
 }
 
+/* The limit at the edge of one allocation whose size class is a quarter larger than its request
+ * (randomblob(65537) takes an 81,920-byte block): limits stepped 2 KiB at a time across the point
+ * where the statement starts to succeed. The usable size counts, not the request, so the peak
+ * stays within every limit; counting the request alone would pass some of them by up to 16 KiB. */
+TEST_IMPL(limits_edge_of_a_size_class) {
+    int refused = 0, ran = 0;
+    for (uint64_t limit = 100 << 10; limit <= 400 << 10; limit += 2 << 10) {
+        char value[32];
+        snprintf(value, sizeof value, "%lluB", (unsigned long long)limit);
+        const char *names[] = {"memory_limit"};
+        const char *values[] = {value};
+        db_handle *h;
+        int rc = db_open_ext(NULL, names, values, 1, &h);
+        if (rc != DB_OK) { /* below what a connection needs */
+            ASSERT_EQ(rc, DB_NOMEM);
+            continue;
+        }
+        rc = db_exec(h, "SELECT length(randomblob(65537))", NULL, NULL);
+        if (rc == DB_OK) ran++;
+        else {
+            ASSERT_EQ(rc, DB_NOMEM);
+            refused++;
+        }
+        struct db_memory_stats st = test_stats(h);
+        if (st.peak > limit)
+            FAIL("limit %llu: peak %llu passed it", (unsigned long long)limit,
+                 (unsigned long long)st.peak);
+        ASSERT_OK(h, db_close(h));
+    }
+    printf("%d limits refused the statement, %d ran it\n", refused, ran);
+    ASSERT_GT(refused, 0);
+    ASSERT_GT(ran, 0);
+    return 0;
+}
+
 /* The same property for the process budget: three handles run random statements under one
  * random budget; the sum of their live bytes never passes it, and every refusal is clean. */
 TEST_IMPL(limits_property_process) {

@@ -55,6 +55,7 @@
     TEST_ENTRY(misuse_absurd_options)        \
     TEST_ENTRY(misuse_huge_and_invalid_sql)  \
     TEST_ENTRY(limits_property)              \
+    TEST_ENTRY(limits_edge_of_a_size_class)  \
     TEST_ENTRY(limits_property_process)      \
     TEST_ENTRY(limits_cache_yields_to_limit) \
     TEST_ENTRY(limits_spill_under_limit)     \

@@ -188,8 +188,9 @@ static inline int dc_alloc_budget_on(void);
 typedef int (*dc_alloc_owner_reclaim_fn)(void *owner, dc_alloc *c);
 void dc_alloc_set_budget_reclaimer(dc_alloc_owner_reclaim_fn fn);
 /* Gives back a's reservation past its live bytes plus slack (a: the calling thread's current
- * context, or one whose handle lock the caller holds). */
-void dc_alloc_budget_trim(dc_alloc *a, uint64_t slack);
+ * context, or one whose handle lock the caller holds). Inline as far as "nothing to give back",
+ * the common case at the end of every statement. */
+static inline void dc_alloc_budget_trim(dc_alloc *a, uint64_t slack);
 
 /* ---- statistics, purging, decay ---------------------------------------------------------------- */
 
@@ -394,6 +395,16 @@ static inline void dc_alloc_note_cache(dc_alloc *a, int64_t delta) {
 
 static inline int dc_alloc_budget_on(void) {
     return atomic_load_explicit(&dc_alloc_checks, memory_order_relaxed) & DC_CHECK_BUDGET;
+}
+
+void dc_alloc_budget_give_back(dc_alloc *a, uint64_t live, uint64_t reserved, uint64_t slack);
+static inline void dc_alloc_budget_trim(dc_alloc *a, uint64_t slack) {
+    if (!dc_alloc_budget_on()) return;
+    if (a == dc_alloc_tls.current) dc_alloc_settle(a);
+    const dc_alloc_head *h = DC_CHEAD(a);
+    uint64_t live = atomic_load_explicit(&h->c.allocated, memory_order_relaxed);
+    uint64_t reserved = atomic_load_explicit(&h->reserved, memory_order_relaxed);
+    if (reserved > live + 2 * slack) dc_alloc_budget_give_back(a, live, reserved, slack);
 }
 
 static inline void dc_alloc_window(dc_alloc *a, uint64_t *freed, uint64_t *live,

@@ -275,17 +275,12 @@ static int budget_take(uint64_t n) {
     return 1;
 }
 
-void dc_alloc_budget_trim(dc_alloc *a, uint64_t slack) {
-    if (!dc_alloc_budget_on()) return;
-    dc_alloc_head *h = DC_HEAD(a);
-    settle(a);
-    uint64_t live = atomic_load_explicit(&h->c.allocated, memory_order_relaxed);
-    uint64_t reserved = atomic_load_explicit(&h->reserved, memory_order_relaxed);
-    if (reserved <= live + 2 * slack) return;
+/* dc_alloc_budget_trim's giving back: a's live bytes and reservation as it read them. */
+void dc_alloc_budget_give_back(dc_alloc *a, uint64_t live, uint64_t reserved, uint64_t slack) {
     uint64_t keep = live + slack;
     DC_DEBUG_CHECK(keep < reserved && atomic_load(&budget.reserved) >= reserved - keep,
                    "giving back more budget than was taken");
-    atomic_store_explicit(&h->reserved, keep, memory_order_relaxed);
+    atomic_store_explicit(&DC_HEAD(a)->reserved, keep, memory_order_relaxed);
     atomic_fetch_sub_explicit(&budget.reserved, reserved - keep, memory_order_relaxed);
 }
 

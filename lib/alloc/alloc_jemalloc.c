@@ -624,17 +624,41 @@ static DC_NOINLINE void *malloc_current_slow(size_t size) {
 
 static DC_NOINLINE void free_current_slow(void *p) { dc_alloc_free(dc_alloc_current(), p); }
 
-/* The common case first: a handle current, counted by the thread, no limit, no fault armed. */
+/* Whether a request of size bytes certainly passes the handle's limit and the process budget as
+ * they stand, with nothing to reclaim: then dc_alloc_refuse would pass it with no side effect,
+ * and the fast path may serve it. The bytes are the slow path's (a's settled counts plus the
+ * thread's unsettled ones, which it settles first); the request is bounded from above by its
+ * size class (at most a quarter, or 15 bytes, more: alloc_jemalloc.c's size formula, and the
+ * same spacing for large classes), so a request near the limit takes the exact slow path.
+ * a: the thread's current context. */
+static inline int fits(const dc_alloc *a, size_t size, uint64_t limit, int checks) {
+    if ((checks & DC_CHECK_FAULT) || size > ((size_t)1 << 40)) return 0;
+    uint64_t after = live_bytes(a) + size + (size >> 2) + 16;
+    if (limit != 0 && after > limit) return 0;
+    return !(checks & DC_CHECK_BUDGET) ||
+           after <= atomic_load_explicit(&a->head.reserved, memory_order_relaxed);
+}
+
+/* The common case first: a handle current, counted by the thread, and the request within its
+ * limit and reservation (at once when it has neither and no fault is armed). */
 void *dc_alloc_malloc_current(size_t size) {
     dc_alloc *a = dc_alloc_tls.current;
-    if (DC_LIKELY(a && dc_alloc_tls.allocated &&
-                  atomic_load_explicit(&a->head.c.limit, memory_order_relaxed) == 0 &&
-                  !atomic_load_explicit(&dc_alloc_checks, memory_order_relaxed))) {
-        /* je_malloc(0) gives a minimal block; mallocx requires a size. */
-        void *p = a->flags ? je_mallocx(size ? size : 1, a->flags) : je_malloc(size);
-        if (DC_LIKELY(p)) note_live(a, live_bytes(a));
-        else dc_alloc_tls.failures++;
-        return p;
+    if (DC_LIKELY(a && dc_alloc_tls.allocated)) {
+        uint64_t limit = atomic_load_explicit(&a->head.c.limit, memory_order_relaxed);
+        int checks = atomic_load_explicit(&dc_alloc_checks, memory_order_relaxed);
+        if (DC_LIKELY((limit | (uint64_t)checks) == 0) || fits(a, size, limit, checks)) {
+            /* je_malloc(0) gives a minimal block; mallocx requires a size. */
+            void *p = a->flags ? je_mallocx(size ? size : 1, a->flags) : je_malloc(size);
+            if (DC_LIKELY(p)) note_live(a, live_bytes(a));
+            else dc_alloc_tls.failures++;
+            DC_DEBUG_CHECK(!p || limit == 0 || live_bytes(a) <= limit,
+                           "the fast path passed memory_limit (%llu bytes of %llu)",
+                           (unsigned long long)live_bytes(a), (unsigned long long)limit);
+            DC_DEBUG_CHECK(!p || !(checks & DC_CHECK_BUDGET) ||
+                               live_bytes(a) <= atomic_load(&a->head.reserved),
+                           "the fast path passed the handle's budget reservation");
+            return p;
+        }
     }
     return malloc_current_slow(size);
 }
