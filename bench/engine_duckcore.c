@@ -25,13 +25,17 @@ const char *eng_allocator(void) { return db_allocator(); }
 void eng_init(int count_live) {
     (void)count_live;
     parse_options(); /* before any thread opens a handle */
+    const char *budget = getenv("BENCH_DUCKCORE_PROCESS_LIMIT");
+    if (budget && *budget && db_set_option(NULL, "memory_limit", budget) != DB_OK)
+        die("BENCH_DUCKCORE_PROCESS_LIMIT", db_errmsg(NULL));
     db_handle *h = NULL;
     if (db_open(":memory:", &h) != DB_OK) die("db_open", db_errmsg(NULL));
     db_close(h);
 }
 
-/* BENCH_DUCKCORE_OPTIONS="name=value,name=value" opens every handle with those options (for
- * experiments; the reported runs use the defaults). */
+/* BENCH_DUCKCORE_OPTIONS="name=value,name=value" opens every handle with those options, and
+ * BENCH_DUCKCORE_PROCESS_LIMIT="4GB" sets the process budget first (for experiments, such as the
+ * cost of limits; the reported runs use the defaults). */
 #define MAX_OPTIONS 8
 static const char *option_names[MAX_OPTIONS], *option_values[MAX_OPTIONS];
 static int option_count;

@@ -75,6 +75,12 @@ def runs(size, tmp):
         ("P2", f"OLTP, 1 thread × 32 handles, {n2:,} operations", "duckbench",
          ["oltp", "1", "32", str(n2)], None,
          [("workload_p2", "serving", n2, "operation")]),
+        ("P2L", f"OLTP, 1 thread × 32 handles, {n2:,} operations, memory_limit 64MB on every "
+         "handle", "duckbench", ["oltp", "1", "32", str(n2)], None,
+         [("workload_p2", "serving", n2, "operation")]),
+        ("P2L", f"OLTP, 1 thread × 32 handles, {n2:,} operations, under a 4GB process budget",
+         "duckbench", ["oltp", "1", "32", str(n2)], None,
+         [("workload_p2", "serving", n2, "operation")]),
         ("P3", f"8 handles × {n3:,} rows, 6 closed", "duckbench",
          ["giveback", "8", "6", str(n3)], None,
          [("workload_p3_fill", "open and fill", 8 * n3, "row"),
@@ -98,6 +104,19 @@ def runs(size, tmp):
           ("workload_p8_fork", "fork() with all open, parent (user space)", 1, "fork"),
           ("workload_p8_close", "close", n8, "handle")]),
     ]
+
+
+# Runs of duckcore alone, with a cap set through the benchmark engine's environment
+# (bench/engine_duckcore.c): what limits cost, against the same run without them.
+DUCKCORE_ONLY_ENV = {
+    "memory_limit 64MB on every handle": {"BENCH_DUCKCORE_OPTIONS": "memory_limit=64MB"},
+    "under a 4GB process budget": {"BENCH_DUCKCORE_PROCESS_LIMIT": "4GB"},
+}
+
+
+def duckcore_only_env(workload):
+    """The environment a duckcore-only run adds, or None for a run of every contender."""
+    return next((env for key, env in DUCKCORE_ONLY_ENV.items() if workload.endswith(key)), None)
 
 
 def callgrind_costs(path, wanted):
@@ -192,17 +211,21 @@ def run(args, program_of, contenders, out, machine_info, sqlite_version, env_of=
     every = sorted({pid.lower() for pid, *_ in plan})
     only = set(args.only.split(",")) if args.only else set(every)
     plan = [p for p in plan if p[0].lower() in only]
-    for i, (pid, _, base, argv, toggle, _) in enumerate(plan):
+    for i, (pid, workload, base, argv, toggle, _) in enumerate(plan):
+        extra = duckcore_only_env(workload)
         for c in contenders:
             program = program_of(c, base)
-            if program is None:
+            if program is None or (extra is not None and c != "duckcore"):
                 continue  # bench_alloc: the jemalloc build only, and one process for all three
-            jobs.append((i, c, program, [a.replace("{c}", c) for a in argv], toggle or "workload_*"))
+            env = dict(env_of(c) if env_of else os.environ)
+            env.update(extra or {})
+            jobs.append((i, c, program, [a.replace("{c}", c) for a in argv],
+                         toggle or "workload_*", env))
     results = {}
     workers = max(1, min(args.jobs, os.cpu_count() or 1))
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(count, program, argv, toggle, env_of(c) if env_of else None):
-                   (i, c) for i, c, program, argv, toggle in jobs}
+        futures = {pool.submit(count, program, argv, toggle, env):
+                   (i, c) for i, c, program, argv, toggle, env in jobs}
         for fut in concurrent.futures.as_completed(futures):
             i, c = futures[fut]
             costs, total, stdout, seconds = fut.result()
@@ -294,7 +317,7 @@ def report(rows, others, size, seconds, info, version, sqlite_version, smoke):
     lines.append("| " + " | ".join(head) + " |")
     lines.append("|" + "---|" * len(head))
     for r in rows:
-        if r["id"] == "P6":
+        if r["id"] in ("P6", "P2L"):
             continue
         n = r["instructions"]
         stock = n.get("stock")
@@ -324,6 +347,20 @@ def report(rows, others, size, seconds, info, version, sqlite_version, smoke):
             ratio = f"{v / floor:.3f}" if v is not None and floor else "–"
             lines.append(f"| {what[r['phase']]} | {v:,} | {per} | {ratio} |" if v is not None
                          else f"| {what[r['phase']]} | – | – | – |")
+    limited = [r for r in rows if r["id"] == "P2L" and r["instructions"].get("duckcore")]
+    unlimited = next((r["instructions"].get("duckcore") for r in rows
+                      if r["id"] == "P2" and "32 handles" in r["workload"]), None)
+    if limited:
+        lines.append("")
+        lines.append("P2 with limits, duckcore alone (`BENCH_DUCKCORE_OPTIONS`, "
+                     "`BENCH_DUCKCORE_PROCESS_LIMIT`; nothing is refused at these sizes):")
+        lines.append("")
+        lines.append("| workload | instructions | per operation | ÷ the same run without limits |")
+        lines.append("|---|---|---|---|")
+        for r in limited:
+            v = r["instructions"]["duckcore"]
+            ratio = f"**{v / unlimited:.3f}**" if unlimited else "–"
+            lines.append(f"| {r['workload']} | {v:,} | {v / r['units']:,.0f} | {ratio} |")
     lines.append("")
     return "\n".join(lines)
 
