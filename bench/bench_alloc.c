@@ -1,11 +1,15 @@
 /*
  * bench_alloc.c: P6, the allocation path. malloc/free pairs of SQLite-like sizes, measured in one
- * process, interleaved, three ways:
- *   handle   the engine's own memory methods (sqlite3_config(SQLITE_CONFIG_GETMALLOC): what SQLite
- *            calls for every allocation) with a handle's allocator context current;
- *   jemalloc the same jemalloc called raw: mallocx/dallocx on a manual arena with an explicit
- *            tcache, the floor a per-arena design can reach;
- *   glibc    the C library's malloc/free.
+ * process, interleaved, five ways: duckcore's two paths, each beside the jemalloc path it wraps.
+ *   handle         the engine's own memory methods (sqlite3_config(SQLITE_CONFIG_GETMALLOC): what
+ *                  SQLite calls for every allocation) with the context of a handle that has an
+ *                  arena of its own current (a handle past allocator_own_arena_threshold);
+ *   jemalloc       the same jemalloc called raw on that path: mallocx/dallocx on a manual arena
+ *                  with an explicit tcache, the floor a per-arena design can reach;
+ *   handle_small   the memory methods with a small handle's context current (the thread's shared
+ *                  arena: jemalloc's plain malloc/free and the thread's own cache);
+ *   jemalloc_fast  that path raw: je_malloc/je_free, what a preloaded jemalloc gives stock SQLite;
+ *   glibc          the C library's malloc/free.
  * Prints one JSON object per contender and repetition: ns per malloc/free pair.
  *
  *   bench_alloc PAIRS REPS
@@ -83,6 +87,36 @@ WORKLOAD static double workload_p6_handle(long pairs) {
 
 static int raw_flags;
 
+WORKLOAD static double workload_p6_handle_small(long pairs) {
+    double t0 = now_ns();
+    for (long i = 0; i < pairs; i++) {
+        void **slot = &slots[i & (SLOTS - 1)];
+        engine.xFree(*slot);
+        *slot = engine.xMalloc((int)sizes[i & (SIZES - 1)]);
+    }
+    double t = now_ns() - t0;
+    for (int i = 0; i < SLOTS; i++) {
+        engine.xFree(slots[i]);
+        slots[i] = NULL;
+    }
+    return t;
+}
+
+WORKLOAD static double workload_p6_jemalloc_fast(long pairs) {
+    double t0 = now_ns();
+    for (long i = 0; i < pairs; i++) {
+        void **slot = &slots[i & (SLOTS - 1)];
+        je_free(*slot);
+        *slot = je_malloc(sizes[i & (SIZES - 1)]);
+    }
+    double t = now_ns() - t0;
+    for (int i = 0; i < SLOTS; i++) {
+        je_free(slots[i]);
+        slots[i] = NULL;
+    }
+    return t;
+}
+
 WORKLOAD static double workload_p6_jemalloc(long pairs) {
     double t0 = now_ns();
     for (long i = 0; i < pairs; i++) {
@@ -121,14 +155,14 @@ int main(int argc, char **argv) {
         return 2;
     }
     sizes_init();
-    /* The methods duckcore gives SQLite, then a handle's context, current as it is inside every
-     * duckcore call on that handle. */
+    /* The methods duckcore gives SQLite, then contexts like a large and a small handle's; the
+     * one a contender wraps is current while it runs, as inside every duckcore call. */
     if (dc_internal_engine_start(&engine) != 0) {
         fprintf(stderr, "bench_alloc: cannot start the engine\n");
         return 1;
     }
-    void *ctx = dc_internal_context_create();
-    if (!ctx) {
+    void *own = dc_internal_context_create(1), *small = dc_internal_context_create(0);
+    if (!own || !small) {
         fprintf(stderr, "bench_alloc: out of memory\n");
         return 1;
     }
@@ -143,17 +177,28 @@ int main(int argc, char **argv) {
     static const struct {
         const char *name;
         double (*run)(long);
-    } contenders[] = {{"handle", workload_p6_handle},
-                      {"jemalloc", workload_p6_jemalloc},
-                      {"glibc", workload_p6_glibc}};
-    for (size_t c = 0; c < 3; c++) contenders[c].run(pairs / 4 + 1); /* warm up */
-    for (int r = 0; r < reps; r++)
-        for (size_t c = 0; c < 3; c++) {
-            double ns = contenders[c].run(pairs);
-            printf("{\"workload\":\"alloc\",\"engine\":\"%s\",\"rep\":%d,\"pairs\":%ld,"
-                   "\"ns_per_pair\":%.3f}\n",
-                   contenders[c].name, r, pairs, ns / (double)pairs);
+        int context; /* 1: own current, 2: small current, 0: none */
+    } contenders[] = {{"handle", workload_p6_handle, 1},
+                      {"jemalloc", workload_p6_jemalloc, 0},
+                      {"handle_small", workload_p6_handle_small, 2},
+                      {"jemalloc_fast", workload_p6_jemalloc_fast, 2},
+                      {"glibc", workload_p6_glibc, 0}};
+    enum { N = sizeof contenders / sizeof contenders[0] };
+    /* jemalloc_fast runs with the small context current only so that the thread is bound to
+     * the shared arena, as a small handle's thread is; it calls jemalloc directly. */
+    for (int r = -1; r < reps; r++) /* -1: warm-up, a quarter of the pairs */
+        for (size_t c = 0; c < N; c++) {
+            dc_internal_context_use(contenders[c].context == 1   ? own
+                                    : contenders[c].context == 2 ? small
+                                                                 : NULL);
+            double ns = contenders[c].run(r < 0 ? pairs / 4 + 1 : pairs);
+            dc_internal_context_use(NULL);
+            if (r >= 0)
+                printf("{\"workload\":\"alloc\",\"engine\":\"%s\",\"rep\":%d,\"pairs\":%ld,"
+                       "\"ns_per_pair\":%.3f}\n",
+                       contenders[c].name, r, pairs, ns / (double)pairs);
         }
-    dc_internal_context_destroy(ctx);
+    dc_internal_context_destroy(own);
+    dc_internal_context_destroy(small);
     return 0;
 }

@@ -93,8 +93,8 @@ def runs(size, tmp):
          [("workload_p5", "open + close", n5, "pair")]),
         ("P6", f"malloc/free pairs, {p6:,} per path (+ a quarter for warm-up)", "bench_alloc",
          [str(p6), "1"], None,
-         [(f"workload_p6_{c}", c, p6 + p6 // 4 + 1, "pair") for c in ("handle", "jemalloc",
-                                                                      "glibc")]),
+         [(f"workload_p6_{c}", c, p6 + p6 // 4 + 1, "pair")
+          for c in ("handle", "jemalloc", "handle_small", "jemalloc_fast", "glibc")]),
         ("P7", f"idle handles, {n7:,}", "duckbench", ["idle", str(n7)], None,
          [("workload_p7_open", "open", n7, "handle"),
           ("workload_p7_use", "first use (1-row table)", n7, "handle")]),
@@ -331,22 +331,32 @@ def report(rows, others, size, seconds, info, version, sqlite_version, smoke):
             ours = n.get("duckcore")
             cells.append(f"**{ours / min(best):.3f}**" if best and ours is not None else "–")
         lines.append("| " + " | ".join(cells) + " |")
-    p6 = [r for r in rows if r["id"] == "P6"]
+    p6 = {r["phase"]: r for r in rows if r["id"] == "P6"}
     if p6:
         lines.append("")
-        floor = next((r["instructions"].get("p6") for r in p6 if r["phase"] == "jemalloc"), None)
-        lines.append(f"P6, {p6[0]['workload']} (`bench/bench_alloc.c`, one process):")
+        lines.append(f"P6, {next(iter(p6.values()))['workload']} (`bench/bench_alloc.c`, one "
+                     "process): duckcore's two paths, each beside the jemalloc path it wraps:")
         lines.append("")
-        lines.append("| path | instructions | per pair | ÷ raw jemalloc |")
+        lines.append("| path | instructions | per pair | ÷ the raw jemalloc path |")
         lines.append("|---|---|---|---|")
-        what = {"handle": "a handle's memory methods (duckcore)", "jemalloc": "raw jemalloc",
+        what = {"handle": "a handle with an arena of its own: the memory methods",
+                "jemalloc": "raw jemalloc, `mallocx`/`dallocx` on an arena and cache of its own",
+                "handle_small": "a small handle (the thread's shared arena): the memory methods",
+                "jemalloc_fast": "raw jemalloc, `malloc`/`free` (what a preloaded jemalloc gives "
+                                 "stock SQLite)",
                 "glibc": "glibc malloc/free"}
-        for r in p6:
-            v = r["instructions"].get("p6")
-            per = f"{v / r['units']:.1f}" if v is not None else "–"
-            ratio = f"{v / floor:.3f}" if v is not None and floor else "–"
-            lines.append(f"| {what[r['phase']]} | {v:,} | {per} | {ratio} |" if v is not None
-                         else f"| {what[r['phase']]} | – | – | – |")
+        floor_of = {"handle": "jemalloc", "jemalloc": "jemalloc", "handle_small": "jemalloc_fast",
+                    "jemalloc_fast": "jemalloc_fast", "glibc": "jemalloc_fast"}
+        for phase, label in what.items():
+            r = p6.get(phase)
+            v = r["instructions"].get("p6") if r else None
+            floor_row = p6.get(floor_of[phase])
+            floor = floor_row["instructions"].get("p6") if floor_row else None
+            if v is None:
+                lines.append(f"| {label} | – | – | – |")
+                continue
+            ratio = f"**{v / floor:.3f}**" if floor else "–"
+            lines.append(f"| {label} | {v:,} | {v / r['units']:.1f} | {ratio} |")
     limited = [r for r in rows if r["id"] == "P2L" and r["instructions"].get("duckcore")]
     unlimited = next((r["instructions"].get("duckcore") for r in rows
                       if r["id"] == "P2" and "32 handles" in r["workload"]), None)

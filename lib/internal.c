@@ -24,14 +24,12 @@ int dc_internal_engine_start(sqlite3_mem_methods *methods) {
     return dc_global_init() == DB_OK ? 0 : -1;
 }
 
-void *dc_internal_context_create(void) {
+void *dc_internal_context_create(int own_arena) {
     const char *why = NULL;
-    dc_alloc *context = dc_alloc_create(NULL, &why);
-    if (context) dc_alloc_swap_current(context);
-    return context;
+    dc_alloc_config cfg = {.own_arena_threshold = own_arena ? 0 : UINT64_MAX};
+    return dc_alloc_create(&cfg, &why);
 }
 
-void dc_internal_context_destroy(void *context) {
-    dc_alloc_swap_current(NULL);
-    dc_alloc_destroy(context);
-}
+void dc_internal_context_use(void *context) { dc_alloc_swap_current(context); }
+
+void dc_internal_context_destroy(void *context) { dc_alloc_destroy(context); }

@@ -27,10 +27,14 @@ void *dc_internal_enter(db_handle *h);
 void dc_internal_leave(void *previous);
 
 /* The allocator microbenchmark (P6): starts the engine and gives the memory methods duckcore gave
- * it (what SQLite calls for every allocation), then a context like a new handle's, current on the
- * calling thread until destroyed. 0, or -1 when the engine cannot start. */
+ * it (what SQLite calls for every allocation); 0, or -1 when the engine cannot start. Then
+ * contexts like a handle's: own_arena 1, one with an arena of its own (a handle past its
+ * threshold); 0, one on the thread's shared arena (a small handle: jemalloc's plain
+ * malloc/free path). use makes one current on the calling thread (NULL: none), as every call on
+ * its handle does; destroy takes one that is not current and holds nothing. */
 int dc_internal_engine_start(sqlite3_mem_methods *methods);
-void *dc_internal_context_create(void);
+void *dc_internal_context_create(int own_arena);
+void dc_internal_context_use(void *context);
 void dc_internal_context_destroy(void *context);
 
 #endif
