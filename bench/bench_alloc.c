@@ -63,89 +63,44 @@ static double now_ns(void) {
 static void *slots[SLOTS];
 
 /* Each contender's loop, out of line under one name, so that callgrind's
- * --toggle-collect=workload_* (bench/run.py --instructions) counts each one's instructions. */
+ * --toggle-collect=workload_* (bench/run.py --instructions) counts each one's instructions. One
+ * body for all: free the slot's block and allocate anew with the contender's two calls (inline),
+ * then free what is left, so that no block stays live. */
 #define WORKLOAD __attribute__((noinline, noclone))
+#define P6_WORKLOAD(name, free_block, alloc_block)              \
+    WORKLOAD static double name(long pairs) {                   \
+        double t0 = now_ns();                                   \
+        for (long i = 0; i < pairs; i++) {                      \
+            void **slot = &slots[i & (SLOTS - 1)];              \
+            free_block(*slot);                                  \
+            *slot = alloc_block(sizes[i & (SIZES - 1)]);        \
+        }                                                       \
+        double t = now_ns() - t0;                               \
+        for (int i = 0; i < SLOTS; i++) {                       \
+            free_block(slots[i]);                               \
+            slots[i] = NULL;                                    \
+        }                                                       \
+        return t;                                               \
+    }
 
-/* ---- the three contenders; each runs `pairs` steps and leaves no block live ---------------- */
+/* ---- the contenders' calls ------------------------------------------------------------------- */
 
 static sqlite3_mem_methods engine;
-
-WORKLOAD static double workload_p6_handle(long pairs) {
-    double t0 = now_ns();
-    for (long i = 0; i < pairs; i++) {
-        void **slot = &slots[i & (SLOTS - 1)];
-        engine.xFree(*slot);
-        *slot = engine.xMalloc((int)sizes[i & (SIZES - 1)]);
-    }
-    double t = now_ns() - t0;
-    for (int i = 0; i < SLOTS; i++) {
-        engine.xFree(slots[i]);
-        slots[i] = NULL;
-    }
-    return t;
-}
-
 static int raw_flags;
 
-WORKLOAD static double workload_p6_handle_small(long pairs) {
-    double t0 = now_ns();
-    for (long i = 0; i < pairs; i++) {
-        void **slot = &slots[i & (SLOTS - 1)];
-        engine.xFree(*slot);
-        *slot = engine.xMalloc((int)sizes[i & (SIZES - 1)]);
-    }
-    double t = now_ns() - t0;
-    for (int i = 0; i < SLOTS; i++) {
-        engine.xFree(slots[i]);
-        slots[i] = NULL;
-    }
-    return t;
+static inline void engine_free(void *p) { engine.xFree(p); }
+static inline void *engine_malloc(size_t n) { return engine.xMalloc((int)n); }
+static inline void raw_free(void *p) {
+    if (p) je_dallocx(p, raw_flags);
 }
+static inline void *raw_malloc(size_t n) { return je_mallocx(n, raw_flags); }
 
-WORKLOAD static double workload_p6_jemalloc_fast(long pairs) {
-    double t0 = now_ns();
-    for (long i = 0; i < pairs; i++) {
-        void **slot = &slots[i & (SLOTS - 1)];
-        je_free(*slot);
-        *slot = je_malloc(sizes[i & (SIZES - 1)]);
-    }
-    double t = now_ns() - t0;
-    for (int i = 0; i < SLOTS; i++) {
-        je_free(slots[i]);
-        slots[i] = NULL;
-    }
-    return t;
-}
-
-WORKLOAD static double workload_p6_jemalloc(long pairs) {
-    double t0 = now_ns();
-    for (long i = 0; i < pairs; i++) {
-        void **slot = &slots[i & (SLOTS - 1)];
-        if (*slot) je_dallocx(*slot, raw_flags);
-        *slot = je_mallocx(sizes[i & (SIZES - 1)], raw_flags);
-    }
-    double t = now_ns() - t0;
-    for (int i = 0; i < SLOTS; i++) {
-        if (slots[i]) je_dallocx(slots[i], raw_flags);
-        slots[i] = NULL;
-    }
-    return t;
-}
-
-WORKLOAD static double workload_p6_glibc(long pairs) {
-    double t0 = now_ns();
-    for (long i = 0; i < pairs; i++) {
-        void **slot = &slots[i & (SLOTS - 1)];
-        free(*slot);
-        *slot = malloc(sizes[i & (SIZES - 1)]);
-    }
-    double t = now_ns() - t0;
-    for (int i = 0; i < SLOTS; i++) {
-        free(slots[i]);
-        slots[i] = NULL;
-    }
-    return t;
-}
+/* handle and handle_small differ in the context current while they run (main). */
+P6_WORKLOAD(workload_p6_handle, engine_free, engine_malloc)
+P6_WORKLOAD(workload_p6_handle_small, engine_free, engine_malloc)
+P6_WORKLOAD(workload_p6_jemalloc, raw_free, raw_malloc)
+P6_WORKLOAD(workload_p6_jemalloc_fast, je_free, je_malloc)
+P6_WORKLOAD(workload_p6_glibc, free, malloc)
 
 int main(int argc, char **argv) {
     long pairs = argc > 1 ? atol(argv[1]) : 2000000;
