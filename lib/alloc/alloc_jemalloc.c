@@ -628,11 +628,11 @@ static DC_NOINLINE void free_current_slow(void *p) { dc_alloc_free(dc_alloc_curr
  * they stand, with nothing to reclaim: then dc_alloc_refuse would pass it with no side effect,
  * and the fast path may serve it. The bytes are the slow path's (a's settled counts plus the
  * thread's unsettled ones, which it settles first); the request is bounded from above by its
- * size class (at most a quarter, or 15 bytes, more: alloc_jemalloc.c's size formula, and the
+ * size class (at most a quarter more, or 15 bytes: the size formula above, and the
  * same spacing for large classes), so a request near the limit takes the exact slow path.
  * a: the thread's current context. */
 static inline int fits(const dc_alloc *a, size_t size, uint64_t limit, int checks) {
-    if ((checks & DC_CHECK_FAULT) || size > ((size_t)1 << 40)) return 0;
+    if ((checks & DC_CHECK_FAULT) || (uint64_t)size > ((uint64_t)1 << 40)) return 0;
     uint64_t after = live_bytes(a) + size + (size >> 2) + 16;
     if (limit != 0 && after > limit) return 0;
     return !(checks & DC_CHECK_BUDGET) ||
