@@ -109,37 +109,20 @@ int db_extended_errcode(const db_handle *h) {
 }
 
 /* Reads of the connection's state: the lock alone, nothing to allocate. */
-int64_t db_changes(db_handle *h) {
-    if (dc_check_handle(h, "db_changes") != DB_OK) return 0;
-    dc_hold(h);
-    int64_t n = sqlite3_changes64(h->db);
-    dc_release(h);
-    return n;
-}
+#define CONNECTION_READ(type, fn, name, read)                    \
+    type fn(db_handle *h) {                                      \
+        if (dc_check_handle(h, name) != DB_OK) return 0;         \
+        dc_hold(h);                                              \
+        type v = read;                                           \
+        dc_release(h);                                           \
+        return v;                                                \
+    }
 
-int64_t db_last_insert_rowid(db_handle *h) {
-    if (dc_check_handle(h, "db_last_insert_rowid") != DB_OK) return 0;
-    dc_hold(h);
-    int64_t n = sqlite3_last_insert_rowid(h->db);
-    dc_release(h);
-    return n;
-}
-
-int db_in_transaction(db_handle *h) {
-    if (dc_check_handle(h, "db_in_transaction") != DB_OK) return 0;
-    dc_hold(h);
-    int open = !sqlite3_get_autocommit(h->db);
-    dc_release(h);
-    return open;
-}
-
-int64_t db_total_changes(db_handle *h) {
-    if (dc_check_handle(h, "db_total_changes") != DB_OK) return 0;
-    dc_hold(h);
-    int64_t n = sqlite3_total_changes64(h->db);
-    dc_release(h);
-    return n;
-}
+CONNECTION_READ(int64_t, db_changes, "db_changes", sqlite3_changes64(h->db))
+CONNECTION_READ(int64_t, db_last_insert_rowid, "db_last_insert_rowid",
+                sqlite3_last_insert_rowid(h->db))
+CONNECTION_READ(int, db_in_transaction, "db_in_transaction", !sqlite3_get_autocommit(h->db))
+CONNECTION_READ(int64_t, db_total_changes, "db_total_changes", sqlite3_total_changes64(h->db))
 
 /* sqlite3_txn_state reads the connection's state and allocates nothing. */
 int db_txn_state(db_handle *h, const char *schema) {
