@@ -120,16 +120,21 @@ def _aggregate_key(ctx, nbytes):
     return None if not address else ctypes.c_int64.from_address(address)
 
 
-@C.FUNCTION_CALLBACK
-def _call_step(ctx, argc, argv):
+def _call_row_method(ctx, argc, argv, method):
+    """An aggregate's step(*args), or a window function's inverse(*args), on ctx's group."""
     entry = _registry.get(_lib.db_user_data(ctx))
     instance = _instance(ctx, entry)
     if instance is None:
         return
     try:
-        instance.step(*_args(argc, argv))
+        getattr(instance, method)(*_args(argc, argv))
     except BaseException as e:
-        _fail(ctx, entry, "user-defined aggregate's 'step' method raised error", e)
+        _fail(ctx, entry, f"user-defined aggregate's '{method}' method raised error", e)
+
+
+@C.FUNCTION_CALLBACK
+def _call_step(ctx, argc, argv):
+    _call_row_method(ctx, argc, argv, "step")
 
 
 def _instance(ctx, entry):
@@ -168,14 +173,7 @@ def _call_value(ctx):
 @C.FUNCTION_CALLBACK
 def _call_inverse(ctx, argc, argv):
     """A window function's inverse(*args): the row that left the frame."""
-    entry = _registry.get(_lib.db_user_data(ctx))
-    instance = _instance(ctx, entry)
-    if instance is None:
-        return
-    try:
-        instance.inverse(*_args(argc, argv))
-    except BaseException as e:
-        _fail(ctx, entry, "user-defined aggregate's 'inverse' method raised error", e)
+    _call_row_method(ctx, argc, argv, "inverse")
 
 
 @C.FINAL_CALLBACK
