@@ -342,35 +342,48 @@ static int column_enter(db_stmt *s, int index, const char *name, dc_call *c) {
     return 1;
 }
 
-/* A value of the current row read as its type, a number or a number made from text: SQLite
- * neither allocates nor frees for it, unless it has an allocation failure to report (then the
- * handle's last error is DB_NOMEM), so the lock alone serves. */
-static inline int column_plain(db_stmt *s, int index) {
-    return index >= 0 && index < sqlite3_data_count(s->st) && s->h->errcode != DB_NOMEM;
+/* A read of the current row that allocates nothing and cannot fail (sql.h, dc_sql_row_*): the
+ * lock alone serves, and the engine answers without SQLite's API shell. Not while the handle's
+ * last error is an allocation failure: SQLite's API reports it again (columnMallocFailure). */
+static inline int column_plain(const db_stmt *s) {
+    return s->st != NULL && s->h->errcode != DB_NOMEM;
 }
 
-#define COLUMN_GETTER(type, fn, name, fallback, get)                       \
+/* Debug builds check that a plain read allocated nothing: no context is current during it, so an
+ * allocation would be nobody's. PLAIN_READ_MARK before the read, PLAIN_READ_CHECK after it. */
+#define PLAIN_READ_MARK() DC_DEBUG_ONLY(uint64_t plain_bytes_ = dc_alloc_debug_thread_bytes();)
+#define PLAIN_READ_CHECK(name)                                                 \
+    DC_DEBUG_CHECK(dc_alloc_debug_thread_bytes() == plain_bytes_, "%s: a plain read allocated", \
+                   name)
+
+/* Numbers and types: plain whenever there is a row and the index is in it; otherwise through the
+ * whole shell, which reports a bad index. */
+#define COLUMN_GETTER(type, fn, name, fallback, row_read, get)             \
     type fn(db_stmt *s, int index) {                                       \
         if (dc_check_stmt(s, name) != DB_OK) return fallback;              \
         db_handle *h = s->h;                                               \
         dc_hold(h);                                                        \
-        if (DC_LIKELY(column_plain(s, index))) {                           \
-            type v = get;                                                  \
+        type v;                                                            \
+        PLAIN_READ_MARK()                                                  \
+        if (DC_LIKELY(column_plain(s) && row_read(s->st, index, &v))) {    \
+            PLAIN_READ_CHECK(name);                                        \
             dc_release(h);                                                 \
             return v;                                                      \
         }                                                                  \
         dc_release(h);                                                     \
         dc_call c;                                                         \
         if (!column_enter(s, index, name, &c)) return fallback;            \
-        type v = get;                                                      \
+        v = get;                                                           \
         dc_leave_quiet(&c);                                                \
         return v;                                                          \
     }
 
-COLUMN_GETTER(int, db_column_type, "db_column_type", DB_NULL,
+COLUMN_GETTER(int, db_column_type, "db_column_type", DB_NULL, dc_sql_row_type,
               sqlite3_column_type(s->st, index)) /* SQLite's type codes are ours */
-COLUMN_GETTER(int64_t, db_column_int64, "db_column_int64", 0, sqlite3_column_int64(s->st, index))
-COLUMN_GETTER(double, db_column_double, "db_column_double", 0, sqlite3_column_double(s->st, index))
+COLUMN_GETTER(int64_t, db_column_int64, "db_column_int64", 0, dc_sql_row_int64,
+              sqlite3_column_int64(s->st, index))
+COLUMN_GETTER(double, db_column_double, "db_column_double", 0, dc_sql_row_double,
+              sqlite3_column_double(s->st, index))
 
 int db_column_count(db_stmt *s) {
     if (dc_check_stmt(s, "db_column_count") != DB_OK) return 0;
@@ -426,9 +439,8 @@ const char *db_column_origin_name(db_stmt *s, int index) {
     return v;
 }
 
-/* Text, blob and length: SQLite answers an index out of range (or no current row) with an empty
- * value, so the index is checked only when the answer is empty (NULL or 0): the common path makes
- * one call into SQLite. Empty answers come here: DB_RANGE for a bad index, DB_NOMEM for a failed
+/* Text, blob and length through SQLite's API: it answers an index out of range (or no current row)
+ * with an empty value, so the index is checked only when the answer is empty (NULL or 0), here: DB_RANGE for a bad index, DB_NOMEM for a failed
  * conversion (nonempty: whether the value was one; -1, unknown: ask its type). */
 static DC_NOINLINE void column_empty(db_stmt *s, int index, const char *name, int nonempty) {
     if (index < 0 || index >= sqlite3_column_count(s->st)) {
@@ -440,9 +452,21 @@ static DC_NOINLINE void column_empty(db_stmt *s, int index, const char *name, in
         dc_error_sqlite(s->h, SQLITE_NOMEM);
 }
 
+/* Text, blob and length: plain when the value is already in the form asked for (sql.h); a
+ * conversion allocates, so it runs inside the whole shell. */
 const char *db_column_text(db_stmt *s, int index) {
+    if (dc_check_stmt(s, "db_column_text") != DB_OK) return NULL;
+    dc_hold(s->h);
+    const unsigned char *plain;
+    PLAIN_READ_MARK()
+    if (DC_LIKELY(column_plain(s) && dc_sql_row_text(s->st, index, &plain))) {
+        PLAIN_READ_CHECK("db_column_text");
+        dc_release(s->h);
+        return (const char *)plain;
+    }
+    dc_release(s->h);
     dc_call c;
-    if (dc_enter_stmt(&c, s, "db_column_text") != DB_OK) return NULL;
+    dc_enter(&c, s->h);
     const char *v = (const char *)sqlite3_column_text(s->st, index);
     if (!v) column_empty(s, index, "db_column_text", -1);
     dc_leave_quiet(&c);
@@ -450,8 +474,18 @@ const char *db_column_text(db_stmt *s, int index) {
 }
 
 const void *db_column_blob(db_stmt *s, int index) {
+    if (dc_check_stmt(s, "db_column_blob") != DB_OK) return NULL;
+    dc_hold(s->h);
+    const void *plain;
+    PLAIN_READ_MARK()
+    if (DC_LIKELY(column_plain(s) && dc_sql_row_blob(s->st, index, &plain))) {
+        PLAIN_READ_CHECK("db_column_blob");
+        dc_release(s->h);
+        return plain;
+    }
+    dc_release(s->h);
     dc_call c;
-    if (dc_enter_stmt(&c, s, "db_column_blob") != DB_OK) return NULL;
+    dc_enter(&c, s->h);
     const void *v = sqlite3_column_blob(s->st, index);
     if (!v) column_empty(s, index, "db_column_blob", -1);
     dc_leave_quiet(&c);
@@ -459,8 +493,18 @@ const void *db_column_blob(db_stmt *s, int index) {
 }
 
 int db_column_bytes(db_stmt *s, int index) {
+    if (dc_check_stmt(s, "db_column_bytes") != DB_OK) return 0;
+    dc_hold(s->h);
+    int plain;
+    PLAIN_READ_MARK()
+    if (DC_LIKELY(column_plain(s) && dc_sql_row_bytes(s->st, index, &plain))) {
+        PLAIN_READ_CHECK("db_column_bytes");
+        dc_release(s->h);
+        return plain;
+    }
+    dc_release(s->h);
     dc_call c;
-    if (dc_enter_stmt(&c, s, "db_column_bytes") != DB_OK) return 0;
+    dc_enter(&c, s->h);
     int n = sqlite3_column_bytes(s->st, index);
     if (n == 0) column_empty(s, index, "db_column_bytes", 0);
     dc_leave_quiet(&c);

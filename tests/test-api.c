@@ -237,6 +237,133 @@ TEST_IMPL(api_bind_copies) {
 }
 
 /* Declared types, as Python's sqlite3 PARSE_DECLTYPES reads them. */
+/* Every getter on every kind of value, in a UTF-8 and a UTF-16 database, from a table (record
+ * values) and from expressions: values read without SQLite's API (already in the form asked for)
+ * and values converted through it must give what SQLite's own sqlite3_column_* calls give. One read
+ * per statement, as a conversion changes the value for the reads after it. The expected lines are the
+ * output of the same loops over the pinned SQLite's API: "type value", or "type bytes:hex" (the
+ * first 8 bytes) for text and blob reads, each followed by a length read. The zero-filled blob
+ * (left zero-filled in the row: not a constant, which SQLite copies, and so fills, once) and the
+ * last column are larger than a lookaside slot: converting them allocates from the handle. */
+static const char *const column_forms_expected[] = {
+    "ty1 42", "ty1 42", "ty1 2:3432", "ty1 2:3432", "ty1 2",
+    "ty2 2", "ty2 2.5", "ty2 3:322e35", "ty2 3:322e35", "ty2 3",
+    "ty3 0", "ty3 0", "ty3 4:74657874", "ty3 4:74657874", "ty3 4",
+    "ty4 0", "ty4 0", "ty4 2:00ff", "ty4 2:00ff", "ty4 2",
+    "ty5 0", "ty5 0", "ty5 0:NULL", "ty5 0:NULL", "ty5 0",
+    "ty4 0", "ty4 0", "ty4 4000:0000000000000000", "ty4 4000:0000000000000000", "ty4 4000",
+    "ty3 12", "ty3 12", "ty3 5:3132616263", "ty3 5:3132616263", "ty3 5",
+    "ty3 7", "ty3 7", "ty3 4000:2020202020202020", "ty3 4000:2020202020202020", "ty3 4000",
+    "ty1 42", "ty1 42", "ty1 2:3432", "ty1 2:3432", "ty1 2",
+    "ty2 2", "ty2 2.5", "ty2 3:322e35", "ty2 3:322e35", "ty2 3",
+    "ty3 0", "ty3 0", "ty3 4:74657874", "ty3 4:74657874", "ty3 4",
+    "ty4 0", "ty4 0", "ty4 2:00ff", "ty4 2:00ff", "ty4 2",
+    "ty5 0", "ty5 0", "ty5 0:NULL", "ty5 0:NULL", "ty5 0",
+    "ty4 0", "ty4 0", "ty4 4000:0000000000000000", "ty4 4000:0000000000000000", "ty4 4000",
+    "ty3 12", "ty3 12", "ty3 5:3132616263", "ty3 5:3132616263", "ty3 5",
+    "ty3 7", "ty3 7", "ty3 4000:2020202020202020", "ty3 4000:2020202020202020", "ty3 4000",
+    "ty1 42", "ty1 42", "ty1 2:3432", "ty1 2:3432", "ty1 2",
+    "ty2 2", "ty2 2.5", "ty2 3:322e35", "ty2 3:322e35", "ty2 3",
+    "ty3 0", "ty3 0", "ty3 4:74657874", "ty3 8:7400650078007400", "ty3 4",
+    "ty4 0", "ty4 0", "ty4 3:efbc80", "ty4 2:00ff", "ty4 2",
+    "ty5 0", "ty5 0", "ty5 0:NULL", "ty5 0:NULL", "ty5 0",
+    "ty4 0", "ty4 0", "ty4 2000:0000000000000000", "ty4 4000:0000000000000000", "ty4 4000",
+    "ty3 12", "ty3 12", "ty3 5:3132616263", "ty3 10:3100320061006200", "ty3 5",
+    "ty3 7", "ty3 7", "ty3 4000:2020202020202020", "ty3 8000:2000200020002000", "ty3 4000",
+    "ty1 42", "ty1 42", "ty1 2:3432", "ty1 2:3432", "ty1 2",
+    "ty2 2", "ty2 2.5", "ty2 3:322e35", "ty2 3:322e35", "ty2 3",
+    "ty3 0", "ty3 0", "ty3 4:74657874", "ty3 8:7400650078007400", "ty3 4",
+    "ty4 0", "ty4 0", "ty4 3:efbc80", "ty4 2:00ff", "ty4 2",
+    "ty5 0", "ty5 0", "ty5 0:NULL", "ty5 0:NULL", "ty5 0",
+    "ty4 0", "ty4 0", "ty4 4000:0000000000000000", "ty4 4000:0000000000000000", "ty4 4000",
+    "ty3 12", "ty3 12", "ty3 5:3132616263", "ty3 10:3100320061006200", "ty3 5",
+    "ty3 7", "ty3 7", "ty3 4000:2020202020202020", "ty3 8000:2000200020002000", "ty3 4000",
+};
+
+static void column_form(db_stmt *st, int col, int getter, char *out, size_t size) {
+    int type = db_column_type(st, col);
+    int n = snprintf(out, size, "ty%d ", type);
+    if (getter == 0) {
+        snprintf(out + n, size - (size_t)n, "%lld", (long long)db_column_int64(st, col));
+    } else if (getter == 1) {
+        snprintf(out + n, size - (size_t)n, "%g", db_column_double(st, col));
+    } else if (getter == 2 || getter == 3) {
+        const unsigned char *v = getter == 2 ? (const unsigned char *)db_column_text(st, col)
+                                             : (const unsigned char *)db_column_blob(st, col);
+        int bytes = db_column_bytes(st, col);
+        n += snprintf(out + n, size - (size_t)n, "%d:", bytes);
+        for (int i = 0; v && i < bytes && i < 8; i++)
+            n += snprintf(out + n, size - (size_t)n, "%02x", v[i]);
+        if (!v) snprintf(out + n, size - (size_t)n, "NULL");
+    } else {
+        snprintf(out + n, size - (size_t)n, "%d", db_column_bytes(st, col));
+    }
+}
+
+TEST_IMPL(api_column_every_form) {
+    static const char *const queries[] = {
+        "SELECT a, b, c, d, e, f, g, h FROM t",
+        "SELECT 42, 2.5, 'text', x'00ff', NULL, zeroblob(4000 + 0 * random()), '12abc',"
+        " printf('%4000d', 7)",
+    };
+    size_t k = 0;
+    for (int e = 0; e < 2; e++) {
+        db_handle *h;
+        ASSERT_OK(NULL, db_open(NULL, &h));
+        ASSERT_OK(h, db_exec(h, e ? "PRAGMA encoding = 'UTF-16le'" : "PRAGMA encoding = 'UTF-8'",
+                             NULL, NULL));
+        ASSERT_OK(h, db_exec(h,
+                             "CREATE TABLE t(a INTEGER, b REAL, c TEXT, d BLOB, e, f BLOB, g TEXT,"
+                             " h TEXT);"
+                             "INSERT INTO t VALUES(42, 2.5, 'text', x'00ff', NULL, zeroblob(4000),"
+                             " '12abc', printf('%4000d', 7))",
+                             NULL, NULL));
+        for (int q = 0; q < 2; q++) {
+            db_stmt *st;
+            ASSERT_OK(h, db_prepare(h, queries[q], &st, NULL));
+            /* No row yet: NULL, as in SQLite, and no error. */
+            ASSERT_EQ(db_column_int64(st, 0), 0);
+            ASSERT_EQ(db_column_type(st, 2), DB_NULL);
+            ASSERT(db_column_text(st, 2) == NULL);
+            ASSERT_EQ(db_errcode(h), DB_OK);
+            for (int col = 0; col < 8; col++) {
+                for (int getter = 0; getter < 5; getter++, k++) {
+                    /* A statement of its own: no buffer left from an earlier conversion. */
+                    db_stmt *one;
+                    ASSERT_OK(h, db_prepare(h, queries[q], &one, NULL));
+                    char line[64];
+                    ASSERT_EQ(db_step(one), DB_ROW);
+                    column_form(one, col, getter, line, sizeof line);
+                    ASSERT(k < sizeof column_forms_expected / sizeof column_forms_expected[0]);
+                    ASSERT_STR_EQ(line, column_forms_expected[k]);
+                    ASSERT_EQ(db_errcode(h), DB_OK);
+                    ASSERT_OK(h, db_finalize(one));
+                }
+            }
+            /* An index out of range: DB_RANGE from every getter. */
+            ASSERT_EQ(db_step(st), DB_ROW);
+            ASSERT(db_column_text(st, 8) == NULL);
+            ASSERT_EQ(db_errcode(h), DB_RANGE);
+            ASSERT_EQ(db_column_bytes(st, -1), 0);
+            ASSERT_EQ(db_errcode(h), DB_RANGE);
+            ASSERT_EQ(db_column_type(st, 8), DB_NULL);
+            ASSERT_EQ(db_errcode(h), DB_RANGE);
+            ASSERT_EQ(db_column_int64(st, 8), 0);
+            ASSERT_EQ(db_errcode(h), DB_RANGE);
+            /* Past the last row: NULL again. */
+            ASSERT_EQ(db_step(st), DB_DONE);
+            ASSERT(db_column_blob(st, 3) == NULL);
+            ASSERT(db_column_double(st, 1) == 0.0);
+            ASSERT_EQ(db_column_bytes(st, 2), 0);
+            ASSERT_EQ(db_errcode(h), DB_OK);
+            ASSERT_OK(h, db_finalize(st));
+        }
+        ASSERT_OK(h, db_close(h));
+    }
+    ASSERT_EQ(k, sizeof column_forms_expected / sizeof column_forms_expected[0]);
+    return 0;
+}
+
 TEST_IMPL(api_column_decltype) {
     db_handle *h;
     ASSERT_OK(NULL, db_open(NULL, &h));

@@ -84,12 +84,16 @@ set(DUCKCORE_SQLITE_DEFINES
 # front of the VFSes it registered, including after a sqlite3_shutdown.
 set(DUCKCORE_SQLITE_HOST_DEFINES SQLITE_EXTRA_INIT=dc_sql_extra_init)
 
-add_library(duckcore_sqlite OBJECT "${DUCKCORE_SQLITE_DIR}/sqlite3.c")
+# The amalgamation is compiled through lib/sql/sql_engine.c, which adds the API shell's plain reads
+# of a statement's row in the same translation unit.
+add_library(duckcore_sqlite OBJECT "${PROJECT_SOURCE_DIR}/lib/sql/sql_engine.c")
 target_compile_definitions(duckcore_sqlite PRIVATE ${DUCKCORE_SQLITE_DEFINES}
   ${DUCKCORE_SQLITE_HOST_DEFINES})
 target_include_directories(duckcore_sqlite PUBLIC "${DUCKCORE_SQLITE_DIR}")
 set_target_properties(duckcore_sqlite PROPERTIES
   POSITION_INDEPENDENT_CODE ON
   C_VISIBILITY_PRESET hidden)
-# Third-party code: its warnings are not ours to fix.
-target_compile_options(duckcore_sqlite PRIVATE -w)
+# SQLite's warnings are silenced around its #include (third-party code: not ours to fix); the
+# code after it is ours, and warned about like the rest of lib/.
+target_compile_options(duckcore_sqlite PRIVATE -Wall -Wextra -Wpedantic -Wshadow
+  -Wstrict-prototypes -Wmissing-prototypes $<$<BOOL:${DUCKCORE_WERROR}>:-Werror>)

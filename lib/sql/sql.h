@@ -161,4 +161,18 @@ uint64_t dc_sql_alloc_failures(void);
  * sqlite3BeginBenignMalloc and sqlite3EndBenignMalloc, which pcache1 calls for its own). */
 void dc_sql_set_benign_malloc_hooks(void (*begin)(void), void (*end)(void));
 
+/* Reads of a statement's current row that allocate nothing and cannot fail, made without SQLite's
+ * API shell around them (sql_engine.c, compiled with the engine). Each returns 1 with the value
+ * as sqlite3_column_* gives it, or 0 when the read is not plain: no current row, index out of
+ * range, or a conversion that allocates (text from a number, UTF-16, a zero-filled blob). On 0
+ * the caller reads through SQLite's API, which reports what went wrong. The caller holds the
+ * statement's handle. */
+struct sqlite3_stmt;
+int dc_sql_row_int64(struct sqlite3_stmt *st, int index, int64_t *value);
+int dc_sql_row_double(struct sqlite3_stmt *st, int index, double *value);
+int dc_sql_row_type(struct sqlite3_stmt *st, int index, int *type);
+int dc_sql_row_text(struct sqlite3_stmt *st, int index, const unsigned char **value);
+int dc_sql_row_blob(struct sqlite3_stmt *st, int index, const void **value);
+int dc_sql_row_bytes(struct sqlite3_stmt *st, int index, int *bytes);
+
 #endif
