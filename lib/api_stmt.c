@@ -349,41 +349,44 @@ static inline int column_plain(const db_stmt *s) {
     return s->st != NULL && s->h->errcode != DB_NOMEM;
 }
 
-/* Debug builds check that a plain read allocated nothing: no context is current during it, so an
- * allocation would be nobody's. PLAIN_READ_MARK before the read, PLAIN_READ_CHECK after it. */
-#define PLAIN_READ_MARK() DC_DEBUG_ONLY(uint64_t plain_bytes_ = dc_alloc_debug_thread_bytes();)
-#define PLAIN_READ_CHECK(name)                                                 \
-    DC_DEBUG_CHECK(dc_alloc_debug_thread_bytes() == plain_bytes_, "%s: a plain read allocated", \
-                   name)
-
-/* Numbers and types: plain whenever there is a row and the index is in it; otherwise through the
- * whole shell, which reports a bad index. */
-#define COLUMN_GETTER(type, fn, name, fallback, row_read, get)             \
-    type fn(db_stmt *s, int index) {                                       \
-        if (dc_check_stmt(s, name) != DB_OK) return fallback;              \
-        db_handle *h = s->h;                                               \
-        dc_hold(h);                                                        \
-        type v;                                                            \
-        PLAIN_READ_MARK()                                                  \
-        if (DC_LIKELY(column_plain(s) && row_read(s->st, index, &v))) {    \
-            PLAIN_READ_CHECK(name);                                        \
-            dc_release(h);                                                 \
-            return v;                                                      \
-        }                                                                  \
-        dc_release(h);                                                     \
-        dc_call c;                                                         \
-        if (!column_enter(s, index, name, &c)) return fallback;            \
-        v = get;                                                           \
-        dc_leave_quiet(&c);                                                \
-        return v;                                                          \
+/* Every column read: plain when the engine answers from the row (the lock alone; debug builds
+ * check that it allocated nothing, since no context is current and an allocation would be
+ * nobody's), otherwise `slow`: SQLite's API inside the whole shell. */
+#define COLUMN_READ(type, fn, name, fallback, row_read, slow)                                \
+    type fn(db_stmt *s, int index) {                                                         \
+        if (dc_check_stmt(s, name) != DB_OK) return fallback;                                \
+        db_handle *h = s->h;                                                                 \
+        dc_hold(h);                                                                          \
+        DC_DEBUG_ONLY(uint64_t bytes_ = dc_alloc_debug_thread_bytes();)                      \
+        type v;                                                                              \
+        if (DC_LIKELY(column_plain(s) && row_read(s->st, index, &v))) {                      \
+            DC_DEBUG_CHECK(dc_alloc_debug_thread_bytes() == bytes_,                          \
+                           "%s: a plain read allocated", name);                              \
+            dc_release(h);                                                                   \
+            return v;                                                                        \
+        }                                                                                    \
+        dc_release(h);                                                                       \
+        return slow;                                                                         \
     }
 
+/* Numbers and types: plain whenever there is a row and the index is in it; otherwise through
+ * SQLite, which reads a row-less column as NULL; a bad index is DB_RANGE. */
+#define COLUMN_GETTER(type, fn, name, fallback, row_read, sqlite_get)                       \
+    static DC_NOINLINE type fn##_slow(db_stmt *s, int index) {                               \
+        dc_call c;                                                                           \
+        if (!column_enter(s, index, name, &c)) return fallback;                              \
+        type v = sqlite_get(s->st, index);                                                   \
+        dc_leave_quiet(&c);                                                                  \
+        return v;                                                                            \
+    }                                                                                        \
+    COLUMN_READ(type, fn, name, fallback, row_read, fn##_slow(s, index))
+
 COLUMN_GETTER(int, db_column_type, "db_column_type", DB_NULL, dc_sql_row_type,
-              sqlite3_column_type(s->st, index)) /* SQLite's type codes are ours */
+              sqlite3_column_type) /* SQLite's type codes are ours */
 COLUMN_GETTER(int64_t, db_column_int64, "db_column_int64", 0, dc_sql_row_int64,
-              sqlite3_column_int64(s->st, index))
+              sqlite3_column_int64)
 COLUMN_GETTER(double, db_column_double, "db_column_double", 0, dc_sql_row_double,
-              sqlite3_column_double(s->st, index))
+              sqlite3_column_double)
 
 int db_column_count(db_stmt *s) {
     if (dc_check_stmt(s, "db_column_count") != DB_OK) return 0;
@@ -439,9 +442,10 @@ const char *db_column_origin_name(db_stmt *s, int index) {
     return v;
 }
 
-/* Text, blob and length through SQLite's API: it answers an index out of range (or no current row)
- * with an empty value, so the index is checked only when the answer is empty (NULL or 0), here: DB_RANGE for a bad index, DB_NOMEM for a failed
- * conversion (nonempty: whether the value was one; -1, unknown: ask its type). */
+/* Text, blob and length through SQLite's API: it answers an index out of range (or no current
+ * row) with an empty value, so the index is checked only when the answer is empty (NULL or 0),
+ * here: DB_RANGE for a bad index, DB_NOMEM for a failed conversion (nonempty: whether the value
+ * was one; -1, unknown: ask its type). */
 static DC_NOINLINE void column_empty(db_stmt *s, int index, const char *name, int nonempty) {
     if (index < 0 || index >= sqlite3_column_count(s->st)) {
         dc_error(s->h, DB_RANGE, "%s: column %d out of range", name, index);
@@ -452,57 +456,18 @@ static DC_NOINLINE void column_empty(db_stmt *s, int index, const char *name, in
         dc_error_sqlite(s->h, SQLITE_NOMEM);
 }
 
-/* Text, blob and length: plain when the value is already in the form asked for (sql.h); a
- * conversion allocates, so it runs inside the whole shell. */
-const char *db_column_text(db_stmt *s, int index) {
-    if (dc_check_stmt(s, "db_column_text") != DB_OK) return NULL;
-    dc_hold(s->h);
-    const unsigned char *plain;
-    PLAIN_READ_MARK()
-    if (DC_LIKELY(column_plain(s) && dc_sql_row_text(s->st, index, &plain))) {
-        PLAIN_READ_CHECK("db_column_text");
-        dc_release(s->h);
-        return (const char *)plain;
-    }
-    dc_release(s->h);
+/* Text or a blob that SQLite converts (allocating): inside the whole shell. */
+static DC_NOINLINE const void *column_pointer_slow(db_stmt *s, int index, int text) {
     dc_call c;
     dc_enter(&c, s->h);
-    const char *v = (const char *)sqlite3_column_text(s->st, index);
-    if (!v) column_empty(s, index, "db_column_text", -1);
+    const void *v = text ? (const void *)sqlite3_column_text(s->st, index)
+                         : sqlite3_column_blob(s->st, index);
+    if (!v) column_empty(s, index, text ? "db_column_text" : "db_column_blob", -1);
     dc_leave_quiet(&c);
     return v;
 }
 
-const void *db_column_blob(db_stmt *s, int index) {
-    if (dc_check_stmt(s, "db_column_blob") != DB_OK) return NULL;
-    dc_hold(s->h);
-    const void *plain;
-    PLAIN_READ_MARK()
-    if (DC_LIKELY(column_plain(s) && dc_sql_row_blob(s->st, index, &plain))) {
-        PLAIN_READ_CHECK("db_column_blob");
-        dc_release(s->h);
-        return plain;
-    }
-    dc_release(s->h);
-    dc_call c;
-    dc_enter(&c, s->h);
-    const void *v = sqlite3_column_blob(s->st, index);
-    if (!v) column_empty(s, index, "db_column_blob", -1);
-    dc_leave_quiet(&c);
-    return v;
-}
-
-int db_column_bytes(db_stmt *s, int index) {
-    if (dc_check_stmt(s, "db_column_bytes") != DB_OK) return 0;
-    dc_hold(s->h);
-    int plain;
-    PLAIN_READ_MARK()
-    if (DC_LIKELY(column_plain(s) && dc_sql_row_bytes(s->st, index, &plain))) {
-        PLAIN_READ_CHECK("db_column_bytes");
-        dc_release(s->h);
-        return plain;
-    }
-    dc_release(s->h);
+static DC_NOINLINE int column_bytes_slow(db_stmt *s, int index) {
     dc_call c;
     dc_enter(&c, s->h);
     int n = sqlite3_column_bytes(s->st, index);
@@ -510,6 +475,14 @@ int db_column_bytes(db_stmt *s, int index) {
     dc_leave_quiet(&c);
     return n;
 }
+
+/* Plain when the value is already in the form asked for (sql.h). */
+COLUMN_READ(const char *, db_column_text, "db_column_text", NULL, dc_sql_row_text,
+            (const char *)column_pointer_slow(s, index, 1))
+COLUMN_READ(const void *, db_column_blob, "db_column_blob", NULL, dc_sql_row_blob,
+            column_pointer_slow(s, index, 0))
+COLUMN_READ(int, db_column_bytes, "db_column_bytes", 0, dc_sql_row_bytes,
+            column_bytes_slow(s, index))
 
 char *db_expanded_sql(db_stmt *s) {
     dc_call c;

@@ -40,18 +40,24 @@ static int random_statement(db_handle *h) {
     return rc == DB_OK;
 }
 
+/* An in-memory handle with memory_limit at limit bytes: db_open_ext's result (a limit below what
+ * a connection needs is refused). */
+static int open_with_limit(uint64_t limit, db_handle **h) {
+    char value[32];
+    snprintf(value, sizeof value, "%lluB", (unsigned long long)limit);
+    const char *names[] = {"memory_limit"};
+    const char *values[] = {value};
+    return db_open_ext(NULL, names, values, 1, h);
+}
+
 TEST_IMPL(limits_property) {
     rng_state = 0x9e3779b97f4a7c15ull ^ (uint64_t)DUCKCORE_VERSION_NUMBER;
     printf("seed %llu\n", (unsigned long long)rng_state);
     int refusals = 0, successes = 0;
     for (int round = 0; round < 40; round++) {
         uint64_t limit = 200000 + rnd(6000000);
-        char value[32];
-        snprintf(value, sizeof value, "%lluB", (unsigned long long)limit);
-        const char *names[] = {"memory_limit"};
-        const char *values[] = {value};
         db_handle *h;
-        int rc = db_open_ext(NULL, names, values, 1, &h);
+        int rc = open_with_limit(limit, &h);
         if (rc != DB_OK) { /* a limit below what a connection needs: refused cleanly */
             ASSERT_EQ(rc, DB_NOMEM);
             refusals++;
@@ -91,12 +97,8 @@ TEST_IMPL(limits_property) {
 TEST_IMPL(limits_edge_of_a_size_class) {
     int refused = 0, ran = 0;
     for (uint64_t limit = 100 << 10; limit <= 400 << 10; limit += 2 << 10) {
-        char value[32];
-        snprintf(value, sizeof value, "%lluB", (unsigned long long)limit);
-        const char *names[] = {"memory_limit"};
-        const char *values[] = {value};
         db_handle *h;
-        int rc = db_open_ext(NULL, names, values, 1, &h);
+        int rc = open_with_limit(limit, &h);
         if (rc != DB_OK) { /* below what a connection needs */
             ASSERT_EQ(rc, DB_NOMEM);
             continue;

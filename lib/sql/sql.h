@@ -171,7 +171,7 @@ struct sqlite3_stmt;
 int dc_sql_row_int64(struct sqlite3_stmt *st, int index, int64_t *value);
 int dc_sql_row_double(struct sqlite3_stmt *st, int index, double *value);
 int dc_sql_row_type(struct sqlite3_stmt *st, int index, int *type);
-int dc_sql_row_text(struct sqlite3_stmt *st, int index, const unsigned char **value);
+int dc_sql_row_text(struct sqlite3_stmt *st, int index, const char **value);
 int dc_sql_row_blob(struct sqlite3_stmt *st, int index, const void **value);
 int dc_sql_row_bytes(struct sqlite3_stmt *st, int index, int *bytes);
 

@@ -66,11 +66,11 @@ int dc_sql_row_type(sqlite3_stmt *st, int index, int *type) {
 
 /* Text is plain when it is UTF-8 and terminated already (sqlite3ValueText returns it as it is), or
  * NULL; anything else is converted or terminated in a buffer SQLite allocates. */
-int dc_sql_row_text(sqlite3_stmt *st, int index, const unsigned char **value) {
+int dc_sql_row_text(sqlite3_stmt *st, int index, const char **value) {
     Mem *m = row_value(st, index);
     if (!m) return 0;
     if ((m->flags & (MEM_Str | MEM_Term)) == (MEM_Str | MEM_Term) && m->enc == SQLITE_UTF8) {
-        *value = sqlite3_value_text(m);
+        *value = (const char *)sqlite3_value_text(m);
         return 1;
     }
     if (m->flags & MEM_Null) {
