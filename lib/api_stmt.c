@@ -59,7 +59,6 @@ int db_prepare(db_handle *h, const char *sql, db_stmt **out, const char **tail) 
         s->used_ns = 0;
         s->nparams = st ? sqlite3_bind_parameter_count(st) : 0;
         s->buffers = NULL;
-        s->owns = 0;
         h->live_statements++;
         *out = s;
     }
@@ -119,37 +118,56 @@ int db_finalize(db_stmt *s) {
     return DB_OK;
 }
 
+/* How a step ends, whichever way it ran: a row, or the statement's end (done or failed) and the
+ * bookkeeping after it. */
+static int step_end(dc_call *c, db_stmt *s, int src, int in_transaction) {
+    if (src == SQLITE_ROW) return dc_leave(c, DB_ROW);
+    db_handle *h = s->h;
+    src = dc_guarded_rc(h, src);
+    int rc = src == SQLITE_DONE ? DB_DONE : dc_error_sqlite(h, src);
+    return dc_leave_statement(c, rc, src, in_transaction);
+}
+
+/* Stepping anything but the common case: SET and RESET, a handle that a backup is writing, a
+ * statement_timeout to keep. */
+static DC_NOINLINE int step_slow(dc_call *c, db_stmt *s) {
+    db_handle *h = s->h;
+    if (!s->st) return dc_leave(c, step_set(s));
+    int rc = dc_check_not_backup_target(h, "db_step");
+    if (rc != DB_OK) return dc_leave(c, rc);
+    s->ready = 0;
+    int in_transaction;
+    int64_t clock = dc_sql_clock_start(&h->guard, s->used_ns);
+    int src = dc_sql_step(s->st, &in_transaction);
+    s->used_ns += dc_sql_clock_stop(&h->guard, clock);
+    return step_end(c, s, src, in_transaction);
+}
+
 int db_step(db_stmt *s) {
     dc_call c;
     int rc = dc_enter_stmt(&c, s, "db_step");
     if (rc != DB_OK) return rc;
-    db_handle *h = s->h;
-    if (!s->st) return dc_leave(&c, step_set(s));
-    if ((rc = dc_check_not_backup_target(h, "db_step")) != DB_OK) return dc_leave(&c, rc);
-    int in_transaction = !sqlite3_get_autocommit(h->db);
+    const db_handle *h = s->h;
+    if (DC_UNLIKELY(!s->st || h->backup || h->guard.timed)) return step_slow(&c, s);
     s->ready = 0;
-    int64_t clock = dc_sql_clock_start(&h->guard, s->used_ns);
-    int src = sqlite3_step(s->st);
-    s->used_ns += dc_sql_clock_stop(&h->guard, clock);
-    if (src == SQLITE_ROW) return dc_leave(&c, DB_ROW);
-    src = dc_guarded_rc(h, src);
-    rc = src == SQLITE_DONE ? DB_DONE : dc_error_sqlite(h, src);
-    return dc_leave_statement(&c, rc, src, in_transaction);
+    int in_transaction;
+    int src = dc_sql_step(s->st, &in_transaction);
+    if (DC_LIKELY(src == SQLITE_ROW)) return dc_leave(&c, DB_ROW);
+    return step_end(&c, s, src, in_transaction);
 }
 
 int db_reset(db_stmt *s) {
     dc_call c;
     int rc = dc_enter_stmt(&c, s, "db_reset");
     if (rc != DB_OK) return rc;
-    if (s->st) {
-        int busy = sqlite3_stmt_busy(s->st);
-        int last = sqlite3_reset(s->st); /* the last step's error, already reported by db_step */
-        s->ready = 1; /* whatever it returns, the statement is back at its start */
-        s->used_ns = 0;
-        if (busy) dc_after_statement(s->h, last, 0);
-    }
     s->set_done = 0;
-    return dc_leave(&c, DB_OK);
+    if (!s->st) return dc_leave(&c, DB_OK);
+    int running;
+    int last = dc_sql_reset(s->st, &running); /* the last step's error, reported by db_step */
+    s->ready = 1; /* whatever it returns, the statement is back at its start */
+    s->used_ns = 0;
+    /* A statement stopped while running ends here: its bookkeeping, as at its end in db_step. */
+    return running ? dc_leave_statement(&c, DB_OK, last, 0) : dc_leave(&c, DB_OK);
 }
 
 /* ---- binding ------------------------------------------------------------------------------- */
@@ -168,54 +186,37 @@ static inline int bind_exit(dc_call *c, db_stmt *s, const char *name, int src) {
     if (rc != DB_OK) return rc;                  \
     return bind_exit(&c, s, name, s->st ? (call) : SQLITE_OK)
 
-/* Which parameters may hold memory of SQLite's: set after a bind that may have left a copy of
- * SQLite's (any text: a UTF-16 database converts it; a blob SQLite copied; any failed bind),
- * cleared after one that cannot have. Parameters past 64 always count as holding some. */
-static inline void note_owner(db_stmt *s, int index, int owns) {
-    unsigned i = (unsigned)index - 1u;
-    if (i >= 64) return;
-    if (owns) s->owns |= (uint64_t)1 << i;
-    else s->owns &= ~((uint64_t)1 << i);
-}
-
 /* A number or NULL bound where SQLite will neither refuse it (an error of SQLite's may free its
- * previous message) nor free the value it replaces (the statement ready, the index in range,
- * the parameter holding no memory of SQLite's): nothing is allocated or freed, so the lock alone
- * serves, as for the plain column reads. Otherwise the whole shell. */
-static inline int bind_plain(const db_stmt *s, int index) {
-    unsigned i = (unsigned)index - 1u;
-    return s->ready && i < (unsigned)s->nparams && i < 64 && !((s->owns >> i) & 1);
-}
-
-#define BIND_NUMBER(name, call)                                                          \
+ * previous message) nor free the value it replaces: nothing is allocated or freed, so the lock
+ * alone serves, as for the plain column reads (the engine decides, dc_sql_bind_*). Otherwise the
+ * whole shell and SQLite's API. */
+#define BIND_NUMBER(name, plain, call)                                                   \
     int rc = dc_check_stmt(s, name);                                                     \
     if (rc != DB_OK) return rc;                                                          \
     db_handle *h = s->h;                                                                 \
     dc_hold(h);                                                                          \
-    if (DC_LIKELY(bind_plain(s, index))) {                                               \
-        DC_DEBUG_ONLY(uint64_t bytes_ = dc_alloc_debug_thread_bytes();)                  \
-        int src_ = (call);                                                               \
-        (void)src_;                                                                      \
-        DC_DEBUG_CHECK(src_ == SQLITE_OK && dc_alloc_debug_thread_bytes() == bytes_,     \
-                       "%s: a plain bind failed (%d) or allocated", name, src_);         \
+    DC_DEBUG_ONLY(uint64_t bytes_ = dc_alloc_debug_thread_bytes();)                      \
+    if (DC_LIKELY(s->st && (plain))) {                                                   \
+        DC_DEBUG_CHECK(dc_alloc_debug_thread_bytes() == bytes_, "%s: a plain bind allocated", \
+                       name);                                                            \
         dc_release_ok(h);                                                                \
         return DB_OK;                                                                    \
     }                                                                                    \
     dc_release(h);                                                                       \
     dc_call c;                                                                           \
     dc_enter(&c, h);                                                                     \
-    int src = s->st ? (call) : SQLITE_OK;                                                \
-    if (src == SQLITE_OK) note_owner(s, index, 0);                                       \
-    return bind_exit(&c, s, name, src)
+    return bind_exit(&c, s, name, s->st ? (call) : SQLITE_OK)
 
 int db_bind_null(db_stmt *s, int index) {
-    BIND_NUMBER("db_bind_null", sqlite3_bind_null(s->st, index));
+    BIND_NUMBER("db_bind_null", dc_sql_bind_null(s->st, index), sqlite3_bind_null(s->st, index));
 }
 int db_bind_int64(db_stmt *s, int index, int64_t value) {
-    BIND_NUMBER("db_bind_int64", sqlite3_bind_int64(s->st, index, value));
+    BIND_NUMBER("db_bind_int64", dc_sql_bind_int64(s->st, index, value),
+                sqlite3_bind_int64(s->st, index, value));
 }
 int db_bind_double(db_stmt *s, int index, double value) {
-    BIND_NUMBER("db_bind_double", sqlite3_bind_double(s->st, index, value));
+    BIND_NUMBER("db_bind_double", dc_sql_bind_double(s->st, index, value),
+                sqlite3_bind_double(s->st, index, value));
 }
 
 /* Text and blobs are copied. Bound SQLITE_TRANSIENT, SQLite allocates a copy at every bind and
@@ -255,12 +256,7 @@ static inline char *bind_buffer(db_stmt *s, int index, size_t n) {
 }
 
 static int bind_text(db_stmt *s, int index, const char *text, int len) {
-    if (!text) {
-        int src = sqlite3_bind_null(s->st, index);
-        if (src == SQLITE_OK) note_owner(s, index, 0);
-        return src;
-    }
-    note_owner(s, index, 1);
+    if (!text) return sqlite3_bind_null(s->st, index);
     size_t n = len < 0 ? strlen(text) + 1 : (size_t)len; /* with the NUL, as SQLite's copy */
     char *copy = bind_buffer(s, index, n);
     if (!copy) return sqlite3_bind_text(s->st, index, text, len, SQLITE_TRANSIENT);
@@ -271,12 +267,10 @@ static int bind_text(db_stmt *s, int index, const char *text, int len) {
 static int bind_blob(db_stmt *s, int index, const void *data, int len) {
     if (len < 0 || (!data && len > 0)) return SQLITE_MISUSE;
     char *copy = data ? bind_buffer(s, index, (size_t)len) : NULL;
-    int src = !data  ? sqlite3_bind_zeroblob(s->st, index, 0)
-              : copy ? (memcpy(copy, data, (size_t)len),
-                        sqlite3_bind_blob(s->st, index, copy, len, SQLITE_STATIC))
-                     : sqlite3_bind_blob(s->st, index, data, len, SQLITE_TRANSIENT);
-    note_owner(s, index, src != SQLITE_OK || (data && !copy));
-    return src;
+    return !data  ? sqlite3_bind_zeroblob(s->st, index, 0)
+           : copy ? (memcpy(copy, data, (size_t)len),
+                     sqlite3_bind_blob(s->st, index, copy, len, SQLITE_STATIC))
+                  : sqlite3_bind_blob(s->st, index, data, len, SQLITE_TRANSIENT);
 }
 
 int db_bind_text(db_stmt *s, int index, const char *text, int len) {
@@ -290,7 +284,6 @@ int db_clear_bindings(db_stmt *s) {
     int rc = dc_enter_stmt(&c, s, "db_clear_bindings");
     if (rc != DB_OK) return rc;
     int src = s->st ? sqlite3_clear_bindings(s->st) : SQLITE_OK;
-    if (src == SQLITE_OK) s->owns = 0;
     return bind_exit(&c, s, "db_clear_bindings", src);
 }
 

@@ -13,10 +13,12 @@
 #define DC_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #define DC_NOINLINE __attribute__((noinline))
 #define DC_LIKELY(x) __builtin_expect(!!(x), 1)
+#define DC_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
 #define DC_PRINTF(fmt, args)
 #define DC_NOINLINE
 #define DC_LIKELY(x) (x)
+#define DC_UNLIKELY(x) (x)
 #endif
 
 /* A broken invariant: loud in debug builds (file:line, then abort), compiled out in release. */

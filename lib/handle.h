@@ -146,7 +146,6 @@ struct db_stmt {
      * "binding"): */
     int nparams;        /* the statement's parameters */
     struct dc_bind_buffer *buffers; /* one per parameter, NULL until the first small copy */
-    uint64_t owns; /* bit i: parameter i + 1 may hold memory of SQLite's (a copy it made) */
 };
 
 /* At close, on an entered handle: frees the records of finalized statements (api_stmt.c),

@@ -1,4 +1,6 @@
 /* test-api.c: the public API's behaviour, including every kind of bad input. */
+#include <math.h>
+
 #include "test.h"
 
 TEST_IMPL(api_version) {
@@ -231,6 +233,105 @@ TEST_IMPL(api_bind_copies) {
     ASSERT_GE(handle_bytes(h), before + BIG);
     ASSERT_OK(h, db_bind_int64(s, 1, 1));
     ASSERT_LT(handle_bytes(h), before + BIG);
+    ASSERT_OK(h, db_finalize(s));
+    ASSERT_OK(h, db_close(h));
+    return 0;
+}
+
+/* One counted row of sql with ?1 bound to a number (bind is given the statement). */
+static int64_t count_with(db_handle *h, db_stmt *s, int bound) {
+    (void)h;
+    ASSERT(bound == DB_OK);
+    ASSERT_EQ(db_step(s), DB_ROW);
+    int64_t n = db_column_int64(s, 0);
+    ASSERT_OK(h, db_reset(s));
+    return n;
+}
+
+/* Numbers and NULL bind without SQLite's API where that can neither fail nor free (sql_engine.c,
+ * dc_sql_bind_*): what they bind, and what SQLite's bind would also have done, must be the same in
+ * every state of the statement and of the value they replace. */
+TEST_IMPL(api_bind_numbers) {
+    db_handle *h;
+    ASSERT_OK(NULL, db_open(NULL, &h));
+    db_stmt *s;
+    /* The values, read back exactly. */
+    ASSERT_OK(h, db_prepare(h, "SELECT ?1, typeof(?1), ?2, typeof(?2)", &s, NULL));
+    const int64_t ints[] = {0, -1, INT64_MAX, INT64_MIN};
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        ASSERT_OK(h, db_bind_int64(s, 1, ints[i]));
+        ASSERT_OK(h, db_bind_double(s, 2, 0.5 * (double)ints[i]));
+        ASSERT_EQ(db_step(s), DB_ROW);
+        ASSERT_EQ(db_column_int64(s, 0), ints[i]);
+        ASSERT_STR_EQ(db_column_text(s, 1), "integer");
+        ASSERT(db_column_double(s, 2) == 0.5 * (double)ints[i]);
+        ASSERT_STR_EQ(db_column_text(s, 3), "real");
+        ASSERT_OK(h, db_reset(s));
+    }
+    /* NaN binds NULL, as sqlite3_bind_double; NULL over a text the statement's buffer holds, and
+     * a number over a copy SQLite made (a text too large for the buffers: freed by the bind). */
+    ASSERT_OK(h, db_bind_double(s, 1, NAN));
+    ASSERT_OK(h, db_bind_text(s, 2, "text", -1));
+    ASSERT_OK(h, db_bind_null(s, 2));
+    ASSERT_EQ(db_step(s), DB_ROW);
+    ASSERT_STR_EQ(db_column_text(s, 1), "null");
+    ASSERT_STR_EQ(db_column_text(s, 3), "null");
+    ASSERT_OK(h, db_reset(s));
+    char big[4000];
+    memset(big, 'b', sizeof big);
+    uint64_t before = handle_bytes(h);
+    ASSERT_OK(h, db_bind_text(s, 1, big, (int)sizeof big));
+    ASSERT_GE(handle_bytes(h), before + sizeof big);
+    ASSERT_OK(h, db_bind_int64(s, 1, 5));
+    ASSERT_LT(handle_bytes(h), before + sizeof big);
+    ASSERT_EQ(db_step(s), DB_ROW);
+    ASSERT_EQ(db_column_int64(s, 0), 5);
+    /* Running, then finished: refused, with SQLite's message, and the values stay. */
+    ASSERT_EQ(db_bind_int64(s, 1, 6), DB_MISUSE);
+    ASSERT_EQ(db_errcode(h), DB_MISUSE);
+    ASSERT_EQ(db_bind_null(s, 1), DB_MISUSE);
+    ASSERT_EQ(db_step(s), DB_DONE);
+    ASSERT_EQ(db_bind_double(s, 1, 6.0), DB_MISUSE);
+    ASSERT_OK(h, db_reset(s));
+    ASSERT_EQ(db_step(s), DB_ROW);
+    ASSERT_EQ(db_column_int64(s, 0), 5);
+    ASSERT_OK(h, db_reset(s));
+    /* Out of range: SQLite's error; a good bind after clears it. */
+    ASSERT_EQ(db_bind_int64(s, 3, 1), DB_RANGE);
+    ASSERT_EQ(db_errcode(h), DB_RANGE);
+    ASSERT_EQ(db_bind_double(s, 0, 1.0), DB_RANGE);
+    ASSERT_EQ(db_bind_null(s, -1), DB_RANGE);
+    ASSERT_OK(h, db_bind_int64(s, 2, 1));
+    ASSERT_EQ(db_errcode(h), DB_OK);
+    ASSERT_OK(h, db_finalize(s));
+    /* A parameter the plan depends on (LIKE on an indexed column): binding a number after a
+     * pattern must make the statement prepare again, or it keeps the pattern's range. */
+    ASSERT_OK(h, db_exec(h, "CREATE TABLE t(x TEXT COLLATE NOCASE); CREATE INDEX t_x ON t(x);"
+                            "INSERT INTO t VALUES('abc'), ('abd'), ('12'), ('x')", NULL, NULL));
+    ASSERT_OK(h, db_prepare(h, "SELECT count(*) FROM t WHERE x LIKE ?1", &s, NULL));
+    ASSERT_EQ(count_with(h, s, db_bind_text(s, 1, "ab%", -1)), 2);
+    ASSERT_EQ(count_with(h, s, db_bind_int64(s, 1, 12)), 1);
+    ASSERT_EQ(count_with(h, s, db_bind_text(s, 1, "x", -1)), 1);
+    ASSERT_EQ(count_with(h, s, db_bind_double(s, 1, 12.0)), 0); /* '12.0' */
+    ASSERT_EQ(count_with(h, s, db_bind_null(s, 1)), 0);
+    ASSERT_OK(h, db_finalize(s));
+    /* A UTF-16 database converts bound text into memory of SQLite's: a number replacing it frees
+     * that, through SQLite's bind. */
+    ASSERT_OK(h, db_close(h));
+    ASSERT_OK(NULL, db_open(NULL, &h));
+    ASSERT_OK(h, db_exec(h, "PRAGMA encoding = 'UTF-16le'", NULL, NULL));
+    ASSERT_OK(h, db_prepare(h, "SELECT length(?1)", &s, NULL));
+    before = handle_bytes(h);
+    ASSERT_OK(h, db_bind_text(s, 1, big, (int)sizeof big));
+    ASSERT_EQ(db_step(s), DB_ROW);
+    ASSERT_EQ(db_column_int64(s, 0), (int64_t)sizeof big);
+    ASSERT_OK(h, db_reset(s));
+    uint64_t converted = handle_bytes(h);
+    ASSERT_GE(converted, before + 2 * sizeof big); /* UTF-16 */
+    ASSERT_OK(h, db_bind_int64(s, 1, 123));
+    ASSERT_LE(handle_bytes(h), converted - 2 * sizeof big);
+    ASSERT_EQ(db_step(s), DB_ROW);
+    ASSERT_EQ(db_column_int64(s, 0), 3);
     ASSERT_OK(h, db_finalize(s));
     ASSERT_OK(h, db_close(h));
     return 0;

@@ -175,4 +175,17 @@ int dc_sql_row_text(struct sqlite3_stmt *st, int index, const char **value);
 int dc_sql_row_blob(struct sqlite3_stmt *st, int index, const void **value);
 int dc_sql_row_bytes(struct sqlite3_stmt *st, int index, int *bytes);
 
+/* Binds a number or NULL to parameter index (from 1) as sqlite3_bind_* would, when that can
+ * neither fail nor free: 1 when bound; 0 when the statement is not ready for binds, index is out
+ * of range, or the value replaced holds memory, and then nothing was done and the caller binds
+ * through SQLite's API. The caller holds the statement's handle. */
+int dc_sql_bind_int64(struct sqlite3_stmt *st, int index, int64_t value);
+int dc_sql_bind_double(struct sqlite3_stmt *st, int index, double value);
+int dc_sql_bind_null(struct sqlite3_stmt *st, int index);
+
+/* sqlite3_step, setting *in_transaction to whether a transaction was open before it; and
+ * sqlite3_reset, setting *was_running to whether the statement was running (sqlite3_stmt_busy). */
+int dc_sql_step(struct sqlite3_stmt *st, int *in_transaction);
+int dc_sql_reset(struct sqlite3_stmt *st, int *was_running);
+
 #endif

@@ -1,15 +1,19 @@
 /*
  * sql_engine.c: the engine's translation unit. SQLite's amalgamation, compiled here (its warnings
- * are not ours to fix), followed by the reads of a statement's current row that the API shell
- * makes without SQLite's API around them (sql.h, dc_sql_row_*).
+ * are not ours to fix), followed by what the API shell does to a statement without SQLite's API
+ * around it: the reads of its current row (sql.h, dc_sql_row_*), binding a number to a parameter
+ * that holds no memory (dc_sql_bind_*), and stepping and resetting it together with the state the
+ * shell reads around that (dc_sql_step, dc_sql_reset).
  *
  * Why: a column read through SQLite's API pays for SQLite's own call shell (the connection mutex
  * check, the range check that records SQLITE_RANGE, the malloc-failure exit) after duckcore's shell
  * has already checked the statement and holds the handle. These reads take the value straight
  * from the row when reading it can neither allocate nor fail, through SQLite's own value
  * functions, and say "not plain" otherwise: then the caller takes SQLite's API path as before.
- * They touch two fields of SQLite's statement and the flags and encoding of a value, checked
- * against the pinned version by the compiler when the amalgamation changes.
+ * Binding a number has the same shape: where it can neither fail nor free, it is what SQLite's
+ * vdbeUnbind and sqlite3VdbeMemSet* do, without the checks the shell has already made.
+ * They touch SQLite's statement, value and connection records, checked against the pinned version
+ * by the compiler when the amalgamation changes.
  */
 #if defined(__clang__)
 #pragma clang diagnostic push
@@ -105,4 +109,54 @@ int dc_sql_row_bytes(sqlite3_stmt *st, int index, int *bytes) {
         return 1;
     }
     return 0;
+}
+
+/* The parameter at index (from 1) when binding a number to it can neither fail nor free: the
+ * statement is ready (SQLite refuses binds once stepped), index is in range, and the value it
+ * replaces holds no memory (unbinding would free it). Then does what SQLite's vdbeUnbind does
+ * besides freeing: the connection's error code cleared, and a statement whose plan depends on
+ * the parameter (expmask) marked for preparing again. NULL otherwise, with nothing done. */
+static inline Mem *plain_parameter(sqlite3_stmt *st, int index) {
+    Vdbe *p = (Vdbe *)st;
+    unsigned i = (unsigned)index - 1u;
+    if (p->eVdbeState != VDBE_READY_STATE || i >= (unsigned)p->nVar) return NULL;
+    Mem *m = &p->aVar[i];
+    if (VdbeMemDynamic(m) || m->szMalloc) return NULL;
+    p->db->errCode = SQLITE_OK;
+    if (p->expmask && (p->expmask & (i >= 31 ? 0x80000000u : (u32)1 << i))) p->expired = 1;
+    return m;
+}
+
+int dc_sql_bind_int64(sqlite3_stmt *st, int index, int64_t value) {
+    Mem *m = plain_parameter(st, index);
+    if (!m) return 0;
+    sqlite3VdbeMemSetInt64(m, value);
+    return 1;
+}
+
+int dc_sql_bind_double(sqlite3_stmt *st, int index, double value) {
+    Mem *m = plain_parameter(st, index);
+    if (!m) return 0;
+    sqlite3VdbeMemSetDouble(m, value); /* NaN binds NULL, as sqlite3_bind_double */
+    return 1;
+}
+
+int dc_sql_bind_null(sqlite3_stmt *st, int index) {
+    Mem *m = plain_parameter(st, index);
+    if (!m) return 0;
+    sqlite3VdbeMemSetNull(m);
+    return 1;
+}
+
+/* sqlite3_step, and whether a transaction was open before it (sqlite3_get_autocommit's answer,
+ * read here rather than through a second API call on every step). */
+int dc_sql_step(sqlite3_stmt *st, int *in_transaction) {
+    *in_transaction = !((Vdbe *)st)->db->autoCommit;
+    return sqlite3_step(st);
+}
+
+/* sqlite3_reset, and whether the statement was running (sqlite3_stmt_busy before it). */
+int dc_sql_reset(sqlite3_stmt *st, int *was_running) {
+    *was_running = ((Vdbe *)st)->eVdbeState == VDBE_RUN_STATE;
+    return sqlite3_reset(st);
 }
