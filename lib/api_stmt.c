@@ -172,7 +172,9 @@ int db_reset(db_stmt *s) {
 
 /* ---- binding ------------------------------------------------------------------------------- */
 
-/* Binding enters the handle: a new value frees the one it replaces. */
+/* Every bind: s checked, then the plain bind under the lock alone where it applies
+ * (TRY_PLAIN_BIND), else SQLite's bind inside the whole shell (BIND_IN_SHELL), since a new value
+ * may free the one it replaces, and SQLite may refuse it. */
 static inline int bind_exit(dc_call *c, db_stmt *s, const char *name, int src) {
     if (DC_LIKELY(src == SQLITE_OK && s->st)) return dc_leave(c, DB_OK);
     int rc = s->st ? dc_error_sqlite(s->h, src)
@@ -180,32 +182,35 @@ static inline int bind_exit(dc_call *c, db_stmt *s, const char *name, int src) {
     return dc_leave(c, rc);
 }
 
-#define BIND(name, call)                         \
-    dc_call c;                                   \
-    int rc = dc_enter_stmt(&c, s, name);         \
-    if (rc != DB_OK) return rc;                  \
+#define BIND_IN_SHELL(h, name, call)                                                     \
+    dc_call c;                                                                           \
+    dc_enter(&c, h);                                                                     \
     return bind_exit(&c, s, name, s->st ? (call) : SQLITE_OK)
 
-/* A number or NULL bound where SQLite will neither refuse it (an error of SQLite's may free its
- * previous message) nor free the value it replaces: nothing is allocated or freed, so the lock
- * alone serves, as for the plain column reads (the engine decides, dc_sql_bind_*). Otherwise the
- * whole shell and SQLite's API. */
+/* A bind where SQLite will neither refuse it (an error of SQLite's may free its previous message)
+ * nor free the value it replaces, and that allocates nothing: the lock alone serves, as for the
+ * plain column reads, and the engine binds without SQLite's API (it decides: dc_sql_bind_*).
+ * plain does the bind and is 1, or is 0 having done nothing; then the caller takes the whole
+ * shell and SQLite's API. Debug builds check that a plain bind moved no byte counter. */
+#define TRY_PLAIN_BIND(h, name, plain)                                                   \
+    do {                                                                                 \
+        dc_hold(h);                                                                      \
+        DC_DEBUG_ONLY(uint64_t bytes_ = dc_alloc_debug_thread_bytes();)                  \
+        if (DC_LIKELY(s->st && (plain))) {                                               \
+            DC_DEBUG_CHECK(dc_alloc_debug_thread_bytes() == bytes_,                      \
+                           "%s: a plain bind allocated", name);                          \
+            dc_release_ok(h);                                                            \
+            return DB_OK;                                                                \
+        }                                                                                \
+        dc_release(h);                                                                   \
+    } while (0)
+
 #define BIND_NUMBER(name, plain, call)                                                   \
     int rc = dc_check_stmt(s, name);                                                     \
     if (rc != DB_OK) return rc;                                                          \
     db_handle *h = s->h;                                                                 \
-    dc_hold(h);                                                                          \
-    DC_DEBUG_ONLY(uint64_t bytes_ = dc_alloc_debug_thread_bytes();)                      \
-    if (DC_LIKELY(s->st && (plain))) {                                                   \
-        DC_DEBUG_CHECK(dc_alloc_debug_thread_bytes() == bytes_, "%s: a plain bind allocated", \
-                       name);                                                            \
-        dc_release_ok(h);                                                                \
-        return DB_OK;                                                                    \
-    }                                                                                    \
-    dc_release(h);                                                                       \
-    dc_call c;                                                                           \
-    dc_enter(&c, h);                                                                     \
-    return bind_exit(&c, s, name, s->st ? (call) : SQLITE_OK)
+    TRY_PLAIN_BIND(h, name, plain);                                                      \
+    BIND_IN_SHELL(h, name, call)
 
 int db_bind_null(db_stmt *s, int index) {
     BIND_NUMBER("db_bind_null", dc_sql_bind_null(s->st, index), sqlite3_bind_null(s->st, index));
@@ -255,6 +260,21 @@ static inline char *bind_buffer(db_stmt *s, int index, size_t n) {
     return bind_buffer_grow(s, index, n);
 }
 
+/* A small value bound plainly (TRY_PLAIN_BIND): its buffer already large enough, and the engine
+ * certain that SQLite would take it. bytes: the value's length; copied: with its NUL for text of
+ * length -1 (terminated). 1 when bound. */
+static inline int bind_bytes_plain(db_stmt *s, int index, const void *value, size_t bytes,
+                                   int text, int terminated) {
+    size_t copied = bytes + (size_t)terminated;
+    unsigned i = (unsigned)index - 1u;
+    if (copied > DC_BIND_BUFFER_MAX || !s->buffers || i >= (unsigned)s->nparams ||
+        s->buffers[i].size < copied || !dc_sql_bind_static_plain(s->st, index, bytes, text))
+        return 0;
+    memcpy(s->buffers[i].p, value, copied);
+    dc_sql_bind_static(s->st, index, s->buffers[i].p, bytes, text, terminated);
+    return 1;
+}
+
 static int bind_text(db_stmt *s, int index, const char *text, int len) {
     if (!text) return sqlite3_bind_null(s->st, index);
     size_t n = len < 0 ? strlen(text) + 1 : (size_t)len; /* with the NUL, as SQLite's copy */
@@ -274,11 +294,25 @@ static int bind_blob(db_stmt *s, int index, const void *data, int len) {
 }
 
 int db_bind_text(db_stmt *s, int index, const char *text, int len) {
-    BIND("db_bind_text", bind_text(s, index, text, len));
+    int rc = dc_check_stmt(s, "db_bind_text");
+    if (rc != DB_OK) return rc;
+    db_handle *h = s->h;
+    if (text) {
+        size_t bytes = len < 0 ? strlen(text) : (size_t)len;
+        TRY_PLAIN_BIND(h, "db_bind_text", bind_bytes_plain(s, index, text, bytes, 1, len < 0));
+    }
+    BIND_IN_SHELL(h, "db_bind_text", bind_text(s, index, text, len));
 }
+
 int db_bind_blob(db_stmt *s, int index, const void *data, int len) {
-    BIND("db_bind_blob", bind_blob(s, index, data, len));
+    int rc = dc_check_stmt(s, "db_bind_blob");
+    if (rc != DB_OK) return rc;
+    db_handle *h = s->h;
+    if (data && len >= 0)
+        TRY_PLAIN_BIND(h, "db_bind_blob", bind_bytes_plain(s, index, data, (size_t)len, 0, 0));
+    BIND_IN_SHELL(h, "db_bind_blob", bind_blob(s, index, data, len));
 }
+
 int db_clear_bindings(db_stmt *s) {
     dc_call c;
     int rc = dc_enter_stmt(&c, s, "db_clear_bindings");

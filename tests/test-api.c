@@ -248,10 +248,11 @@ static int64_t count_with(db_handle *h, db_stmt *s, int bound) {
     return n;
 }
 
-/* Numbers and NULL bind without SQLite's API where that can neither fail nor free (sql_engine.c,
- * dc_sql_bind_*): what they bind, and what SQLite's bind would also have done, must be the same in
- * every state of the statement and of the value they replace. */
-TEST_IMPL(api_bind_numbers) {
+/* Numbers, NULL, and small text and blobs once their buffer exists bind without SQLite's API where
+ * that can neither fail nor free (sql_engine.c, dc_sql_bind_*): what they bind, and what SQLite's
+ * bind would also have done, must be the same in every state of the statement and of the value
+ * they replace. */
+TEST_IMPL(api_bind_plain) {
     db_handle *h;
     ASSERT_OK(NULL, db_open(NULL, &h));
     db_stmt *s;
@@ -315,8 +316,51 @@ TEST_IMPL(api_bind_numbers) {
     ASSERT_EQ(count_with(h, s, db_bind_double(s, 1, 12.0)), 0); /* '12.0' */
     ASSERT_EQ(count_with(h, s, db_bind_null(s, 1)), 0);
     ASSERT_OK(h, db_finalize(s));
+    /* Text of a given length or up to its NUL, and blobs, each bound twice (the second time into
+     * the buffer the first made: plain), read back and compared. */
+    ASSERT_OK(h, db_prepare(h, "SELECT ?1 = 'abc', length(?1), typeof(?1), hex(?1), ?1 || '.', ?1",
+                            &s, NULL));
+    for (int round = 0; round < 2; round++) {
+        ASSERT_OK(h, db_bind_text(s, 1, "xyzxyzxyz", -1)); /* the buffer's bytes after the next */
+        ASSERT_OK(h, db_bind_text(s, 1, "abcdef", 3));
+        ASSERT_EQ(db_step(s), DB_ROW);
+        ASSERT_EQ(db_column_int64(s, 0), 1);
+        ASSERT_STR_EQ(db_column_text(s, 4), "abc.");
+        ASSERT_STR_EQ(db_column_text(s, 5), "abc");
+        ASSERT_OK(h, db_reset(s));
+        ASSERT_OK(h, db_bind_text(s, 1, "a\0b", 3)); /* a NUL inside: length() stops there */
+        ASSERT_EQ(db_step(s), DB_ROW);
+        ASSERT_EQ(db_column_int64(s, 1), 1);
+        ASSERT_STR_EQ(db_column_text(s, 3), "610062");
+        ASSERT_OK(h, db_reset(s));
+        ASSERT_OK(h, db_bind_text(s, 1, "abc", -1));
+        ASSERT_EQ(db_step(s), DB_ROW);
+        ASSERT_EQ(db_column_int64(s, 0), 1);
+        ASSERT_EQ(db_column_bytes(s, 4), 4);
+        ASSERT_OK(h, db_reset(s));
+        ASSERT_OK(h, db_bind_blob(s, 1, "abc", 3));
+        ASSERT_EQ(db_step(s), DB_ROW);
+        ASSERT_EQ(db_column_int64(s, 0), 0); /* a blob is never equal to text */
+        ASSERT_STR_EQ(db_column_text(s, 2), "blob");
+        ASSERT_STR_EQ(db_column_text(s, 3), "616263");
+        ASSERT_OK(h, db_reset(s));
+        ASSERT_OK(h, db_bind_blob(s, 1, "", 0));
+        ASSERT_EQ(db_step(s), DB_ROW);
+        ASSERT_EQ(db_column_int64(s, 1), 0);
+        ASSERT_STR_EQ(db_column_text(s, 2), "blob");
+        ASSERT_OK(h, db_reset(s));
+    }
+    /* Past max_length: SQLite's refusal, also where the buffer would hold the value. */
+    char small[200];
+    memset(small, 's', sizeof small);
+    ASSERT_OK(h, db_bind_text(s, 1, small, (int)sizeof small));
+    ASSERT_OK(h, db_set_option(h, "max_length", "100"));
+    ASSERT_EQ(db_bind_text(s, 1, small, (int)sizeof small), DB_TOOBIG);
+    ASSERT_EQ(db_bind_blob(s, 1, small, (int)sizeof small), DB_TOOBIG);
+    ASSERT_OK(h, db_bind_blob(s, 1, small, 100));
+    ASSERT_OK(h, db_finalize(s));
     /* A UTF-16 database converts bound text into memory of SQLite's: a number replacing it frees
-     * that, through SQLite's bind. */
+     * that, through SQLite's bind; text bound twice compares as text of the database. */
     ASSERT_OK(h, db_close(h));
     ASSERT_OK(NULL, db_open(NULL, &h));
     ASSERT_OK(h, db_exec(h, "PRAGMA encoding = 'UTF-16le'", NULL, NULL));
@@ -332,6 +376,15 @@ TEST_IMPL(api_bind_numbers) {
     ASSERT_LE(handle_bytes(h), converted - 2 * sizeof big);
     ASSERT_EQ(db_step(s), DB_ROW);
     ASSERT_EQ(db_column_int64(s, 0), 3);
+    ASSERT_OK(h, db_finalize(s));
+    ASSERT_OK(h, db_exec(h, "CREATE TABLE u(x TEXT); INSERT INTO u VALUES('abc')", NULL, NULL));
+    ASSERT_OK(h, db_prepare(h, "SELECT count(*) FROM u WHERE x = ?1", &s, NULL));
+    for (int round = 0; round < 2; round++) { /* after a number: the buffer, nothing of SQLite's */
+        ASSERT_EQ(count_with(h, s, db_bind_text(s, 1, "abc", -1)), 1);
+        ASSERT_EQ(count_with(h, s, db_bind_int64(s, 1, 0)), 0);
+        ASSERT_EQ(count_with(h, s, db_bind_text(s, 1, "abcd", 3)), 1);
+        ASSERT_EQ(count_with(h, s, db_bind_null(s, 1)), 0);
+    }
     ASSERT_OK(h, db_finalize(s));
     ASSERT_OK(h, db_close(h));
     return 0;

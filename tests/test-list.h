@@ -5,7 +5,7 @@
     TEST_ENTRY(api_exec_callback)            \
     TEST_ENTRY(api_prepared)                 \
     TEST_ENTRY(api_bind_copies)              \
-    TEST_ENTRY(api_bind_numbers)             \
+    TEST_ENTRY(api_bind_plain)               \
     TEST_ENTRY(api_column_every_form)        \
     TEST_ENTRY(api_column_decltype)          \
     TEST_ENTRY(api_bad_input)                \

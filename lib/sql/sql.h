@@ -182,6 +182,13 @@ int dc_sql_row_bytes(struct sqlite3_stmt *st, int index, int *bytes);
 int dc_sql_bind_int64(struct sqlite3_stmt *st, int index, int64_t value);
 int dc_sql_bind_double(struct sqlite3_stmt *st, int index, double value);
 int dc_sql_bind_null(struct sqlite3_stmt *st, int index);
+/* Text (UTF-8) and blobs the caller keeps unchanged until the parameter is bound again: whether a
+ * bind of bytes bytes at index is plain (as above; besides, within SQLITE_LIMIT_LENGTH, and text
+ * only in a UTF-8 database), and the bind itself, which then cannot fail. text: 1 for text,
+ * terminated: a NUL follows its bytes (SQLite's length -1). */
+int dc_sql_bind_static_plain(struct sqlite3_stmt *st, int index, size_t bytes, int text);
+void dc_sql_bind_static(struct sqlite3_stmt *st, int index, const void *value, size_t bytes,
+                        int text, int terminated);
 
 /* sqlite3_step, setting *in_transaction to whether a transaction was open before it; and
  * sqlite3_reset, setting *was_running to whether the statement was running (sqlite3_stmt_busy). */

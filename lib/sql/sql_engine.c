@@ -111,41 +111,66 @@ int dc_sql_row_bytes(sqlite3_stmt *st, int index, int *bytes) {
     return 0;
 }
 
-/* The parameter at index (from 1) when binding a number to it can neither fail nor free: the
- * statement is ready (SQLite refuses binds once stepped), index is in range, and the value it
- * replaces holds no memory (unbinding would free it). Then does what SQLite's vdbeUnbind does
- * besides freeing: the connection's error code cleared, and a statement whose plan depends on
- * the parameter (expmask) marked for preparing again. NULL otherwise, with nothing done. */
+/* The parameter at index (from 1) when binding to it can neither fail nor free: the statement is
+ * ready (SQLite refuses binds once stepped), index is in range, and the value it replaces holds
+ * no memory (unbinding would free it). NULL otherwise. Nothing is changed. */
 static inline Mem *plain_parameter(sqlite3_stmt *st, int index) {
     Vdbe *p = (Vdbe *)st;
     unsigned i = (unsigned)index - 1u;
     if (p->eVdbeState != VDBE_READY_STATE || i >= (unsigned)p->nVar) return NULL;
     Mem *m = &p->aVar[i];
-    if (VdbeMemDynamic(m) || m->szMalloc) return NULL;
+    return VdbeMemDynamic(m) || m->szMalloc ? NULL : m;
+}
+
+/* What SQLite's vdbeUnbind does besides freeing, once a plain bind is certain: the connection's
+ * error code cleared, and a statement whose plan depends on the parameter (expmask) marked for
+ * preparing again. */
+static inline Mem *parameter_unbound(sqlite3_stmt *st, int index) {
+    Vdbe *p = (Vdbe *)st;
+    unsigned i = (unsigned)index - 1u;
     p->db->errCode = SQLITE_OK;
     if (p->expmask && (p->expmask & (i >= 31 ? 0x80000000u : (u32)1 << i))) p->expired = 1;
-    return m;
+    return &p->aVar[i];
 }
 
 int dc_sql_bind_int64(sqlite3_stmt *st, int index, int64_t value) {
-    Mem *m = plain_parameter(st, index);
-    if (!m) return 0;
-    sqlite3VdbeMemSetInt64(m, value);
+    if (!plain_parameter(st, index)) return 0;
+    sqlite3VdbeMemSetInt64(parameter_unbound(st, index), value);
     return 1;
 }
 
 int dc_sql_bind_double(sqlite3_stmt *st, int index, double value) {
-    Mem *m = plain_parameter(st, index);
-    if (!m) return 0;
-    sqlite3VdbeMemSetDouble(m, value); /* NaN binds NULL, as sqlite3_bind_double */
+    if (!plain_parameter(st, index)) return 0;
+    /* NaN binds NULL, as sqlite3_bind_double */
+    sqlite3VdbeMemSetDouble(parameter_unbound(st, index), value);
     return 1;
 }
 
 int dc_sql_bind_null(sqlite3_stmt *st, int index) {
-    Mem *m = plain_parameter(st, index);
-    if (!m) return 0;
-    sqlite3VdbeMemSetNull(m);
+    if (!plain_parameter(st, index)) return 0;
+    sqlite3VdbeMemSetNull(parameter_unbound(st, index));
     return 1;
+}
+
+/* Whether binding bytes bytes of text (UTF-8) or a blob SQLITE_STATIC at index is plain: as for
+ * a number, and besides the value is within SQLITE_LIMIT_LENGTH (SQLite refuses it otherwise)
+ * and text needs no conversion (a UTF-16 database converts it into memory of SQLite's). */
+int dc_sql_bind_static_plain(sqlite3_stmt *st, int index, size_t bytes, int text) {
+    sqlite3 *db = ((Vdbe *)st)->db;
+    return plain_parameter(st, index) && bytes <= (size_t)db->aLimit[SQLITE_LIMIT_LENGTH] &&
+           (!text || ENC(db) == SQLITE_UTF8);
+}
+
+/* The bind dc_sql_bind_static_plain allowed: what sqlite3VdbeMemSetStr does with SQLITE_STATIC
+ * for such a value (a blob, or UTF-8 text, terminated when a NUL follows its bytes). */
+void dc_sql_bind_static(sqlite3_stmt *st, int index, const void *value, size_t bytes, int text,
+                        int terminated) {
+    Mem *m = parameter_unbound(st, index);
+    m->z = (char *)value;
+    m->n = (int)bytes;
+    m->flags = (u16)((text ? MEM_Str | (terminated ? MEM_Term : 0) : MEM_Blob) | MEM_Static);
+    m->enc = SQLITE_UTF8;
+    m->xDel = SQLITE_STATIC;
 }
 
 /* sqlite3_step, and whether a transaction was open before it (sqlite3_get_autocommit's answer,
