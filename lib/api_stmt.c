@@ -230,8 +230,11 @@ int db_bind_double(db_stmt *s, int index, double value) {
  * copy, no allocation once the buffer is large enough. The buffer is rewritten only when SQLite is
  * certain to take the new value, so nothing of SQLite's still points into it afterwards: the
  * statement is ready (prepared or reset and not stepped since: a running or finished statement
- * refuses binds) and the index is in range. Otherwise SQLite copies, and reports any error. */
-#define DC_BIND_BUFFER_MAX 256
+ * refuses binds) and the index is in range. Otherwise SQLite copies, and reports any error.
+ * The cap bounds what a buffer keeps beyond what SQLite itself would: SQLite keeps the last value's
+ * copy until the next bind, a buffer the largest value's up to the cap (one page: P2's rows are
+ * mostly below it, BENCHMARKS.md). */
+#define DC_BIND_BUFFER_MAX 4096
 
 static DC_NOINLINE char *bind_buffer_grow(db_stmt *s, int index, size_t n) {
     if (index < 1 || index > s->nparams) return NULL;
