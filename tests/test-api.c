@@ -390,6 +390,46 @@ TEST_IMPL(api_bind_plain) {
     return 0;
 }
 
+/* Numbers read as text, row after row: from the second row on SQLite writes the text into the
+ * buffer the column's value kept from the row before, and the read is plain (sql_engine.c; debug
+ * builds check that it allocated nothing). The text must be what SQL's own CAST gives. */
+TEST_IMPL(api_column_numbers_as_text) {
+    /* No lookaside: an allocation of the read would take a slot there, which no counter sees. */
+    const char *names[] = {"lookaside_size"}, *values[] = {"0"};
+    db_handle *h;
+    ASSERT_OK(NULL, db_open_ext(NULL, names, values, 1, &h));
+    ASSERT_OK(h, db_exec(h, "CREATE TABLE n(x); INSERT INTO n VALUES (0), (-9223372036854775808),"
+                            "(9223372036854775807), (2.5), (-1e300), (1e-300), (0.1), (-0.0),"
+                            "(12345678901234567), (7)", NULL, NULL));
+    for (int form = 0; form < 3; form++) {
+        db_stmt *s;
+        ASSERT_OK(h, db_prepare(h, "SELECT x, CAST(x AS TEXT) FROM n", &s, NULL));
+        int rows = 0;
+        while (db_step(s) == DB_ROW) {
+            const char *expected = db_column_text(s, 1);
+            ASSERT(expected != NULL);
+            char want[64];
+            snprintf(want, sizeof want, "%s", expected);
+            if (form == 0) {
+                ASSERT_STR_EQ(db_column_text(s, 0), want);
+            } else if (form == 1) {
+                const void *blob = db_column_blob(s, 0);
+                ASSERT_EQ(db_column_bytes(s, 0), (int)strlen(want));
+                ASSERT_EQ(memcmp(blob, want, strlen(want)), 0);
+            } else {
+                ASSERT_EQ(db_column_bytes(s, 0), (int)strlen(want));
+                ASSERT_STR_EQ(db_column_text(s, 0), want);
+            }
+            ASSERT_EQ(db_column_type(s, 0) == DB_INTEGER || db_column_type(s, 0) == DB_FLOAT, 1);
+            rows++;
+        }
+        ASSERT_EQ(rows, 10);
+        ASSERT_OK(h, db_finalize(s));
+    }
+    ASSERT_OK(h, db_close(h));
+    return 0;
+}
+
 /* Declared types, as Python's sqlite3 PARSE_DECLTYPES reads them. */
 /* Every getter on every kind of value, in a UTF-8 and a UTF-16 database, from a table (record
  * values) and from expressions: values read without SQLite's API (already in the form asked for)

@@ -7,6 +7,7 @@
     TEST_ENTRY(api_bind_copies)              \
     TEST_ENTRY(api_bind_plain)               \
     TEST_ENTRY(api_column_every_form)        \
+    TEST_ENTRY(api_column_numbers_as_text)   \
     TEST_ENTRY(api_column_decltype)          \
     TEST_ENTRY(api_bad_input)                \
     TEST_ENTRY(api_close_with_statements)    \

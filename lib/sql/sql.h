@@ -164,9 +164,9 @@ void dc_sql_set_benign_malloc_hooks(void (*begin)(void), void (*end)(void));
 /* Reads of a statement's current row that allocate nothing and cannot fail, made without SQLite's
  * API shell around them (sql_engine.c, compiled with the engine). Each returns 1 with the value
  * as sqlite3_column_* gives it, or 0 when the read is not plain: no current row, index out of
- * range, or a conversion that allocates (text from a number, UTF-16, a zero-filled blob). On 0
- * the caller reads through SQLite's API, which reports what went wrong. The caller holds the
- * statement's handle. */
+ * range, or a conversion that allocates (text from a number whose value has no buffer yet,
+ * UTF-16, a zero-filled blob). On 0 the caller reads through SQLite's API, which reports what
+ * went wrong. The caller holds the statement's handle. */
 struct sqlite3_stmt;
 int dc_sql_row_int64(struct sqlite3_stmt *st, int index, int64_t *value);
 int dc_sql_row_double(struct sqlite3_stmt *st, int index, double *value);

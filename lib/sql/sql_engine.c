@@ -68,12 +68,22 @@ int dc_sql_row_type(sqlite3_stmt *st, int index, int *type) {
     return 1;
 }
 
-/* Text is plain when it is UTF-8 and terminated already (sqlite3ValueText returns it as it is), or
- * NULL; anything else is converted or terminated in a buffer SQLite allocates. */
+/* A number read as text is written, as UTF-8, into the value's own buffer, which SQLite first makes
+ * 32 bytes (sqlite3VdbeMemStringify): plain once the buffer has them, as it has after the first
+ * such read of a result column. */
+static inline int number_as_text_in_place(const Mem *m) {
+    return (m->flags & (MEM_Int | MEM_Real | MEM_IntReal)) &&
+           !(m->flags & (MEM_Str | MEM_Blob | MEM_Null)) && !VdbeMemDynamic(m) && m->szMalloc >= 32;
+}
+
+/* Text is plain when it is UTF-8 and terminated already (sqlite3ValueText returns it as it is), a
+ * number written in place, or NULL; anything else is converted or terminated in a buffer SQLite
+ * allocates. */
 int dc_sql_row_text(sqlite3_stmt *st, int index, const char **value) {
     Mem *m = row_value(st, index);
     if (!m) return 0;
-    if ((m->flags & (MEM_Str | MEM_Term)) == (MEM_Str | MEM_Term) && m->enc == SQLITE_UTF8) {
+    if (((m->flags & (MEM_Str | MEM_Term)) == (MEM_Str | MEM_Term) && m->enc == SQLITE_UTF8) ||
+        number_as_text_in_place(m)) {
         *value = (const char *)sqlite3_value_text(m);
         return 1;
     }
@@ -84,12 +94,13 @@ int dc_sql_row_text(sqlite3_stmt *st, int index, const char **value) {
     return 0;
 }
 
-/* A blob or text is plain unless it ends in zeros still to be written (MEM_Zero); NULL is. Numbers
- * are converted to text. */
+/* A blob or text is plain unless it ends in zeros still to be written (MEM_Zero); NULL is; numbers
+ * are text, plain when written in place. */
 int dc_sql_row_blob(sqlite3_stmt *st, int index, const void **value) {
     Mem *m = row_value(st, index);
     if (!m) return 0;
-    if ((m->flags & (MEM_Blob | MEM_Str)) && !(m->flags & MEM_Zero)) {
+    if (((m->flags & (MEM_Blob | MEM_Str)) && !(m->flags & MEM_Zero)) ||
+        number_as_text_in_place(m)) {
         *value = sqlite3_value_blob(m);
         return 1;
     }
@@ -100,11 +111,13 @@ int dc_sql_row_blob(sqlite3_stmt *st, int index, const void **value) {
     return 0;
 }
 
-/* The size is known without converting for UTF-8 text, blobs and NULL. */
+/* The size is known without converting for UTF-8 text, blobs and NULL, and for a number written
+ * as text in place. */
 int dc_sql_row_bytes(sqlite3_stmt *st, int index, int *bytes) {
     Mem *m = row_value(st, index);
     if (!m) return 0;
-    if ((m->flags & MEM_Str) ? m->enc == SQLITE_UTF8 : (m->flags & (MEM_Blob | MEM_Null)) != 0) {
+    if (((m->flags & MEM_Str) ? m->enc == SQLITE_UTF8 : (m->flags & (MEM_Blob | MEM_Null)) != 0) ||
+        number_as_text_in_place(m)) {
         *bytes = sqlite3_value_bytes(m);
         return 1;
     }
