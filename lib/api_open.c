@@ -18,7 +18,7 @@ static void handle_free(db_handle *h) {
     }
     dc_option_settings_free(&h->settings);
     h->magic = DC_DEAD_MAGIC;
-    dc_alloc_free(dc_alloc_process(), h);
+    dc_alloc_record_free(h);
 }
 
 /* Checks the arguments of db_open_ext: DB_OK or DB_MISUSE on the thread. */
@@ -62,7 +62,7 @@ int db_open_ext(const char *path, const char *const *names, const char *const *v
 
     /* The handle record is library bookkeeping in the process context; the engine's memory for
      * it will come from its own context. */
-    db_handle *h = dc_alloc_malloc(dc_alloc_process(), sizeof *h);
+    db_handle *h = dc_alloc_record_new(sizeof *h);
     if (!h) return dc_thread_error(DB_NOMEM, "out of memory opening a handle");
     memset(h, 0, sizeof *h);
     dc_option_settings_init(&h->settings);

@@ -53,9 +53,12 @@ TEST_IMPL(memory_routing) {
         /* The arena's view and the counter agree, up to what A's thread cache holds. */
         ASSERT_LE(a1.arena_allocated - a1.allocated, 4u << 20);
         ASSERT_GE(a1.arena_allocated, a1.allocated);
-        /* No other arena grew: B's, the process arena, jemalloc's automatic ones. */
+        /* No other arena grew: B's, the process arena, jemalloc's automatic ones. (The
+         * thread's own cache, which handle records come from, may hand blocks back to its
+         * arena meanwhile: a little less, never more.) */
         ASSERT_EQ(b1.arena_allocated, b0.arena_allocated);
-        ASSERT_EQ(p1.arena_allocated - p0.arena_allocated, a_arena_grew);
+        ASSERT_LE(p1.arena_allocated - p0.arena_allocated, a_arena_grew);
+        ASSERT_GE(p1.arena_allocated - p0.arena_allocated + (256u << 10), a_arena_grew);
     }
 
     /* Work on B now moves only B. */

@@ -61,6 +61,14 @@ dc_alloc *dc_alloc_create(const dc_alloc_config *cfg, const char **why);
  * its pages to the OS. Returns the bytes still counted as live (0 when correct). */
 uint64_t dc_alloc_destroy(dc_alloc *a);
 
+/* A record of the library's that lives as long as one handle (its db_handle): counted in the
+ * process context as dc_alloc_malloc(dc_alloc_process(), size) is, and refused as it would be,
+ * but served by the calling thread's cache where the backend has one, so that opening and closing
+ * a handle does not make and give back a slab of the process arena (which has no cache) each
+ * time. Freed with dc_alloc_record_free, on any thread. */
+void *dc_alloc_record_new(size_t size);
+void dc_alloc_record_free(void *p);
+
 /* The owner a context was created with (dc_alloc_config.owner). */
 static inline void *dc_alloc_owner(const dc_alloc *a);
 
@@ -302,6 +310,9 @@ extern _Atomic int dc_alloc_checks;
 
 /* Out of line: the thread's first entry, and a settlement that has counts to move. */
 void dc_alloc_thread_start(void);
+/* The thread's first use, once: its stack bounds (dc_alloc_stack_low), then the backend's
+ * dc_alloc_thread_start. */
+void dc_alloc_thread_begin(void);
 dc_alloc *dc_alloc_enter_slow(dc_alloc_thread *t, dc_alloc *a);
 void dc_alloc_settle_moved(dc_alloc_thread *t, dc_alloc *a, uint64_t allocated,
                            uint64_t deallocated);

@@ -84,16 +84,20 @@ static void thread_stack_init(dc_alloc_thread *t) {
 #endif
 }
 
+void dc_alloc_thread_begin(void) {
+    dc_alloc_thread *t = &dc_alloc_tls;
+    if (t->started) return;
+    thread_stack_init(t);
+    dc_alloc_thread_start();
+}
+
 dc_alloc *dc_alloc_enter_slow(dc_alloc_thread *t, dc_alloc *a) {
     dc_alloc *previous = t->current;
     if (previous != a) {
         if (previous) {
             dc_alloc_settle_on(t, previous);
         } else {
-            if (!t->started) {
-                thread_stack_init(t);
-                dc_alloc_thread_start();
-            }
+            dc_alloc_thread_begin();
             dc_alloc_check_unowned();
         }
         t->current = a;

@@ -587,6 +587,28 @@ static void check_owner(const dc_alloc *a, const void *p) {
 #define check_owner(a, p) ((void)0)
 #endif
 
+/* A call counted one by one for a (not by the thread's counters): refused as a's limit and the
+ * budget say, then counted, and kept out of whatever context is current on the thread. */
+static void *malloc_direct(dc_alloc *a, size_t size, int flags) {
+    size_t usize = usable_size(size);
+    if (usize == 0) return NULL; /* size overflows every size class */
+    if (dc_alloc_refuse(a, usize, size)) return NULL;
+    void *p = je_mallocx(usize, flags);
+    if (!p) return NULL;
+    dc_alloc_counters_add(&a->head.c, usize);
+    dc_alloc_note_store(a, usize, 0);
+    thread_allocated_elsewhere(usize);
+    return p;
+}
+
+static void free_direct(dc_alloc *a, void *p, int flags) {
+    size_t usize = je_sallocx(p, 0);
+    je_sdallocx(p, usize, flags);
+    dc_alloc_counters_sub(&a->head.c, usize);
+    dc_alloc_note_store(a, 0, usize);
+    thread_freed_elsewhere(usize);
+}
+
 void *dc_alloc_malloc(dc_alloc *a, size_t size) {
     if (dc_alloc_fault_check()) return NULL;
     dc_counters *c = &a->head.c;
@@ -602,17 +624,23 @@ void *dc_alloc_malloc(dc_alloc *a, size_t size) {
         if (p) note_live(a, live_bytes(a));
         return p;
     }
-    size_t usize = usable_size(size);
-    if (usize == 0) return NULL; /* size overflows every size class */
-    if (dc_alloc_refuse(a, usize, size)) return NULL;
-    void *p = je_mallocx(usize, a->direct_flags);
-    if (!p) return NULL;
-    dc_alloc_counters_add(c, usize);
-    dc_alloc_note_store(a, usize, 0);
-    thread_allocated_elsewhere(usize);
-    if (!c->shared && atomic_load_explicit(&c->allocated, memory_order_relaxed) > a->own_arena_at)
+    void *p = malloc_direct(a, size, a->direct_flags);
+    if (p && !c->shared &&
+        atomic_load_explicit(&c->allocated, memory_order_relaxed) > a->own_arena_at)
         move_to_own_arena(a);
     return p;
+}
+
+void *dc_alloc_record_new(size_t size) {
+    if (dc_alloc_fault_check()) return NULL;
+    /* No flags: the thread's automatic cache, bound first to the thread's shared arena (never
+     * destroyed), whose blocks that cache also gives small handles. */
+    dc_alloc_thread_begin();
+    return malloc_direct(&g.process, size ? size : 1, 0);
+}
+
+void dc_alloc_record_free(void *p) {
+    if (p) free_direct(&g.process, p, 0);
 }
 
 /* Out of line, so that the common case below needs no stack frame. */
@@ -682,11 +710,7 @@ void dc_alloc_free(dc_alloc *a, void *p) {
         else je_free(p);
         return;
     }
-    size_t usize = je_sallocx(p, 0);
-    je_sdallocx(p, usize, a->direct_flags);
-    dc_alloc_counters_sub(&a->head.c, usize);
-    dc_alloc_note_store(a, 0, usize);
-    thread_freed_elsewhere(usize);
+    free_direct(a, p, a->direct_flags);
 }
 
 void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {

@@ -105,6 +105,10 @@ void *dc_alloc_malloc(dc_alloc *a, size_t size) {
     return p;
 }
 
+/* No thread caches here: the process context's own calls. */
+void *dc_alloc_record_new(size_t size) { return dc_alloc_malloc(dc_alloc_process(), size); }
+void dc_alloc_record_free(void *p) { dc_alloc_free(dc_alloc_process(), p); }
+
 void dc_alloc_free(dc_alloc *a, void *p) {
     if (!p) return;
     size_t usize = system_usable_size(p);
