@@ -254,27 +254,32 @@ static DC_NOINLINE char *bind_buffer_grow(db_stmt *s, int index, size_t n) {
     return b->p;
 }
 
+/* The buffer the statement already keeps at index for a copy of n bytes, or NULL. */
+static inline char *bind_buffer_held(const db_stmt *s, int index, size_t n) {
+    unsigned i = (unsigned)index - 1u;
+    if (n > DC_BIND_BUFFER_MAX || !s->buffers || i >= (unsigned)s->nparams ||
+        s->buffers[i].size < n)
+        return NULL;
+    return s->buffers[i].p;
+}
+
 /* The buffer for a copy of n bytes bound at index, or NULL when SQLite is to copy. */
 static inline char *bind_buffer(db_stmt *s, int index, size_t n) {
     if (!s->ready || n > DC_BIND_BUFFER_MAX) return NULL;
-    if (DC_LIKELY(s->buffers && index >= 1 && index <= s->nparams &&
-                  s->buffers[index - 1].size >= n && s->buffers[index - 1].p))
-        return s->buffers[index - 1].p;
-    return bind_buffer_grow(s, index, n);
+    char *p = bind_buffer_held(s, index, n);
+    return DC_LIKELY(p != NULL) ? p : bind_buffer_grow(s, index, n);
 }
 
 /* A small value bound plainly (TRY_PLAIN_BIND): its buffer already large enough, and the engine
- * certain that SQLite would take it. bytes: the value's length; copied: with its NUL for text of
- * length -1 (terminated). 1 when bound. */
+ * certain that SQLite would take it. bytes: the value's length; with its NUL copied too for text
+ * of length -1 (terminated). 1 when bound. */
 static inline int bind_bytes_plain(db_stmt *s, int index, const void *value, size_t bytes,
                                    int text, int terminated) {
     size_t copied = bytes + (size_t)terminated;
-    unsigned i = (unsigned)index - 1u;
-    if (copied > DC_BIND_BUFFER_MAX || !s->buffers || i >= (unsigned)s->nparams ||
-        s->buffers[i].size < copied || !dc_sql_bind_static_plain(s->st, index, bytes, text))
-        return 0;
-    memcpy(s->buffers[i].p, value, copied);
-    dc_sql_bind_static(s->st, index, s->buffers[i].p, bytes, text, terminated);
+    char *p = bind_buffer_held(s, index, copied);
+    if (!p || !dc_sql_bind_static_plain(s->st, index, bytes, text)) return 0;
+    memcpy(p, value, copied);
+    dc_sql_bind_static(s->st, index, p, bytes, text, terminated);
     return 1;
 }
 

@@ -1,17 +1,17 @@
 /*
  * sql_engine.c: the engine's translation unit. SQLite's amalgamation, compiled here (its warnings
  * are not ours to fix), followed by what the API shell does to a statement without SQLite's API
- * around it: the reads of its current row (sql.h, dc_sql_row_*), binding a number to a parameter
- * that holds no memory (dc_sql_bind_*), and stepping and resetting it together with the state the
- * shell reads around that (dc_sql_step, dc_sql_reset).
+ * around it: the reads of its current row (sql.h, dc_sql_row_*), binding a number, or text or a
+ * blob the caller keeps, to a parameter that holds no memory (dc_sql_bind_*), and stepping and
+ * resetting it together with the state the shell reads around that (dc_sql_step, dc_sql_reset).
  *
  * Why: a column read through SQLite's API pays for SQLite's own call shell (the connection mutex
  * check, the range check that records SQLITE_RANGE, the malloc-failure exit) after duckcore's shell
  * has already checked the statement and holds the handle. These reads take the value straight
  * from the row when reading it can neither allocate nor fail, through SQLite's own value
  * functions, and say "not plain" otherwise: then the caller takes SQLite's API path as before.
- * Binding a number has the same shape: where it can neither fail nor free, it is what SQLite's
- * vdbeUnbind and sqlite3VdbeMemSet* do, without the checks the shell has already made.
+ * Binding has the same shape: where it can neither fail nor free, it is what SQLite's vdbeUnbind
+ * and sqlite3VdbeMemSet* do, without the checks the shell has already made.
  * They touch SQLite's statement, value and connection records, checked against the pinned version
  * by the compiler when the amalgamation changes.
  */
@@ -124,15 +124,15 @@ int dc_sql_row_bytes(sqlite3_stmt *st, int index, int *bytes) {
     return 0;
 }
 
-/* The parameter at index (from 1) when binding to it can neither fail nor free: the statement is
- * ready (SQLite refuses binds once stepped), index is in range, and the value it replaces holds
- * no memory (unbinding would free it). NULL otherwise. Nothing is changed. */
-static inline Mem *plain_parameter(sqlite3_stmt *st, int index) {
-    Vdbe *p = (Vdbe *)st;
+/* Whether binding to parameter index (from 1) can neither fail nor free: the statement is ready
+ * (SQLite refuses binds once stepped), index is in range, and the value it replaces holds no
+ * memory (unbinding would free it). Nothing is changed. */
+static inline int plain_parameter(sqlite3_stmt *st, int index) {
+    const Vdbe *p = (const Vdbe *)st;
     unsigned i = (unsigned)index - 1u;
-    if (p->eVdbeState != VDBE_READY_STATE || i >= (unsigned)p->nVar) return NULL;
-    Mem *m = &p->aVar[i];
-    return VdbeMemDynamic(m) || m->szMalloc ? NULL : m;
+    if (p->eVdbeState != VDBE_READY_STATE || i >= (unsigned)p->nVar) return 0;
+    const Mem *m = &p->aVar[i];
+    return !VdbeMemDynamic(m) && m->szMalloc == 0;
 }
 
 /* What SQLite's vdbeUnbind does besides freeing, once a plain bind is certain: the connection's
