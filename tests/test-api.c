@@ -390,6 +390,96 @@ TEST_IMPL(api_bind_plain) {
     return 0;
 }
 
+/* Random binds, in both encodings: every kind of value and length (around the buffers' page cap
+ * too), rebinding, resets, clearing, binds refused while the statement runs. Whichever way a bind
+ * goes (plain into a kept buffer, or through SQLite), the row must give back what was bound. */
+static uint64_t bind_rng_next(uint64_t *x) {
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+TEST_IMPL(api_bind_random) {
+    enum { ROUNDS = 3000, MAX_LEN = 4200 };
+    static char value[MAX_LEN + 1];
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    for (int utf16 = 0; utf16 < 2; utf16++) {
+        db_handle *h;
+        ASSERT_OK(NULL, db_open(NULL, &h));
+        if (utf16) ASSERT_OK(h, db_exec(h, "PRAGMA encoding = 'UTF-16le'", NULL, NULL));
+        db_stmt *s;
+        ASSERT_OK(h, db_prepare(h, "SELECT ?1, ?2", &s, NULL));
+        int kind[2] = {0, 0}; /* 0 NULL, 1 integer, 2 real, 3 text, 4 blob */
+        int64_t ints[2] = {0, 0};
+        double reals[2] = {0, 0};
+        char *bytes[2] = {malloc(MAX_LEN + 1), malloc(MAX_LEN + 1)};
+        int lens[2] = {0, 0};
+        ASSERT(bytes[0] && bytes[1]);
+        for (int round = 0; round < ROUNDS; round++) {
+            int p = (int)(bind_rng_next(&x) % 2), what = (int)(bind_rng_next(&x) % 8);
+            int len = (int)(bind_rng_next(&x) % 3 == 0 ? bind_rng_next(&x) % (MAX_LEN + 1)
+                                                       : bind_rng_next(&x) % 64);
+            if (bind_rng_next(&x) % 4 == 0) len = 4090 + (int)(bind_rng_next(&x) % 10);
+            if (len > MAX_LEN) len = MAX_LEN;
+            for (int i = 0; i < len; i++) value[i] = (char)('a' + bind_rng_next(&x) % 26);
+            value[len] = '\0';
+            if (what == 0) {
+                ASSERT_OK(h, db_bind_null(s, p + 1));
+                kind[p] = 0;
+            } else if (what == 1) {
+                ints[p] = (int64_t)bind_rng_next(&x);
+                ASSERT_OK(h, db_bind_int64(s, p + 1, ints[p]));
+                kind[p] = 1;
+            } else if (what == 2) {
+                reals[p] = (double)(int64_t)bind_rng_next(&x) / 3.0;
+                ASSERT_OK(h, db_bind_double(s, p + 1, reals[p]));
+                kind[p] = 2;
+            } else if (what <= 4) { /* text, of a given length or up to its NUL */
+                ASSERT_OK(h, db_bind_text(s, p + 1, value, what == 3 ? len : -1));
+                kind[p] = 3;
+            } else if (what <= 6) {
+                ASSERT_OK(h, db_bind_blob(s, p + 1, value, len));
+                kind[p] = 4;
+            } else {
+                ASSERT_OK(h, db_clear_bindings(s));
+                kind[0] = kind[1] = 0;
+            }
+            if (kind[p] >= 3) {
+                memcpy(bytes[p], value, (size_t)len);
+                lens[p] = len;
+            }
+            if (bind_rng_next(&x) % 3 != 0) continue; /* several binds before a read */
+            ASSERT_EQ(db_step(s), DB_ROW);
+            ASSERT_EQ(db_bind_int64(s, 1, 1), DB_MISUSE); /* running: refused, nothing changes */
+            for (int c = 0; c < 2; c++) {
+                static const int types[] = {DB_NULL, DB_INTEGER, DB_FLOAT, DB_TEXT, DB_BLOB};
+                ASSERT_EQ(db_column_type(s, c), types[kind[c]]);
+                if (kind[c] == 1) ASSERT_EQ(db_column_int64(s, c), ints[c]);
+                if (kind[c] == 2) ASSERT(db_column_double(s, c) == reals[c]);
+                if (kind[c] == 3) {
+                    const char *t = db_column_text(s, c);
+                    ASSERT_EQ(db_column_bytes(s, c), lens[c]);
+                    ASSERT_EQ(strlen(t), (size_t)lens[c]); /* terminated where it ends */
+                    ASSERT_EQ(memcmp(t, bytes[c], (size_t)lens[c]), 0);
+                }
+                if (kind[c] == 4) {
+                    const void *b = db_column_blob(s, c);
+                    ASSERT_EQ(db_column_bytes(s, c), lens[c]);
+                    ASSERT(lens[c] == 0 || memcmp(b, bytes[c], (size_t)lens[c]) == 0);
+                }
+            }
+            if (bind_rng_next(&x) % 2) ASSERT_EQ(db_step(s), DB_DONE);
+            ASSERT_OK(h, db_reset(s));
+        }
+        free(bytes[0]);
+        free(bytes[1]);
+        ASSERT_OK(h, db_finalize(s));
+        ASSERT_OK(h, db_close(h));
+    }
+    return 0;
+}
+
 /* Numbers read as text, row after row: from the second row on SQLite writes the text into the
  * buffer the column's value kept from the row before, and the read is plain (sql_engine.c; debug
  * builds check that it allocated nothing). The text must be what SQL's own CAST gives. */

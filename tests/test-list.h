@@ -6,6 +6,7 @@
     TEST_ENTRY(api_prepared)                 \
     TEST_ENTRY(api_bind_copies)              \
     TEST_ENTRY(api_bind_plain)               \
+    TEST_ENTRY(api_bind_random)              \
     TEST_ENTRY(api_column_every_form)        \
     TEST_ENTRY(api_column_numbers_as_text)   \
     TEST_ENTRY(api_column_decltype)          \
