@@ -187,23 +187,29 @@ static inline int bind_exit(dc_call *c, db_stmt *s, const char *name, int src) {
     dc_enter(&c, h);                                                                     \
     return bind_exit(&c, s, name, s->st ? (call) : SQLITE_OK)
 
-/* A bind where SQLite will neither refuse it (an error of SQLite's may free its previous message)
- * nor free the value it replaces, and that allocates nothing: the lock alone serves, as for the
- * plain column reads, and the engine binds without SQLite's API (it decides: dc_sql_bind_*).
- * plain does the bind and is 1, or is 0 having done nothing; then the caller takes the whole
- * shell and SQLite's API. Debug builds check that a plain bind moved no byte counter. */
-#define TRY_PLAIN_BIND(h, name, plain)                                                   \
+/* Work that neither allocates nor frees, under the handle's lock alone: plain tries it (1 when
+ * done, 0 having done nothing); when done, done runs, and returns from the call. Debug builds
+ * check that the work moved no byte counter (what: "read" or "bind", for the message): no context
+ * is current, so an allocation would be nobody's. Both the plain binds and the plain column
+ * reads come this way. */
+#define IF_PLAIN_UNDER_LOCK(h, name, what, plain, done)                                  \
     do {                                                                                 \
         dc_hold(h);                                                                      \
         DC_DEBUG_ONLY(uint64_t bytes_ = dc_alloc_debug_thread_bytes();)                  \
-        if (DC_LIKELY(s->st && (plain))) {                                               \
+        if (DC_LIKELY(plain)) {                                                          \
             DC_DEBUG_CHECK(dc_alloc_debug_thread_bytes() == bytes_,                      \
-                           "%s: a plain bind allocated", name);                          \
-            dc_release_ok(h);                                                            \
-            return DB_OK;                                                                \
+                           "%s: a plain %s allocated", name, what);                      \
+            done;                                                                        \
         }                                                                                \
         dc_release(h);                                                                   \
     } while (0)
+
+/* A bind where SQLite will neither refuse it (an error of SQLite's may free its previous message)
+ * nor free the value it replaces, and that allocates nothing: the lock alone serves, and the
+ * engine binds without SQLite's API (it decides: dc_sql_bind_*). plain does the bind and is 1, or
+ * is 0 having done nothing; then the caller takes the whole shell and SQLite's API. */
+#define TRY_PLAIN_BIND(h, name, plain)                                                   \
+    IF_PLAIN_UNDER_LOCK(h, name, "bind", s->st && (plain), dc_release_ok(h); return DB_OK)
 
 #define BIND_NUMBER(name, plain, call)                                                   \
     int rc = dc_check_stmt(s, name);                                                     \
@@ -384,23 +390,15 @@ static inline int column_plain(const db_stmt *s) {
     return s->st != NULL && s->h->errcode != DB_NOMEM;
 }
 
-/* Every column read: plain when the engine answers from the row (the lock alone; debug builds
- * check that it allocated nothing, since no context is current and an allocation would be
- * nobody's), otherwise `slow`: SQLite's API inside the whole shell. */
+/* Every column read: plain when the engine answers from the row (IF_PLAIN_UNDER_LOCK), otherwise
+ * `slow`: SQLite's API inside the whole shell. */
 #define COLUMN_READ(type, fn, name, fallback, row_read, slow)                                \
     type fn(db_stmt *s, int index) {                                                         \
         if (dc_check_stmt(s, name) != DB_OK) return fallback;                                \
         db_handle *h = s->h;                                                                 \
-        dc_hold(h);                                                                          \
-        DC_DEBUG_ONLY(uint64_t bytes_ = dc_alloc_debug_thread_bytes();)                      \
         type v;                                                                              \
-        if (DC_LIKELY(column_plain(s) && row_read(s->st, index, &v))) {                      \
-            DC_DEBUG_CHECK(dc_alloc_debug_thread_bytes() == bytes_,                          \
-                           "%s: a plain read allocated", name);                              \
-            dc_release(h);                                                                   \
-            return v;                                                                        \
-        }                                                                                    \
-        dc_release(h);                                                                       \
+        IF_PLAIN_UNDER_LOCK(h, name, "read", column_plain(s) && row_read(s->st, index, &v),  \
+                            dc_release(h); return v);                                        \
         return slow;                                                                         \
     }
 

@@ -84,8 +84,9 @@ set(DUCKCORE_SQLITE_DEFINES
 # front of the VFSes it registered, including after a sqlite3_shutdown.
 set(DUCKCORE_SQLITE_HOST_DEFINES SQLITE_EXTRA_INIT=dc_sql_extra_init)
 
-# The amalgamation is compiled through lib/sql/sql_engine.c, which adds the API shell's plain reads
-# of a statement's row in the same translation unit.
+# The amalgamation is compiled through lib/sql/sql_engine.c, which adds, in the same translation
+# unit, what the API shell does to a statement without SQLite's API: the plain row reads and binds,
+# the step and reset with the state read around them.
 add_library(duckcore_sqlite OBJECT "${PROJECT_SOURCE_DIR}/lib/sql/sql_engine.c")
 target_compile_definitions(duckcore_sqlite PRIVATE ${DUCKCORE_SQLITE_DEFINES}
   ${DUCKCORE_SQLITE_HOST_DEFINES})
