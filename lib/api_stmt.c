@@ -54,7 +54,6 @@ int db_prepare(db_handle *h, const char *sql, db_stmt **out, const char **tail) 
         s->set_sql = set_sql;
         s->set_done = 0;
         s->next_dead = NULL;
-        s->ready = 1;
         s->changes = changes;
         s->used_ns = 0;
         s->nparams = st ? sqlite3_bind_parameter_count(st) : 0;
@@ -135,7 +134,6 @@ static DC_NOINLINE int step_slow(dc_call *c, db_stmt *s) {
     if (!s->st) return dc_leave(c, step_set(s));
     int rc = dc_check_not_backup_target(h, "db_step");
     if (rc != DB_OK) return dc_leave(c, rc);
-    s->ready = 0;
     int in_transaction;
     int64_t clock = dc_sql_clock_start(&h->guard, s->used_ns);
     int src = dc_sql_step(s->st, &in_transaction);
@@ -149,7 +147,6 @@ int db_step(db_stmt *s) {
     if (rc != DB_OK) return rc;
     const db_handle *h = s->h;
     if (DC_UNLIKELY(!s->st || h->backup || h->guard.timed)) return step_slow(&c, s);
-    s->ready = 0;
     int in_transaction;
     int src = dc_sql_step(s->st, &in_transaction);
     if (DC_LIKELY(src == SQLITE_ROW)) return dc_leave(&c, DB_ROW);
@@ -164,7 +161,6 @@ int db_reset(db_stmt *s) {
     if (!s->st) return dc_leave(&c, DB_OK);
     int running;
     int last = dc_sql_reset(s->st, &running); /* the last step's error, reported by db_step */
-    s->ready = 1; /* whatever it returns, the statement is back at its start */
     s->used_ns = 0;
     /* A statement stopped while running ends here: its bookkeeping, as at its end in db_step. */
     return running ? dc_leave_statement(&c, DB_OK, last, 0) : dc_leave(&c, DB_OK);
@@ -235,7 +231,7 @@ int db_bind_double(db_stmt *s, int index, double value) {
  * a buffer the statement keeps per parameter until it is finalized, and bound SQLITE_STATIC: one
  * copy, no allocation once the buffer is large enough. The buffer is rewritten only when SQLite is
  * certain to take the new value, so nothing of SQLite's still points into it afterwards: the
- * statement is ready (prepared or reset and not stepped since: a running or finished statement
+ * statement accepts binds (dc_sql_accepts_binds: a running or finished statement
  * refuses binds) and the index is in range. Otherwise SQLite copies, and reports any error.
  * The cap bounds what a buffer keeps beyond what SQLite itself would: SQLite keeps the last value's
  * copy until the next bind, a buffer the largest value's up to the cap (one page: P2's rows are
@@ -271,7 +267,7 @@ static inline char *bind_buffer_held(const db_stmt *s, int index, size_t n) {
 
 /* The buffer for a copy of n bytes bound at index, or NULL when SQLite is to copy. */
 static inline char *bind_buffer(db_stmt *s, int index, size_t n) {
-    if (!s->ready || n > DC_BIND_BUFFER_MAX) return NULL;
+    if (n > DC_BIND_BUFFER_MAX || !dc_sql_accepts_binds(s->st)) return NULL;
     char *p = bind_buffer_held(s, index, n);
     return DC_LIKELY(p != NULL) ? p : bind_buffer_grow(s, index, n);
 }

@@ -138,7 +138,6 @@ struct db_stmt {
     char *set_sql;      /* SET/RESET: the statement's text */
     int set_done;       /* SET/RESET: applied since the last reset */
     db_stmt *next_dead; /* on the handle's list of finalized records */
-    int ready;          /* SQLite would accept a bind: prepared or reset, not stepped since */
     int changes;        /* changes the connection though SQLite calls it read-only (ATTACH, a
                            PRAGMA that sets a value): noted by the authorizer at prepare */
     int64_t used_ns;    /* statement_timeout: time this run of the statement has taken */

@@ -182,6 +182,8 @@ int dc_sql_row_bytes(struct sqlite3_stmt *st, int index, int *bytes);
 int dc_sql_bind_int64(struct sqlite3_stmt *st, int index, int64_t value);
 int dc_sql_bind_double(struct sqlite3_stmt *st, int index, double value);
 int dc_sql_bind_null(struct sqlite3_stmt *st, int index);
+/* Whether SQLite accepts binds on the statement now: prepared or reset, not stepped since. */
+int dc_sql_accepts_binds(struct sqlite3_stmt *st);
 /* Text (UTF-8) and blobs the caller keeps unchanged until the parameter is bound again: whether a
  * bind of bytes bytes at index is plain (as above; besides, within SQLITE_LIMIT_LENGTH, and text
  * only in a UTF-8 database), and the bind itself, which then cannot fail. text: 1 for text,

@@ -124,13 +124,17 @@ int dc_sql_row_bytes(sqlite3_stmt *st, int index, int *bytes) {
     return 0;
 }
 
-/* Whether binding to parameter index (from 1) can neither fail nor free: the statement is ready
- * (SQLite refuses binds once stepped), index is in range, and the value it replaces holds no
+int dc_sql_accepts_binds(sqlite3_stmt *st) {
+    return ((const Vdbe *)st)->eVdbeState == VDBE_READY_STATE;
+}
+
+/* Whether binding to parameter index (from 1) can neither fail nor free: the statement accepts
+ * binds (SQLite refuses them once stepped), index is in range, and the value it replaces holds no
  * memory (unbinding would free it). Nothing is changed. */
 static inline int plain_parameter(sqlite3_stmt *st, int index) {
     const Vdbe *p = (const Vdbe *)st;
     unsigned i = (unsigned)index - 1u;
-    if (p->eVdbeState != VDBE_READY_STATE || i >= (unsigned)p->nVar) return 0;
+    if (!dc_sql_accepts_binds(st) || i >= (unsigned)p->nVar) return 0;
     const Mem *m = &p->aVar[i];
     return !VdbeMemDynamic(m) && m->szMalloc == 0;
 }
