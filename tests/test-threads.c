@@ -95,11 +95,34 @@ TEST_IMPL(threads_shared_handle) {
 /* Threads allocate against one process budget at once: three scan files with caches far larger
  * than the budget (their caches yield to each other across threads), one grows and shrinks an
  * in-memory table past the whole budget. Scans never fail; the in-memory work is refused
- * only cleanly, naming the process limit; closed handles give their reservations back. */
+ * only cleanly, naming the process limit; closed handles give their reservations back.
+ * The in-memory work starts once every scanner is open and has read its schema: those need
+ * memory of their own, which a full budget rightly refuses; from then on a scanner holds its
+ * reservation, and its cache makes room for its scans. */
+enum { BUDGET_SCANNERS = 3 };
 struct budget_worker {
     char path[256];
     int scans, refused, failed;
 };
+
+static struct {
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    int opened; /* scanners ready (or failed) */
+} budget_gate = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+
+static void budget_gate_pass(void) {
+    pthread_mutex_lock(&budget_gate.mutex);
+    budget_gate.opened++;
+    pthread_cond_broadcast(&budget_gate.cond);
+    pthread_mutex_unlock(&budget_gate.mutex);
+}
+
+static void budget_gate_wait(void) {
+    pthread_mutex_lock(&budget_gate.mutex);
+    while (budget_gate.opened < BUDGET_SCANNERS) pthread_cond_wait(&budget_gate.cond, &budget_gate.mutex);
+    pthread_mutex_unlock(&budget_gate.mutex);
+}
 
 static void *budget_scan_worker(void *arg) {
     struct budget_worker *w = arg;
@@ -107,12 +130,14 @@ static void *budget_scan_worker(void *arg) {
     if (db_open(w->path, &h) != DB_OK) {
         fprintf(stderr, "scanner: db_open: %s\n", db_errmsg(NULL));
         w->failed = 1;
+        budget_gate_pass();
         return NULL;
     }
     if (db_exec(h, "PRAGMA cache_size = -1000000", NULL, NULL) != DB_OK) {
         fprintf(stderr, "scanner: PRAGMA: %s\n", db_errmsg(h));
         w->failed = 1;
     }
+    budget_gate_pass();
     for (int i = 0; i < 6 && !w->failed; i++) {
         if (test_query_int(h, "SELECT count(*) FROM t WHERE length(v) = 1000") != 3000) w->failed = 1;
         else w->scans++;
@@ -123,6 +148,7 @@ static void *budget_scan_worker(void *arg) {
 
 static void *budget_memory_worker(void *arg) {
     struct budget_worker *w = arg;
+    budget_gate_wait();
     db_handle *h;
     if (db_open(NULL, &h) != DB_OK || db_exec(h, "CREATE TABLE m(v)", NULL, NULL) != DB_OK) {
         w->failed = 1;
@@ -144,7 +170,7 @@ static void *budget_memory_worker(void *arg) {
 }
 
 TEST_IMPL(threads_process_budget) {
-    enum { SCANNERS = 3 };
+    enum { SCANNERS = BUDGET_SCANNERS };
     struct budget_worker w[SCANNERS + 1];
     pthread_t t[SCANNERS + 1];
     memset(w, 0, sizeof w);
@@ -163,6 +189,7 @@ TEST_IMPL(threads_process_budget) {
         ASSERT_OK(h, db_close(h));
     }
     ASSERT_OK(NULL, db_set_option(NULL, "memory_limit", "6MiB"));
+    budget_gate.opened = 0;
     for (int i = 0; i < SCANNERS; i++)
         ASSERT_EQ(pthread_create(&t[i], NULL, budget_scan_worker, &w[i]), 0);
     ASSERT_EQ(pthread_create(&t[SCANNERS], NULL, budget_memory_worker, &w[SCANNERS]), 0);
