@@ -224,7 +224,7 @@ DUCKCORE_API int db_close(db_handle *h);
  * allocator_nodump                             BOOLEAN    false           handle          at open
  *     MADV_DONTDUMP on all of the handle's memory: it is left out of core dumps. Only when opening
  *     (db_open_ext).
- * lookaside_size                               SIZE       40KiB           handle          at open
+ * lookaside_size                               SIZE       32KiB           handle          at open
  *     SQLite's per-connection lookaside buffer, in 1200-byte slots for small short-lived objects
  *     (0: none). Resident in every open handle; saves ~8% of the instructions of small statements.
  *     0 suits many mostly idle handles. At most 64MiB; only when opening (db_open_ext).

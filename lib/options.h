@@ -87,11 +87,13 @@ typedef struct dc_handle_settings {
 
 /* SQLite's per-connection lookaside: its slot size (SQLITE_DEFAULT_LOOKASIDE's), the default
  * size, and the most lookaside_size accepts. SQLite's own default is 40 slots (48,000 bytes),
- * which jemalloc serves from its 49,152-byte class, and SQLite then uses the whole block; 40 KiB
- * (34 slots, the 40,960-byte class) keeps an idle handle's footprint at stock SQLite's. */
+ * which jemalloc serves from its 49,152-byte class, and SQLite then uses the whole block. 32 KiB
+ * (27 slots, 32,400 bytes) is the largest that jemalloc's thread cache holds (tcache_max), so a
+ * handle's open and close take and give back its buffer there instead of through the arena's
+ * extents; it also keeps an idle handle below stock SQLite's footprint. */
 #define DC_LOOKASIDE_SLOT 1200
-#define DC_LOOKASIDE_DEFAULT 40960
-#define DC_LOOKASIDE_DEFAULT_TEXT "40KiB"
+#define DC_LOOKASIDE_DEFAULT 32768
+#define DC_LOOKASIDE_DEFAULT_TEXT "32KiB"
 #define DC_LOOKASIDE_MAX (64ull << 20)
 
 /* What an option acts on. alloc is NULL while a handle is being opened and has no context yet,

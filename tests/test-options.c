@@ -429,11 +429,11 @@ TEST_IMPL(options_lookaside_size) {
     uint64_t standard = bytes_after_first_use(NULL);
     uint64_t none = bytes_after_first_use("0");
     uint64_t big = bytes_after_first_use("240000");
-    printf("handle bytes after a first use: lookaside 40KiB %llu, none %llu, 240000 %llu\n",
+    printf("handle bytes after a first use: lookaside 32KiB %llu, none %llu, 240000 %llu\n",
            (unsigned long long)standard, (unsigned long long)none, (unsigned long long)big);
     /* The buffer is one allocation of up to a size class (25%) more than asked; with it, a few
      * of the engine's small objects live in its slots instead of the heap. */
-    ASSERT_GE(standard - none, 40800u * 9 / 10); /* 34 slots of 1200 bytes */
+    ASSERT_GE(standard - none, 32400u * 9 / 10); /* 27 slots of 1200 bytes */
     ASSERT_GE(big - none, 240000u * 9 / 10);
     ASSERT_LE(big - none, 240000u + 240000u / 4);
 
@@ -445,10 +445,10 @@ TEST_IMPL(options_lookaside_size) {
     ASSERT_OK(NULL, db_open(NULL, &h));
     char buf[32];
     get_option(h, "lookaside_size", buf, sizeof buf);
-    ASSERT_STR_EQ(buf, "40KiB");
+    ASSERT_STR_EQ(buf, "32KiB");
     ASSERT_NE(db_set_option(h, "lookaside_size", "0"), DB_OK); /* fixed at open */
     get_option(h, "lookaside_size", buf, sizeof buf);
-    ASSERT_STR_EQ(buf, "40KiB");
+    ASSERT_STR_EQ(buf, "32KiB");
     ASSERT_OK(h, db_close(h));
     return 0;
 }
