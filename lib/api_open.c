@@ -67,6 +67,7 @@ int db_open_ext(const char *path, const char *const *names, const char *const *v
     memset(h, 0, sizeof *h);
     dc_option_settings_init(&h->settings);
     h->guard.handle = h; /* the budget reclaimer's way from the context to the handle */
+    h->guard.target = &h->target; /* current_setting's */
     char err[DC_ERRMSG_MAX];
     int sqlite_code = 0; /* the engine's extended code, when opening the connection failed */
 

@@ -41,6 +41,7 @@
     TEST_ENTRY(options_enumeration)          \
     TEST_ENTRY(options_sql_set)              \
     TEST_ENTRY(options_values)               \
+    TEST_ENTRY(options_current_setting)      \
     TEST_ENTRY(options_memory_limit_rollback) \
     TEST_ENTRY(options_decay)                \
     TEST_ENTRY(options_flush_threshold)      \

@@ -173,6 +173,73 @@ TEST_IMPL(options_sql_set) {
     return 0;
 }
 
+/* A function on handle a that reads handle b's memory_limit through b's SQL: a call on b inside a
+ * call on a. */
+static void other_handles_setting(db_context *ctx, int argc, db_value **argv) {
+    (void)argc, (void)argv;
+    char buf[64];
+    test_query_text(db_user_data(ctx), "SELECT current_setting('memory_limit')", buf, sizeof buf);
+    db_result_text(ctx, buf, -1);
+}
+
+static void host_setting(db_context *ctx, int argc, db_value **argv) {
+    (void)argc, (void)argv;
+    db_result_text(ctx, "the host's", -1);
+}
+
+/* current_setting is one of the engine's built-in functions: it reads the settings of the handle
+ * whose call runs it, also inside another handle's call; SQL in the schema cannot use it; a
+ * host's function of the same name replaces it on that handle only. */
+TEST_IMPL(options_current_setting) {
+    const char *names[] = {"memory_limit"};
+    const char *limit_a[] = {"64MB"}, *limit_b[] = {"3MB"};
+    db_handle *a, *b;
+    ASSERT_OK(NULL, db_open_ext(NULL, names, limit_a, 1, &a));
+    ASSERT_OK(NULL, db_open_ext(NULL, names, limit_b, 1, &b));
+    ASSERT_OK(a, db_create_function(a, "other", 0, 0, b, other_handles_setting, NULL, NULL, NULL));
+    char buf[128];
+    test_query_text(a, "SELECT other() || ' ' || current_setting('memory_limit')", buf, sizeof buf);
+    ASSERT_STR_EQ(buf, "3MB 64MB");
+    test_query_text(a, "SELECT current_setting('memory_limit') || ' ' || other()", buf, sizeof buf);
+    ASSERT_STR_EQ(buf, "64MB 3MB");
+
+    ASSERT_EQ(db_exec(a, "SELECT current_setting()", NULL, NULL), DB_ERROR);
+    ASSERT_CONTAINS(db_errmsg(a), "wrong number of arguments");
+    ASSERT_EQ(db_exec(a, "SELECT current_setting(NULL)", NULL, NULL), DB_ERROR);
+    ASSERT_CONTAINS(db_errmsg(a), "must not be NULL");
+    /* In the schema: a view and a trigger may not call it; a generated column may not either
+     * (it is not deterministic). */
+    static const char *const schema_uses[][2] = {
+        {"CREATE VIEW v AS SELECT current_setting('memory_limit') AS m; SELECT * FROM v",
+         "unsafe use of current_setting()"},
+        {"CREATE TABLE l(x); CREATE TABLE r(x);"
+         "CREATE TRIGGER t AFTER INSERT ON l BEGIN INSERT INTO r "
+         "VALUES (current_setting('memory_limit')); END; INSERT INTO l VALUES (1)",
+         "unsafe use of current_setting()"},
+        {"CREATE TABLE g(x, y AS (current_setting('memory_limit')))",
+         "non-deterministic functions prohibited in generated columns"},
+    };
+    for (size_t i = 0; i < sizeof schema_uses / sizeof schema_uses[0]; i++) {
+        ASSERT_EQ(db_exec(b, schema_uses[i][0], NULL, NULL), DB_ERROR);
+        ASSERT_CONTAINS(db_errmsg(b), schema_uses[i][1]);
+    }
+
+    ASSERT_OK(b, db_create_function(b, "current_setting", 1, 0, NULL, host_setting, NULL, NULL,
+                                    NULL));
+    test_query_text(b, "SELECT current_setting('memory_limit')", buf, sizeof buf);
+    ASSERT_STR_EQ(buf, "the host's");
+    test_query_text(a, "SELECT current_setting('memory_limit')", buf, sizeof buf);
+    ASSERT_STR_EQ(buf, "64MB");
+    /* Deleting a function of that name leaves none on b (as for SQLite's own built-ins). */
+    ASSERT_OK(b, db_create_function(b, "current_setting", 1, 0, NULL, NULL, NULL, NULL, NULL));
+    ASSERT_EQ(db_exec(b, "SELECT current_setting('memory_limit')", NULL, NULL), DB_ERROR);
+    test_query_text(a, "SELECT current_setting('memory_limit')", buf, sizeof buf);
+    ASSERT_STR_EQ(buf, "64MB");
+    ASSERT_OK(a, db_close(a));
+    ASSERT_OK(b, db_close(b));
+    return 0;
+}
+
 TEST_IMPL(options_values) {
     db_handle *h;
     ASSERT_OK(NULL, db_open(NULL, &h));

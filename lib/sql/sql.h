@@ -35,8 +35,9 @@ struct dc_sql_guard;
 int dc_sql_set(struct dc_sql_guard *g, struct dc_option_target *t, const dc_set_statement *set,
                char *err, size_t errlen);
 
-/* Registers duckcore's SQL on a new connection: current_setting(name), duckcore_settings() and
- * duckcore_memory(). target and alloc must outlive the connection. Returns a SQLite code. */
+/* Registers duckcore's tables on a new connection: duckcore_settings() and duckcore_memory().
+ * target and alloc must outlive the connection. Returns a SQLite code. (current_setting(name) is
+ * one of the engine's built-in functions: dc_sql_register_builtins.) */
 struct sqlite3;
 int dc_sql_register(struct sqlite3 *db, struct dc_option_target *target);
 
@@ -67,6 +68,7 @@ typedef struct dc_sql_guard {
     const struct dc_handle_settings *settings;
     struct sqlite3 *db;
     void *handle;          /* the handle that owns the guard (set before the guard is shared) */
+    struct dc_option_target *target; /* the handle's settings as options read them */
     int active;            /* the host's open is done: what SQL opens is checked */
     int internal;          /* > 0 while duckcore runs SQL of its own: not checked */
     int readonly;          /* opened read-only: its SQL may create and write no file */

@@ -3,7 +3,8 @@
  * are not ours to fix), followed by what the API shell does to a statement without SQLite's API
  * around it: the reads of its current row (sql.h, dc_sql_row_*), binding a number, or text or a
  * blob the caller keeps, to a parameter that holds no memory (dc_sql_bind_*), and stepping and
- * resetting it together with the state the shell reads around that (dc_sql_step, dc_sql_reset).
+ * resetting it together with the state the shell reads around that (dc_sql_step, dc_sql_reset);
+ * and duckcore's built-in SQL functions, in SQLite's own table (dc_sql_register_builtins).
  *
  * Why: a column read through SQLite's API pays for SQLite's own call shell (the connection mutex
  * check, the range check that records SQLITE_RANGE, the malloc-failure exit) after duckcore's shell
@@ -37,6 +38,7 @@
 #endif
 
 #include "sql.h"
+#include "sql_int.h"
 
 /* The current row's value at index, or NULL: no row (not stepped, or past the last), or index out
  * of range. SQLite's columnMem without recording SQLITE_RANGE: the caller reports it. */
@@ -201,4 +203,15 @@ int dc_sql_step(sqlite3_stmt *st, int *in_transaction) {
 int dc_sql_reset(sqlite3_stmt *st, int *was_running) {
     *was_running = ((Vdbe *)st)->eVdbeState == VDBE_RUN_STATE;
     return sqlite3_reset(st);
+}
+
+/* duckcore's built-in functions, in SQLite's own table as its built-ins are (the table links
+ * through the records, so they are not const). current_setting is direct-only and unsafe, as a
+ * function registered with SQLITE_DIRECTONLY and without SQLITE_INNOCUOUS is. */
+static FuncDef builtin_functions[] = {
+    SFUNCTION(current_setting, 1, 0, 0, dc_sql_current_setting),
+};
+
+void dc_sql_register_builtins(void) {
+    sqlite3InsertBuiltinFuncs(builtin_functions, ArraySize(builtin_functions));
 }

@@ -7,7 +7,8 @@
  *                                     db_memory_stats, for the handle and for the process (with
  *                                     the allocator's version and DUCKCORE_JE_MALLOC_CONF)
  *
- * The two tables are eponymous virtual tables; their rows are computed when a scan starts.
+ * current_setting is built in (sql_engine.c); the two tables are eponymous virtual tables,
+ * registered on each connection, whose rows are computed when a scan starts.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,18 +17,26 @@
 
 #include "../options.h"
 #include "sql.h"
+#include "sql_int.h"
 
 /* ---- current_setting ----------------------------------------------------------------------- */
 
-static void current_setting(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+/* Built in (sql_engine.c), so no connection pays for registering it: the settings are those of the
+ * handle whose call runs the statement, the thread's current guard. */
+void dc_sql_current_setting(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     (void)argc;
+    const dc_sql_guard *g = dc_sql_current_guard();
+    if (!g || g->db != sqlite3_context_db_handle(ctx) || !g->target) {
+        sqlite3_result_error(ctx, "current_setting: only on a duckcore handle's connection", -1);
+        return;
+    }
     const char *name = (const char *)sqlite3_value_text(argv[0]);
     if (!name) {
         sqlite3_result_error(ctx, "current_setting: the option name must not be NULL", -1);
         return;
     }
     char value[128], err[256];
-    if (dc_option_get(sqlite3_user_data(ctx), name, value, sizeof value, err, sizeof err) != 0) {
+    if (dc_option_get(g->target, name, value, sizeof value, err, sizeof err) != 0) {
         sqlite3_result_error(ctx, err, -1);
         return;
     }
@@ -286,10 +295,7 @@ static const sqlite3_module settings_module = TABLE_MODULE(settings_connect);
 static const sqlite3_module memory_module = TABLE_MODULE(memory_connect);
 
 int dc_sql_register(sqlite3 *db, struct dc_option_target *target) {
-    int rc = sqlite3_create_function_v2(db, "current_setting", 1,
-                                        SQLITE_UTF8 | SQLITE_DIRECTONLY, target, current_setting,
-                                        NULL, NULL, NULL);
-    if (rc == SQLITE_OK) rc = sqlite3_create_module(db, "duckcore_settings", &settings_module, target);
+    int rc = sqlite3_create_module(db, "duckcore_settings", &settings_module, target);
     if (rc == SQLITE_OK) rc = sqlite3_create_module(db, "duckcore_memory", &memory_module, target);
     return rc;
 }

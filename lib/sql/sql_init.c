@@ -36,9 +36,10 @@ static void sql_init_once(void) {
 /* SQLITE_EXTRA_INIT (third_party/sqlite.cmake): sqlite3_initialize ends here each time it
  * initializes the engine, the first time from sql_init_once and again after any
  * sqlite3_shutdown (which registers SQLite's own VFSes anew), so the shims always stand in front
- * of them. */
+ * of them, and duckcore's built-in functions are in the engine's table. */
 int dc_sql_extra_init(const char *unused) {
     (void)unused;
+    dc_sql_register_builtins(); /* sqlite3_initialize has just made its built-in table anew */
     return dc_sql_install_vfs_shims();
 }
 

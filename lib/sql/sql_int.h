@@ -35,6 +35,12 @@ int dc_sql_poll(void);
  * arguments (sql_strings.c). A SQLite code. */
 struct sqlite3;
 int dc_sql_register_linear_strings(struct sqlite3 *db);
+/* duckcore's built-in SQL functions, registered as SQLite's own are: once per engine
+ * initialization, with no per-connection cost (sql_engine.c). Their implementations: */
+void dc_sql_register_builtins(void);
+struct sqlite3_context;
+struct sqlite3_value;
+void dc_sql_current_setting(struct sqlite3_context *ctx, int argc, struct sqlite3_value **argv);
 /* An allocation failed for the stack: the handle's error says so. */
 void dc_sql_stack_refused(const void *frame);
 

@@ -40,6 +40,11 @@ const char *dc_testfixture_init(Tcl_Interp *interp);
 
 static dc_alloc *handle_context;
 
+/* duckcore's built-in SQL functions live in the library's engine translation unit
+ * (lib/sql/sql_engine.c), which this build replaces with the plain amalgamation: the scripts see
+ * SQLite's functions only, as on a connection that no handle owns. */
+void dc_sql_register_builtins(void) {}
+
 static int memory_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[]) {
     (void)cd;
     (void)objv;
