@@ -124,8 +124,17 @@ void dc_alloc_free(dc_alloc *a, void *p);
  * dc_alloc_malloc_current also counts in dc_alloc_thread_failures. */
 void *dc_alloc_malloc_current(size_t size);
 void dc_alloc_free_current(void *p);
-/* How many dc_alloc_malloc_current calls failed on this thread (monotonic): for callers whose
- * engine may not report a failed allocation as one. */
+/* The engine's allocation (SQLite's xMalloc points here, its xFree at dc_alloc_free_current):
+ * dc_alloc_malloc_current for n > 0 bytes, after what the thread asks of every engine allocation.
+ * While the caller's frame lies low in the thread's stack or a poll counts down, and for n <= 0,
+ * the engine's check (dc_alloc_set_engine_check, set before the engine's first allocation)
+ * decides first; nonzero refuses, and the refusal counts in dc_alloc_thread_failures. The
+ * check is the SQL host's (it records why); the thread's state it reads is the allocator's. */
+typedef int (*dc_alloc_engine_check_fn)(void);
+void dc_alloc_set_engine_check(dc_alloc_engine_check_fn check);
+void *dc_alloc_engine_malloc(int n);
+/* How many dc_alloc_malloc_current and dc_alloc_engine_malloc calls failed on this thread
+ * (monotonic): for callers whose engine may not report a failed allocation as one. */
 static inline uint64_t dc_alloc_thread_failures(void);
 /* Usable size of a live allocation, and the usable size a request of size would get. */
 size_t dc_alloc_usable_size(const void *p);

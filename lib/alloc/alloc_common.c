@@ -232,6 +232,19 @@ static struct {
     unsigned cursor;           /* where the next round of reclaiming across handles starts */
 } budget;
 
+/* The engine's check (dc_alloc_set_engine_check): set once, before the engine allocates. */
+static dc_alloc_engine_check_fn engine_check;
+
+void dc_alloc_set_engine_check(dc_alloc_engine_check_fn check) { engine_check = check; }
+
+void *dc_alloc_engine_malloc_checked(int n) {
+    if (n <= 0 || (engine_check && engine_check())) {
+        dc_alloc_tls.failures++;
+        return NULL;
+    }
+    return dc_alloc_malloc_current((size_t)n);
+}
+
 void dc_alloc_set_budget_reclaimer(dc_alloc_owner_reclaim_fn fn) {
     atomic_store_explicit(&budget.reclaim_owner, fn, memory_order_relaxed);
 }

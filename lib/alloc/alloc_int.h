@@ -98,4 +98,7 @@ uint64_t dc_alloc_head_close(dc_alloc *a);
  * process when a is NULL. The counter fields are already filled. */
 void dc_alloc_backend_stats(dc_alloc *a, dc_alloc_stats *st);
 
+/* dc_alloc_engine_malloc's way when the thread's checks are not all clear (alloc_common.c). */
+void *dc_alloc_engine_malloc_checked(int n);
+
 #endif

@@ -667,28 +667,45 @@ static inline int fits(const dc_alloc *a, size_t size, uint64_t limit, int check
            after <= atomic_load_explicit(&a->head.reserved, memory_order_relaxed);
 }
 
-/* The common case first: a handle current, counted by the thread, and the request within its
- * limit and reservation (at once when it has neither and no fault is armed). */
+/* The common case of an allocation for a, the thread's current context counted by the thread:
+ * the request within its limit and reservation (at once when it has neither and no fault is
+ * armed). 1 with *out set (NULL: out of memory) when served; 0 when the slow path must decide. */
+static inline int malloc_counted(dc_alloc *a, size_t size, void **out) {
+    uint64_t limit = atomic_load_explicit(&a->head.c.limit, memory_order_relaxed);
+    int checks = atomic_load_explicit(&dc_alloc_checks, memory_order_relaxed);
+    if (DC_UNLIKELY((limit | (uint64_t)checks) != 0) && !fits(a, size, limit, checks)) return 0;
+    /* je_malloc(0) gives a minimal block; mallocx requires a size. */
+    void *p = a->flags ? je_mallocx(size ? size : 1, a->flags) : je_malloc(size);
+    if (DC_LIKELY(p)) note_live(a, live_bytes(a));
+    else dc_alloc_tls.failures++;
+    DC_DEBUG_CHECK(!p || limit == 0 || live_bytes(a) <= limit,
+                   "the fast path passed memory_limit (%llu bytes of %llu)",
+                   (unsigned long long)live_bytes(a), (unsigned long long)limit);
+    DC_DEBUG_CHECK(!p || !(checks & DC_CHECK_BUDGET) ||
+                       live_bytes(a) <= atomic_load(&a->head.reserved),
+                   "the fast path passed the handle's budget reservation");
+    *out = p;
+    return 1;
+}
+
 void *dc_alloc_malloc_current(size_t size) {
     dc_alloc *a = dc_alloc_tls.current;
-    if (DC_LIKELY(a && dc_alloc_tls.allocated)) {
-        uint64_t limit = atomic_load_explicit(&a->head.c.limit, memory_order_relaxed);
-        int checks = atomic_load_explicit(&dc_alloc_checks, memory_order_relaxed);
-        if (DC_LIKELY((limit | (uint64_t)checks) == 0) || fits(a, size, limit, checks)) {
-            /* je_malloc(0) gives a minimal block; mallocx requires a size. */
-            void *p = a->flags ? je_mallocx(size ? size : 1, a->flags) : je_malloc(size);
-            if (DC_LIKELY(p)) note_live(a, live_bytes(a));
-            else dc_alloc_tls.failures++;
-            DC_DEBUG_CHECK(!p || limit == 0 || live_bytes(a) <= limit,
-                           "the fast path passed memory_limit (%llu bytes of %llu)",
-                           (unsigned long long)live_bytes(a), (unsigned long long)limit);
-            DC_DEBUG_CHECK(!p || !(checks & DC_CHECK_BUDGET) ||
-                               live_bytes(a) <= atomic_load(&a->head.reserved),
-                           "the fast path passed the handle's budget reservation");
-            return p;
-        }
-    }
+    void *p;
+    if (DC_LIKELY(a && dc_alloc_tls.allocated) && malloc_counted(a, size, &p)) return p;
     return malloc_current_slow(size);
+}
+
+/* One function from SQLite's call to jemalloc's: the thread's checks (stack, poll) beside the
+ * counted fast path, the rest through the shared slow path. */
+void *dc_alloc_engine_malloc(int n) {
+    dc_alloc_thread *t = &dc_alloc_tls;
+    dc_alloc *a = t->current;
+    void *p;
+    if (DC_LIKELY(n > 0 && a && t->allocated &&
+                  !dc_alloc_stack_low(t, __builtin_frame_address(0)) && !t->poll_countdown) &&
+        malloc_counted(a, (size_t)n, &p))
+        return p;
+    return dc_alloc_engine_malloc_checked(n);
 }
 
 void dc_alloc_free_current(void *p) {

@@ -124,6 +124,13 @@ void *dc_alloc_malloc_current(size_t size) {
 }
 void dc_alloc_free_current(void *p) { dc_alloc_free(dc_alloc_current(), p); }
 
+void *dc_alloc_engine_malloc(int n) {
+    dc_alloc_thread *t = &dc_alloc_tls;
+    if (n > 0 && !dc_alloc_stack_low(t, __builtin_frame_address(0)) && !t->poll_countdown)
+        return dc_alloc_malloc_current((size_t)n);
+    return dc_alloc_engine_malloc_checked(n);
+}
+
 void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
     if (!p) return dc_alloc_malloc(a, size);
     if (dc_alloc_fault_check()) return NULL;

@@ -17,15 +17,17 @@
 #include "sql_int.h"
 
 /* Refused allocations on this thread (sql.h): read by calls that run code which may not report
- * them. Touched only when an allocation fails: here for the refusals below and failed reallocs,
- * in the allocator for a failed dc_alloc_malloc_current (so mem_malloc ends in a tail call). */
+ * them. Touched only when an allocation fails: here for failed reallocs, in the allocator for
+ * the rest (dc_alloc_thread_failures), so SQLite's xMalloc is the allocator's own function. */
 static _Thread_local uint64_t alloc_failures;
 
 uint64_t dc_sql_alloc_failures(void) { return alloc_failures + dc_alloc_thread_failures(); }
 
 /* What the engine's allocations answer to besides the context's limit: the thread's stack (a
  * recursion that allocates at every level fails before it runs off the stack) and, while a
- * statement is prepared, the poll of its deadline and interrupt flag. */
+ * statement is prepared, the poll of its deadline and interrupt flag. The allocator asks this
+ * only when one of them may refuse (dc_alloc_engine_malloc), so its common case stays one
+ * function. */
 static int refused(void) {
     dc_alloc_thread *t = dc_alloc_thread_state();
     const void *frame = __builtin_frame_address(0);
@@ -36,27 +38,6 @@ static int refused(void) {
     unsigned *countdown = dc_alloc_poll_countdown(t);
     return *countdown && !--*countdown && dc_sql_poll();
 }
-
-/* Whether an allocation may skip refused(): the stack far from its end, no poll counting down.
- * Kept apart so that mem_malloc's common case is a check and a jump, with no stack frame. */
-static inline int unchecked(void) {
-    dc_alloc_thread *t = dc_alloc_thread_state();
-    return DC_LIKELY(!dc_alloc_stack_low(t, __builtin_frame_address(0)) &&
-                     !*dc_alloc_poll_countdown(t));
-}
-
-static DC_NOINLINE void *mem_malloc_checked(int n) {
-    if (n > 0 && !refused()) return dc_alloc_malloc_current((size_t)n);
-    alloc_failures++;
-    return NULL;
-}
-
-static void *mem_malloc(int n) {
-    if (DC_LIKELY(n > 0 && unchecked())) return dc_alloc_malloc_current((size_t)n);
-    return mem_malloc_checked(n);
-}
-
-static void mem_free(void *p) { dc_alloc_free_current(p); }
 
 static void *mem_realloc(void *p, int n) {
     void *q = n > 0 && !refused() ? dc_alloc_realloc(dc_alloc_current(), p, (size_t)n) : NULL;
@@ -80,7 +61,9 @@ static void mem_shutdown(void *unused) { (void)unused; }
 
 int dc_sql_install_memory_methods(void) {
     static const sqlite3_mem_methods methods = {
-        mem_malloc, mem_free, mem_realloc, mem_size, mem_roundup, mem_init, mem_shutdown, NULL,
+        dc_alloc_engine_malloc, dc_alloc_free_current, mem_realloc, mem_size, mem_roundup,
+        mem_init, mem_shutdown, NULL,
     };
+    dc_alloc_set_engine_check(refused);
     return sqlite3_config(SQLITE_CONFIG_MALLOC, &methods);
 }
