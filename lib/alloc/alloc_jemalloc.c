@@ -696,15 +696,19 @@ void *dc_alloc_malloc_current(size_t size) {
 }
 
 /* One function from SQLite's call to jemalloc's: the thread's checks (stack, poll) beside the
- * counted fast path, the rest through the shared slow path. */
+ * counted fast path, the rest through the shared slow path. A poll counting down is counted here
+ * too; only the allocation that brings it to zero asks the engine's check (which polls). */
 void *dc_alloc_engine_malloc(int n) {
     dc_alloc_thread *t = &dc_alloc_tls;
     dc_alloc *a = t->current;
+    unsigned countdown = t->poll_countdown;
     void *p;
     if (DC_LIKELY(n > 0 && a && t->allocated &&
-                  !dc_alloc_stack_low(t, __builtin_frame_address(0)) && !t->poll_countdown) &&
-        malloc_counted(a, (size_t)n, &p))
+                  !dc_alloc_stack_low(t, __builtin_frame_address(0)) && countdown != 1) &&
+        malloc_counted(a, (size_t)n, &p)) {
+        if (DC_UNLIKELY(countdown)) t->poll_countdown = countdown - 1;
         return p;
+    }
     return dc_alloc_engine_malloc_checked(n);
 }
 
