@@ -103,7 +103,8 @@ dc_alloc *dc_alloc_swap_current(dc_alloc *a);
  * the last settlement is a's (a no-op where the backend counts call by call). */
 static inline void dc_alloc_settle(dc_alloc *a);
 
-/* What the thread asks of every engine allocation besides a context's limit (sql_memory.c):
+/* What the thread asks of every engine allocation besides a context's limit
+ * (dc_alloc_engine_malloc, and sql_memory.c's check):
  * whether frame (an address in the caller's frame) lies so deep in the thread's stack that an
  * allocation must fail (false for a frame outside the stack, a coroutine's, and where the stack is
  * unknown), and the countdown of allocations to the SQL host's next poll of its deadline. */

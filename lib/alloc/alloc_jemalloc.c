@@ -704,9 +704,9 @@ void *dc_alloc_engine_malloc(int n) {
     unsigned countdown = t->poll_countdown;
     void *p;
     if (DC_LIKELY(n > 0 && a && t->allocated &&
-                  !dc_alloc_stack_low(t, __builtin_frame_address(0)) && countdown != 1) &&
+                  dc_alloc_engine_unchecked(t, __builtin_frame_address(0), countdown)) &&
         malloc_counted(a, (size_t)n, &p)) {
-        if (DC_UNLIKELY(countdown)) t->poll_countdown = countdown - 1;
+        dc_alloc_engine_count_poll(t, countdown);
         return p;
     }
     return dc_alloc_engine_malloc_checked(n);

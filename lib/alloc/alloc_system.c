@@ -126,12 +126,11 @@ void dc_alloc_free_current(void *p) { dc_alloc_free(dc_alloc_current(), p); }
 
 void *dc_alloc_engine_malloc(int n) {
     dc_alloc_thread *t = &dc_alloc_tls;
-    unsigned countdown = t->poll_countdown; /* counted here; at 1 the engine's check polls */
-    if (n > 0 && !dc_alloc_stack_low(t, __builtin_frame_address(0)) && countdown != 1) {
-        if (countdown) t->poll_countdown = countdown - 1;
-        return dc_alloc_malloc_current((size_t)n);
-    }
-    return dc_alloc_engine_malloc_checked(n);
+    unsigned countdown = t->poll_countdown;
+    if (n <= 0 || !dc_alloc_engine_unchecked(t, __builtin_frame_address(0), countdown))
+        return dc_alloc_engine_malloc_checked(n);
+    dc_alloc_engine_count_poll(t, countdown);
+    return dc_alloc_malloc_current((size_t)n);
 }
 
 void *dc_alloc_realloc(dc_alloc *a, void *p, size_t size) {
