@@ -88,9 +88,14 @@ _Static_assert(RUN_MAX_COLORS <= 1u << (16 - SLOT_BITS), "a color must fit besid
 #define RUN_MAX_BYTES (64u << 10)
 #define RUN_MAX_SLOTS 16u
 
-/* Slots of a new table; each growth doubles them. */
+/* Slots of a cache's first table; each growth doubles them. */
 #define PC_MIN_SLOTS 64u
 #define PC_MIN_BITS 6
+
+/* What a cache's table is until its first page: every slot empty, shared by all caches and never
+ * written (read-only memory). A handle opened and closed without reading a page (P5) allocates,
+ * clears and scans no table of its own. */
+static pc_page *const empty_table[PC_MIN_SLOTS];
 
 typedef struct pc_cache {
     dc_reclaimable reclaimable; /* first: the cache is found from it */
@@ -214,19 +219,25 @@ static void table_remove(pc_cache *c, const pc_page *p) {
     if (i >= 0) table_remove_at(c, (unsigned)i);
 }
 
-/* Doubles the table. 0, or -1 when out of memory (the table is then unchanged). */
+static int table_is_empty_table(const pc_cache *c) {
+    return c->table == (pc_page **)empty_table;
+}
+
+/* Doubles the table, or gives the cache its first one in place of the empty table. 0, or -1 when
+ * out of memory (the table is then unchanged). */
 static int table_grow(pc_cache *c, int benign) {
-    if (c->shift <= 1) return -1;
-    unsigned slots = c->slots * 2;
+    int first = table_is_empty_table(c);
+    if (!first && c->shift <= 1) return -1;
+    unsigned slots = first ? c->slots : c->slots * 2;
     pc_page **table = malloc_maybe_benign((sqlite3_uint64)slots * sizeof *table, benign);
     if (!table) return -1;
     memset(table, 0, (size_t)slots * sizeof *table);
-    int shift = c->shift - 1;
+    int shift = first ? c->shift : c->shift - 1;
     for (unsigned i = 0; i < c->slots; i++) {
         pc_page *p = c->table[i];
         if (p) table_put(table, slots - 1, hash_key(p->key, shift), p);
     }
-    sqlite3_free(c->table);
+    if (!first) sqlite3_free(c->table);
     c->table = table;
     c->slots = slots;
     c->shift = shift;
@@ -237,6 +248,7 @@ static int table_grow(pc_cache *c, int benign) {
  * up to three quarters full, past which the page is refused. A failed growth is absorbed (benign)
  * when the table can go on without it, or when a refusal is one too (createFlag 1). */
 static int table_make_room(pc_cache *c, int refusal_benign) {
+    if (DC_UNLIKELY(table_is_empty_table(c))) return table_grow(c, refusal_benign);
     if ((c->count + 1) * 2 <= c->slots) return 0;
     int can_wait = (uint64_t)(c->count + 1) * 4 <= (uint64_t)c->slots * 3;
     if (table_grow(c, refusal_benign || can_wait) == 0) return 0;
@@ -508,12 +520,7 @@ static sqlite3_pcache *pc_create(int szPage, int szExtra, int bPurgeable) {
     pc_cache *c = sqlite3_malloc(sizeof *c);
     if (!c) return NULL;
     memset(c, 0, sizeof *c);
-    c->table = sqlite3_malloc64((sqlite3_uint64)PC_MIN_SLOTS * sizeof *c->table);
-    if (!c->table) {
-        sqlite3_free(c);
-        return NULL;
-    }
-    memset(c->table, 0, PC_MIN_SLOTS * sizeof *c->table);
+    c->table = (pc_page **)empty_table; /* read only: the first page allocates the cache's own */
     c->slots = PC_MIN_SLOTS;
     c->shift = 32 - PC_MIN_BITS;
     c->page_size = szPage;
@@ -648,10 +655,13 @@ static void pc_destroy(sqlite3_pcache *pc) {
     check_cache(c);
     DC_DEBUG_CHECK(c->owner == dc_alloc_entered(), "a page cache destroyed outside its handle");
     if (c->owner && c->purgeable) dc_alloc_remove_reclaimable(c->owner, &c->reclaimable);
-    for (unsigned i = 0; i < c->slots; i++)
-        if (c->table[i]) page_free(c, c->table[i]);
+    for (unsigned i = 0, left = c->count; left > 0; i++)
+        if (c->table[i]) {
+            page_free(c, c->table[i]);
+            left--;
+        }
     DC_DEBUG_CHECK(c->run_bytes == 0 && !c->partial, "runs left after every page was freed");
-    sqlite3_free(c->table);
+    if (!table_is_empty_table(c)) sqlite3_free(c->table);
     sqlite3_free(c);
 }
 
