@@ -8,6 +8,8 @@
 #   --disable-initial-exec-tls            libduckcore.so can be dlopen()ed (Python ctypes): the
 #                                         initial-exec TLS model fails there with "cannot allocate
 #                                         memory in static TLS block"
+#   statistics (jemalloc's default, kept) required: handles are counted from its per-thread byte
+#                                         counters (thread.allocatedp), which exist only with them
 #   --disable-cxx                         no C++ runtime dependency
 #   --disable-libdl                       no dlsym() interposition of pthread_create
 #   --disable-cache-oblivious             a large block starts at the start of its extent, not at a

@@ -303,7 +303,9 @@ typedef struct dc_alloc_head {
  * has them, which makes that cheap without giving up loading with dlopen). */
 struct dc_alloc_thread {
     dc_alloc *current;                 /* NULL: the process context */
-    const uint64_t *allocated, *deallocated; /* the backend's per-thread byte counters, or NULL */
+    /* The backend's per-thread byte counters: set on every started thread where the backend
+     * counts by thread (DC_ALLOC_THREAD_COUNTS), NULL otherwise. */
+    const uint64_t *allocated, *deallocated;
     uint64_t base_allocated, base_deallocated; /* their values at the last settlement */
     int started;                       /* dc_alloc_thread_start has run on this thread */
     /* The thread's stack: engine allocations fail while the caller's frame lies in its lowest
@@ -314,6 +316,13 @@ struct dc_alloc_thread {
     uint64_t failures;                 /* dc_alloc_thread_failures */
 };
 extern _Thread_local dc_alloc_thread dc_alloc_tls;
+
+/* Set by lib/CMakeLists.txt with the backend: 1 where it counts each thread's bytes (jemalloc: a
+ * context current on a thread is counted from the thread's counters, settled when it leaves), 0
+ * where every call counts itself (the C library's malloc: nothing to settle). */
+#ifndef DC_ALLOC_THREAD_COUNTS
+#error "DC_ALLOC_THREAD_COUNTS is set by lib/CMakeLists.txt"
+#endif
 
 /* Bit 1: fault injection armed; bit 2: the budget is on. Read by every allocation. */
 extern _Atomic int dc_alloc_checks;
@@ -368,7 +377,8 @@ static inline uint64_t dc_alloc_debug_thread_bytes(void) {
 /* Inline only as far as "nothing moved", the common case of a call that neither allocated nor
  * freed. */
 static inline void dc_alloc_settle_on(dc_alloc_thread *t, dc_alloc *a) {
-    if (!t->allocated) return;
+    if (!DC_ALLOC_THREAD_COUNTS) return;
+    DC_DEBUG_CHECK(t->started && t->allocated, "settling on a thread without its counters");
     uint64_t allocated = *t->allocated, deallocated = *t->deallocated;
     if (DC_LIKELY(allocated == t->base_allocated && deallocated == t->base_deallocated)) return;
     dc_alloc_settle_moved(t, a, allocated, deallocated);

@@ -80,7 +80,6 @@ static struct {
     extent_hooks_t *default_hooks; /* what nodump hooks delegate to */
     size_t page; /* jemalloc's page size, read once at set-up */
     int size_classes_known; /* usable_size() may compute classes itself (checked at set-up) */
-    int thread_counts;      /* jemalloc keeps per-thread byte counters (see "accounting") */
     char version[96];
     char conf[256];
 } g = {.once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER};
@@ -165,21 +164,22 @@ static int size_formula_matches(void) {
  * its size, so the current context never absorbs it. Invariant: between settlements, the thread's
  * counters moved only by the current context's own calls. */
 
-static void thread_bytes_init(void) {
+/* 0, or -1 when jemalloc has no per-thread counters (a build without statistics: set-up fails,
+ * so on every started thread they are there, and the paths below need not check). */
+static int thread_bytes_init(void) {
     size_t len = sizeof dc_alloc_tls.allocated;
     if (je_mallctl("thread.allocatedp", (void *)&dc_alloc_tls.allocated, &len, NULL, 0) != 0 ||
         je_mallctl("thread.deallocatedp", (void *)&dc_alloc_tls.deallocated, &len, NULL, 0) != 0) {
         dc_alloc_tls.allocated = dc_alloc_tls.deallocated = NULL;
-        return;
+        return -1;
     }
     dc_alloc_tls.base_allocated = *dc_alloc_tls.allocated;
     dc_alloc_tls.base_deallocated = *dc_alloc_tls.deallocated;
+    return 0;
 }
 
 /* Whether a's calls on this thread are counted by the thread's counters. */
-static inline int counted_by_thread(const dc_alloc *a) {
-    return a == dc_alloc_tls.current && dc_alloc_tls.allocated != NULL;
-}
+static inline int counted_by_thread(const dc_alloc *a) { return a == dc_alloc_tls.current; }
 
 /* a's live bytes now, counts not yet settled included (a: this thread's current context). */
 static inline uint64_t live_bytes(const dc_alloc *a) {
@@ -208,7 +208,9 @@ static unsigned shared_arena_for_thread(void);
  * arena, so that its plain je_malloc calls (small contexts) are served from there. */
 void dc_alloc_thread_start(void) {
     dc_alloc_tls.started = 1;
-    if (g.thread_counts) thread_bytes_init();
+    int counters = thread_bytes_init();
+    DC_DEBUG_CHECK(counters == 0, "jemalloc's thread counters went missing after set-up found them");
+    (void)counters;
     unsigned arena = shared_arena_for_thread();
     je_mallctl("thread.arena", NULL, NULL, &arena, sizeof arena);
 }
@@ -260,9 +262,14 @@ static void global_init_once(void) {
     je_mallctl("opt.muzzy_decay_ms", &g.default_decay_ms[1], &len, NULL, 0);
     g.page = (size_t)read_size("arenas.page");
     g.size_classes_known = size_formula_matches();
-    thread_bytes_init(); /* the counters exist only in builds with statistics */
-    g.thread_counts = dc_alloc_tls.allocated != NULL;
+    /* The counters exist only in builds with statistics, which third_party/jemalloc.cmake makes:
+     * every handle's accounting rests on them. */
+    int counters = thread_bytes_init();
     dc_alloc_tls.allocated = dc_alloc_tls.deallocated = NULL; /* dc_alloc_thread_start's job */
+    if (counters != 0) {
+        g.init_error = ENOTSUP;
+        return;
+    }
 
     unsigned arena;
     int rc = create_arena(&arena);
@@ -691,7 +698,7 @@ static inline int malloc_counted(dc_alloc *a, size_t size, void **out) {
 void *dc_alloc_malloc_current(size_t size) {
     dc_alloc *a = dc_alloc_tls.current;
     void *p;
-    if (DC_LIKELY(a && dc_alloc_tls.allocated) && malloc_counted(a, size, &p)) return p;
+    if (DC_LIKELY(a != NULL) && malloc_counted(a, size, &p)) return p;
     return malloc_current_slow(size);
 }
 
@@ -703,8 +710,7 @@ void *dc_alloc_engine_malloc(int n) {
     dc_alloc *a = t->current;
     unsigned countdown = t->poll_countdown;
     void *p;
-    if (DC_LIKELY(n > 0 && a && t->allocated &&
-                  dc_alloc_engine_unchecked(t, __builtin_frame_address(0), countdown)) &&
+    if (DC_LIKELY(n > 0 && a && dc_alloc_engine_unchecked(t, __builtin_frame_address(0), countdown)) &&
         malloc_counted(a, (size_t)n, &p)) {
         dc_alloc_engine_count_poll(t, countdown);
         return p;
@@ -714,7 +720,7 @@ void *dc_alloc_engine_malloc(int n) {
 
 void dc_alloc_free_current(void *p) {
     dc_alloc *a = dc_alloc_tls.current;
-    if (DC_LIKELY(a && dc_alloc_tls.allocated && p)) {
+    if (DC_LIKELY(a && p)) {
         check_owner(a, p);
         if (a->flags) je_dallocx(p, a->flags);
         else je_free(p);
