@@ -710,7 +710,8 @@ void *dc_alloc_engine_malloc(int n) {
     dc_alloc *a = t->current;
     unsigned countdown = t->poll_countdown;
     void *p;
-    if (DC_LIKELY(n > 0 && a && dc_alloc_engine_unchecked(t, __builtin_frame_address(0), countdown)) &&
+    DC_DEBUG_CHECK(n > 0, "the engine asked for %d bytes", n);
+    if (DC_LIKELY(a && dc_alloc_engine_unchecked(t, __builtin_frame_address(0), countdown)) &&
         malloc_counted(a, (size_t)n, &p)) {
         dc_alloc_engine_count_poll(t, countdown);
         return p;

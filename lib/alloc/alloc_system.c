@@ -127,7 +127,8 @@ void dc_alloc_free_current(void *p) { dc_alloc_free(dc_alloc_current(), p); }
 void *dc_alloc_engine_malloc(int n) {
     dc_alloc_thread *t = &dc_alloc_tls;
     unsigned countdown = t->poll_countdown;
-    if (n <= 0 || !dc_alloc_engine_unchecked(t, __builtin_frame_address(0), countdown))
+    DC_DEBUG_CHECK(n > 0, "the engine asked for %d bytes", n);
+    if (!dc_alloc_engine_unchecked(t, __builtin_frame_address(0), countdown))
         return dc_alloc_engine_malloc_checked(n);
     dc_alloc_engine_count_poll(t, countdown);
     return dc_alloc_malloc_current((size_t)n);
