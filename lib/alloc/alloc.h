@@ -317,11 +317,11 @@ struct dc_alloc_thread {
 };
 extern _Thread_local dc_alloc_thread dc_alloc_tls;
 
-/* Set by lib/CMakeLists.txt with the backend: 1 where it counts each thread's bytes (jemalloc: a
+/* Set with the backend (DUCKCORE_ALLOC_DEFINITIONS, CMakeLists.txt): 1 where it counts each thread's bytes (jemalloc: a
  * context current on a thread is counted from the thread's counters, settled when it leaves), 0
  * where every call counts itself (the C library's malloc: nothing to settle). */
 #ifndef DC_ALLOC_THREAD_COUNTS
-#error "DC_ALLOC_THREAD_COUNTS is set by lib/CMakeLists.txt"
+#error "DC_ALLOC_THREAD_COUNTS comes with DUCKCORE_ALLOC_DEFINITIONS (CMakeLists.txt)"
 #endif
 
 /* Bit 1: fault injection armed; bit 2: the budget is on. Read by every allocation. */
