@@ -233,7 +233,7 @@ static int table_grow(pc_cache *c, int benign) {
     if (!table) return -1;
     memset(table, 0, (size_t)slots * sizeof *table);
     int shift = first ? c->shift : c->shift - 1;
-    for (unsigned i = 0; i < c->slots; i++) {
+    for (unsigned i = 0; !first && i < c->slots; i++) {
         pc_page *p = c->table[i];
         if (p) table_put(table, slots - 1, hash_key(p->key, shift), p);
     }
