@@ -120,6 +120,7 @@ int db_finalize(db_stmt *s) {
 /* How a step ends, whichever way it ran: a row, or the statement's end (done or failed) and the
  * bookkeeping after it. */
 static int step_end(dc_call *c, db_stmt *s, int src, int in_transaction) {
+    if (src == SQLITE_SCHEMA) src = dc_sql_step_after_schema_change(s->st);
     if (src == SQLITE_ROW) return dc_leave(c, DB_ROW);
     db_handle *h = s->h;
     src = dc_guarded_rc(h, src);

@@ -797,6 +797,58 @@ TEST_IMPL(api_close_with_statements) {
     return 0;
 }
 
+static void count_statement_traces(void *ctx, const db_trace_event *event) {
+    if (event->kind == DB_TRACE_STMT) (*(int *)ctx)++;
+}
+
+/* A statement prepared before its schema changed is prepared again at its next step, as
+ * sqlite3_step does (db_step steps without SQLite's API shell, lib/sql/sql_engine.c): after its
+ * own handle's DDL, after another handle's on the same file, and with the compile error kept when
+ * preparing again fails. The retried statement is traced once. */
+TEST_IMPL(api_step_after_schema_change) {
+    char path[256];
+    test_fresh_path(path, sizeof path, "schema-change.db");
+    db_handle *h, *other;
+    ASSERT_OK(NULL, db_open(path, &h));
+    ASSERT_OK(NULL, db_open(path, &other));
+    ASSERT_OK(h, db_exec(h, "CREATE TABLE t(a); INSERT INTO t VALUES (1)", NULL, NULL));
+    int traced = 0;
+    ASSERT_OK(h, db_trace(h, DB_TRACE_STMT, count_statement_traces, &traced, NULL));
+
+    db_stmt *s;
+    ASSERT_OK(h, db_prepare(h, "SELECT * FROM t", &s, NULL));
+    ASSERT_EQ(db_column_count(s), 1);
+    ASSERT_OK(h, db_exec(h, "ALTER TABLE t ADD COLUMN b DEFAULT 7", NULL, NULL));
+    traced = 0;
+    ASSERT_EQ(db_step(s), DB_ROW);
+    ASSERT_EQ(traced, 1);
+    ASSERT_EQ(db_column_count(s), 2);
+    ASSERT_EQ(db_column_int64(s, 1), 7);
+    ASSERT_EQ(db_step(s), DB_DONE);
+    ASSERT_OK(h, db_reset(s));
+
+    /* Another connection's DDL: seen by the schema cookie when the step starts its read. */
+    ASSERT_OK(other, db_exec(other, "ALTER TABLE t ADD COLUMN c DEFAULT 8", NULL, NULL));
+    traced = 0;
+    ASSERT_EQ(db_step(s), DB_ROW);
+    ASSERT_EQ(traced, 1);
+    ASSERT_EQ(db_column_count(s), 3);
+    ASSERT_EQ(db_column_int64(s, 2), 8);
+    ASSERT_OK(h, db_reset(s));
+
+    /* Preparing again fails: the step reports the compile error, and so does a later step. */
+    ASSERT_OK(other, db_exec(other, "DROP TABLE t", NULL, NULL));
+    ASSERT_EQ(db_step(s), DB_ERROR);
+    ASSERT_CONTAINS(db_errmsg(h), "no such table: t");
+    ASSERT_EQ(db_step(s), DB_ERROR);
+    ASSERT_CONTAINS(db_errmsg(h), "no such table: t");
+    ASSERT_OK(h, db_finalize(s));
+    ASSERT_EQ(test_query_int(h, "SELECT count(*) FROM sqlite_schema"), 0);
+    ASSERT_OK(other, db_close(other));
+    ASSERT_OK(h, db_close(h));
+    return 0;
+}
+
 TEST_IMPL(api_options) {
     db_handle *h;
     ASSERT_OK(NULL, db_open(NULL, &h));

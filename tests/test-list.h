@@ -12,6 +12,7 @@
     TEST_ENTRY(api_column_decltype)          \
     TEST_ENTRY(api_bad_input)                \
     TEST_ENTRY(api_close_with_statements)    \
+    TEST_ENTRY(api_step_after_schema_change) \
     TEST_ENTRY(api_options)                  \
     TEST_ENTRY(api_complete)                 \
     TEST_ENTRY(api_errname)                  \

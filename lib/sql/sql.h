@@ -194,9 +194,15 @@ int dc_sql_bind_static_plain(struct sqlite3_stmt *st, int index, size_t bytes, i
 void dc_sql_bind_static(struct sqlite3_stmt *st, int index, const void *value, size_t bytes,
                         int text, int terminated);
 
-/* sqlite3_step, setting *in_transaction to whether a transaction was open before it; and
- * sqlite3_reset, setting *was_running to whether the statement was running (sqlite3_stmt_busy). */
+/* One step of sqlite3_step without its API shell, setting *in_transaction to whether a
+ * transaction was open before it. SQLITE_SCHEMA: the schema changed since the statement was
+ * prepared, and the caller finishes the step with dc_sql_step_after_schema_change (prepare again
+ * and retry, as sqlite3_step does), which returns the step's result. Apart, so that the common
+ * step is a jump into SQLite's. */
 int dc_sql_step(struct sqlite3_stmt *st, int *in_transaction);
+int dc_sql_step_after_schema_change(struct sqlite3_stmt *st);
+/* sqlite3_reset without its API shell, setting *was_running to whether the statement was running
+ * (sqlite3_stmt_busy). */
 int dc_sql_reset(struct sqlite3_stmt *st, int *was_running);
 
 #endif

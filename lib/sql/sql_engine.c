@@ -192,17 +192,52 @@ void dc_sql_bind_static(sqlite3_stmt *st, int index, const void *value, size_t b
     m->xDel = SQLITE_STATIC;
 }
 
-/* sqlite3_step, and whether a transaction was open before it (sqlite3_get_autocommit's answer,
- * read here rather than through a second API call on every step). */
-int dc_sql_step(sqlite3_stmt *st, int *in_transaction) {
-    *in_transaction = !((Vdbe *)st)->db->autoCommit;
-    return sqlite3_step(st);
+/* What sqlite3_step does when its step meets a schema changed since the statement was prepared:
+ * prepare it again and step again; when preparing fails, the statement keeps the compile error
+ * for sqlite3_errmsg after a reset or finalize. The step again is sqlite3_step itself, whose loop
+ * takes any further change (so a statement gets one retry more than sqlite3_step alone gives). */
+int dc_sql_step_after_schema_change(sqlite3_stmt *st) {
+    Vdbe *v = (Vdbe *)st;
+    sqlite3 *db = v->db;
+    int ran = v->pc >= 0;
+    int rc = sqlite3Reprepare(v);
+    if (rc != SQLITE_OK) {
+        const char *compile_error = (const char *)sqlite3_value_text(db->pErr);
+        sqlite3DbFree(db, v->zErrMsg);
+        if (db->mallocFailed) {
+            v->zErrMsg = 0;
+            v->rc = rc = SQLITE_NOMEM_BKPT;
+        } else {
+            v->zErrMsg = sqlite3DbStrDup(db, compile_error);
+            v->rc = rc = sqlite3ApiExit(db, rc);
+        }
+        return rc;
+    }
+    sqlite3_reset((sqlite3_stmt *)v);
+    /* The statement was traced when it first ran: OP_Init skips tracing it again at 254. */
+    if (ran) v->minWriteFileFormat = 254;
+    return sqlite3_step((sqlite3_stmt *)v);
 }
 
-/* sqlite3_reset, and whether the statement was running (sqlite3_stmt_busy before it). */
+/* sqlite3_step without its API shell (the shell has checked the statement and holds the handle,
+ * and a duckcore connection has no SQLite mutex), and whether a transaction was open before it
+ * (sqlite3_get_autocommit's answer, read here rather than through a second API call). */
+int dc_sql_step(sqlite3_stmt *st, int *in_transaction) {
+    Vdbe *v = (Vdbe *)st;
+    *in_transaction = !v->db->autoCommit;
+    return sqlite3Step(v);
+}
+
+/* sqlite3_reset without its API shell, and whether the statement was running (sqlite3_stmt_busy
+ * before it). */
 int dc_sql_reset(sqlite3_stmt *st, int *was_running) {
-    *was_running = ((Vdbe *)st)->eVdbeState == VDBE_RUN_STATE;
-    return sqlite3_reset(st);
+    Vdbe *v = (Vdbe *)st;
+    sqlite3 *db = v->db;
+    *was_running = v->eVdbeState == VDBE_RUN_STATE;
+    checkProfileCallback(db, v);
+    int rc = sqlite3VdbeReset(v);
+    sqlite3VdbeRewind(v);
+    return sqlite3ApiExit(db, rc);
 }
 
 /* duckcore's built-in functions, in SQLite's own table as its built-ins are (the table links
