@@ -120,7 +120,6 @@ int db_finalize(db_stmt *s) {
 /* How a step ends, whichever way it ran: a row, or the statement's end (done or failed) and the
  * bookkeeping after it. */
 static int step_end(dc_call *c, db_stmt *s, int src, int in_transaction) {
-    if (src == SQLITE_SCHEMA) src = dc_sql_step_after_schema_change(s->st);
     if (src == SQLITE_ROW) return dc_leave(c, DB_ROW);
     db_handle *h = s->h;
     src = dc_guarded_rc(h, src);
@@ -138,6 +137,8 @@ static DC_NOINLINE int step_slow(dc_call *c, db_stmt *s) {
     int in_transaction;
     int64_t clock = dc_sql_clock_start(&h->guard, s->used_ns);
     int src = dc_sql_step(s->st, &in_transaction);
+    /* Prepared again and stepped again inside the clock: under the statement's deadline too. */
+    if (src == SQLITE_SCHEMA) src = dc_sql_step_after_schema_change(s->st);
     s->used_ns += dc_sql_clock_stop(&h->guard, clock);
     return step_end(c, s, src, in_transaction);
 }
@@ -151,6 +152,7 @@ int db_step(db_stmt *s) {
     int in_transaction;
     int src = dc_sql_step(s->st, &in_transaction);
     if (DC_LIKELY(src == SQLITE_ROW)) return dc_leave(&c, DB_ROW);
+    if (src == SQLITE_SCHEMA) src = dc_sql_step_after_schema_change(s->st);
     return step_end(&c, s, src, in_transaction);
 }
 

@@ -834,6 +834,22 @@ TEST_IMPL(api_step_after_schema_change) {
         ASSERT_OK(h, db_reset(s));
     }
 
+    /* The step prepared again and retried is still bounded by statement_timeout: it runs inside
+     * the step's clock, not after it. Without the bound the count would take seconds. */
+    db_stmt *slow;
+    ASSERT_OK(h, db_prepare(h,
+                            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                            "WHERE i < 100000000) SELECT count(*) FROM n, t",
+                            &slow, NULL));
+    ASSERT_OK(other, db_exec(other, "CREATE INDEX t_a ON t(a)", NULL, NULL));
+    ASSERT_OK(h, db_set_option(h, "statement_timeout", "100ms"));
+    traced = 0;
+    ASSERT_EQ(db_step(slow), DB_INTERRUPT);
+    ASSERT_CONTAINS(db_errmsg(h), "statement timeout");
+    ASSERT_EQ(traced, 1);
+    ASSERT_OK(h, db_finalize(slow));
+    ASSERT_OK(h, db_set_option(h, "statement_timeout", "0"));
+
     /* Preparing again fails: the step reports the compile error, and so does a later step. */
     ASSERT_OK(other, db_exec(other, "DROP TABLE t", NULL, NULL));
     ASSERT_EQ(db_step(s), DB_ERROR);

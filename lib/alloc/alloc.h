@@ -317,9 +317,10 @@ struct dc_alloc_thread {
 };
 extern _Thread_local dc_alloc_thread dc_alloc_tls;
 
-/* Set with the backend (DUCKCORE_ALLOC_DEFINITIONS, CMakeLists.txt): 1 where it counts each thread's bytes (jemalloc: a
- * context current on a thread is counted from the thread's counters, settled when it leaves), 0
- * where every call counts itself (the C library's malloc: nothing to settle). */
+/* Set with the backend (DUCKCORE_ALLOC_DEFINITIONS, CMakeLists.txt): 1 where it counts each
+ * thread's bytes (jemalloc: a context current on a thread is counted from the thread's counters,
+ * settled when it leaves), 0 where every call counts itself (the C library's malloc: nothing to
+ * settle). */
 #ifndef DC_ALLOC_THREAD_COUNTS
 #error "DC_ALLOC_THREAD_COUNTS comes with DUCKCORE_ALLOC_DEFINITIONS (CMakeLists.txt)"
 #endif

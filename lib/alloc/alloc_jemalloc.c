@@ -209,7 +209,7 @@ static unsigned shared_arena_for_thread(void);
 void dc_alloc_thread_start(void) {
     dc_alloc_tls.started = 1;
     int counters = thread_bytes_init();
-    DC_DEBUG_CHECK(counters == 0, "jemalloc's thread counters went missing after set-up found them");
+    DC_DEBUG_CHECK(counters == 0, "jemalloc's thread counters missing after set-up found them");
     (void)counters;
     unsigned arena = shared_arena_for_thread();
     je_mallctl("thread.arena", NULL, NULL, &arena, sizeof arena);
