@@ -26,10 +26,9 @@ static int exec_statement(sqlite3_stmt *st, int (*row)(void *, int, char **, cha
         }
     }
     int rc, in_transaction;
-    /* As db_step steps (sql.h): without SQLite's API shell, finishing a step that met a changed
-     * schema apart. */
+    /* As db_step steps (sql.h), inside exec_one's clock. */
     while ((rc = dc_sql_step(st, &in_transaction)) == SQLITE_ROW ||
-           (rc == SQLITE_SCHEMA && (rc = dc_sql_step_after_schema_change(st)) == SQLITE_ROW)) {
+           (rc = dc_sql_step_finish(st, rc)) == SQLITE_ROW) {
         if (!row) continue;
         for (int i = 0; i < ncols; i++) {
             cells[i] = (char *)sqlite3_column_text(st, i);

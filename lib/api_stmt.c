@@ -136,9 +136,8 @@ static DC_NOINLINE int step_slow(dc_call *c, db_stmt *s) {
     if (rc != DB_OK) return dc_leave(c, rc);
     int in_transaction;
     int64_t clock = dc_sql_clock_start(&h->guard, s->used_ns);
-    int src = dc_sql_step(s->st, &in_transaction);
-    /* Prepared again and stepped again inside the clock: under the statement's deadline too. */
-    if (src == SQLITE_SCHEMA) src = dc_sql_step_after_schema_change(s->st);
+    /* Finished inside the clock: a retry after a schema change is under the deadline too. */
+    int src = dc_sql_step_finish(s->st, dc_sql_step(s->st, &in_transaction));
     s->used_ns += dc_sql_clock_stop(&h->guard, clock);
     return step_end(c, s, src, in_transaction);
 }
@@ -152,8 +151,7 @@ int db_step(db_stmt *s) {
     int in_transaction;
     int src = dc_sql_step(s->st, &in_transaction);
     if (DC_LIKELY(src == SQLITE_ROW)) return dc_leave(&c, DB_ROW);
-    if (src == SQLITE_SCHEMA) src = dc_sql_step_after_schema_change(s->st);
-    return step_end(&c, s, src, in_transaction);
+    return step_end(&c, s, dc_sql_step_finish(s->st, src), in_transaction);
 }
 
 int db_reset(db_stmt *s) {

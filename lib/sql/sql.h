@@ -195,12 +195,17 @@ void dc_sql_bind_static(struct sqlite3_stmt *st, int index, const void *value, s
                         int text, int terminated);
 
 /* One step of sqlite3_step without its API shell, setting *in_transaction to whether a
- * transaction was open before it. SQLITE_SCHEMA: the schema changed since the statement was
- * prepared, and the caller finishes the step with dc_sql_step_after_schema_change (prepare again
- * and retry, as sqlite3_step does), which returns the step's result. Apart, so that the common
- * step is a jump into SQLite's. */
+ * transaction was open before it; a jump into SQLite's step. Any result but SQLITE_ROW goes
+ * through dc_sql_step_finish before it is acted on, inside whatever bounds the step (its
+ * statement_timeout clock): SQLITE_SCHEMA means the schema changed since the statement was
+ * prepared and the step is not over; finishing prepares it again and retries, as sqlite3_step
+ * does, and returns the step's result. Any other result comes back as it is. */
 int dc_sql_step(struct sqlite3_stmt *st, int *in_transaction);
-int dc_sql_step_after_schema_change(struct sqlite3_stmt *st);
+#define DC_SQL_STEP_SCHEMA_CHANGED 17 /* SQLITE_SCHEMA (sql_engine.c checks) */
+int dc_sql_step_retry(struct sqlite3_stmt *st);
+static inline int dc_sql_step_finish(struct sqlite3_stmt *st, int rc) {
+    return rc == DC_SQL_STEP_SCHEMA_CHANGED ? dc_sql_step_retry(st) : rc;
+}
 /* sqlite3_reset without its API shell, setting *was_running to whether the statement was running
  * (sqlite3_stmt_busy). */
 int dc_sql_reset(struct sqlite3_stmt *st, int *was_running);

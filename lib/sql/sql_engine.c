@@ -196,7 +196,9 @@ void dc_sql_bind_static(sqlite3_stmt *st, int index, const void *value, size_t b
  * prepare it again and step again; when preparing fails, the statement keeps the compile error
  * for sqlite3_errmsg after a reset or finalize. The step again is sqlite3_step itself, whose loop
  * takes any further change (so a statement gets one retry more than sqlite3_step alone gives). */
-int dc_sql_step_after_schema_change(sqlite3_stmt *st) {
+_Static_assert(DC_SQL_STEP_SCHEMA_CHANGED == SQLITE_SCHEMA, "sql.h's copy of SQLITE_SCHEMA");
+
+int dc_sql_step_retry(sqlite3_stmt *st) {
     Vdbe *v = (Vdbe *)st;
     sqlite3 *db = v->db;
     int ran = v->pc >= 0;
