@@ -126,9 +126,10 @@ void dc_alloc_free(dc_alloc *a, void *p);
 void *dc_alloc_malloc_current(size_t size);
 void dc_alloc_free_current(void *p);
 /* The engine's allocation (SQLite's xMalloc points here, its xFree at dc_alloc_free_current):
- * dc_alloc_malloc_current for n > 0 bytes, after what the thread asks of every engine allocation.
+ * dc_alloc_malloc_current for the n bytes SQLite asks (1 to 0x7fffff00: sqlite3Malloc answers
+ * other sizes itself; debug builds check), after what the thread asks of every engine allocation.
  * While the caller's frame lies low in the thread's stack, when a poll's countdown is about to
- * reach zero, for n <= 0, and whenever the fast path cannot serve, the engine's check
+ * reach zero, and whenever the fast path cannot serve, the engine's check
  * (dc_alloc_set_engine_check, set before the engine's first allocation) decides first; nonzero
  * refuses, and the refusal counts in dc_alloc_thread_failures. The check is the SQL host's (it
  * records why, polls, and counts the countdown down on its way); the thread's state it reads is

@@ -98,11 +98,10 @@ uint64_t dc_alloc_head_close(dc_alloc *a);
  * process when a is NULL. The counter fields are already filled. */
 void dc_alloc_backend_stats(dc_alloc *a, dc_alloc_stats *st);
 
-/* dc_alloc_engine_malloc in every backend (SQLite asks it for 1 to 0x7fffff00 bytes:
- * sqlite3Malloc answers other sizes itself; debug builds check): whether an allocation may go
- * without the engine's check (frame: the allocating function's; countdown: the thread's poll
- * countdown as read before it: the stack far from its end, no poll due at this allocation), and,
- * once such an allocation has been served, its step of a running countdown. Otherwise
+/* dc_alloc_engine_malloc in every backend (alloc.h says what it serves): whether an allocation
+ * may go without the engine's check (frame: the allocating function's; countdown: the thread's
+ * poll countdown as read before it: the stack far from its end, no poll due at this allocation),
+ * and, once such an allocation has been served, its step of a running countdown. Otherwise
  * dc_alloc_engine_malloc_checked (alloc_common.c) asks the check, which counts the step itself:
  * one step per allocation either way. */
 static inline int dc_alloc_engine_unchecked(const dc_alloc_thread *t, const void *frame,
